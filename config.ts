@@ -1,0 +1,93 @@
+/**
+ * Config definitions: a key paired with a zod schema.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { validateKey } from "./key.ts";
+
+/** What {@linkcode defineConfig} takes. */
+export interface ConfigDefinitionOptions<S extends z.ZodType> {
+  /**
+   * The key: an identifier such as `PostgresConfig`. It is also the env var
+   * suffix (`HARMONY_CONFIG_PostgresConfig`), the file name and the DB key.
+   */
+  key: string;
+  /** The schema every value is validated against. */
+  schema: S;
+  /** A sentence that prompts and the CLI show. */
+  description?: string;
+  /**
+   * Turns a stored value of an older shape into the current one. It runs on
+   * a stored value that fails the schema; when its result validates, that
+   * result is returned and written back to the source that held the value.
+   */
+  migrate?: (old: unknown) => unknown;
+}
+
+/**
+ * A key paired with its schema, made by {@linkcode defineConfig}. `T` is the
+ * parsed type that `get` returns; `I` is the input type that `set` accepts,
+ * where fields with defaults may be left out.
+ */
+export interface ConfigDefinition<T, I = T> {
+  /** The key, already validated. */
+  readonly key: string;
+  /** The schema every value is validated against. */
+  readonly schema: z.ZodType<T, I>;
+  /** A sentence that prompts and the CLI show. */
+  readonly description?: string | undefined;
+  /** Turns a stored value of an older shape into the current one. */
+  readonly migrate?: ((old: unknown) => unknown) | undefined;
+}
+
+/**
+ * Pairs a key with a zod schema.
+ *
+ * @param options The key, the schema and optional description and migration.
+ * @returns A frozen definition to pass to `ConfigManager` or the global `get`.
+ * @throws {InvalidKeyError} When the key is not an identifier.
+ *
+ * @example Define a typed configuration
+ * ```ts
+ * import { defineConfig, secret } from "@harmony/config";
+ * import { z } from "zod";
+ *
+ * const Postgres = defineConfig({
+ *   key: "PostgresConfig",
+ *   schema: z.object({
+ *     host: z.string(),
+ *     port: z.number().int().default(5432),
+ *     password: secret(z.string()),
+ *   }),
+ *   description: "Connection to the main database",
+ * });
+ * ```
+ *
+ * @example Migrate an older stored shape
+ * ```ts
+ * import { defineConfig } from "@harmony/config";
+ * import { z } from "zod";
+ *
+ * const Server = defineConfig({
+ *   key: "Server",
+ *   schema: z.object({ url: z.string() }),
+ *   // Older versions stored { host, port }.
+ *   migrate: (old) => {
+ *     const { host, port } = old as { host: string; port: number };
+ *     return { url: `http://${host}:${port}` };
+ *   },
+ * });
+ * ```
+ */
+export function defineConfig<S extends z.ZodType>(
+  options: ConfigDefinitionOptions<S>,
+): ConfigDefinition<z.output<S>, z.input<S>> {
+  const key = validateKey(options.key);
+  return Object.freeze({
+    key,
+    schema: options.schema as z.ZodType<z.output<S>, z.input<S>>,
+    description: options.description,
+    migrate: options.migrate,
+  });
+}

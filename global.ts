@@ -1,0 +1,161 @@
+/**
+ * One process-wide `ConfigManager` for applications: `init`, `get`, `set`.
+ *
+ * @module
+ */
+import type { ConfigDefinition } from "./config.ts";
+import { ConfigManager } from "./manager.ts";
+import { EnvSource } from "./sources/env.ts";
+import { SqliteSource } from "./sources/sqlite.ts";
+
+let current: Promise<ConfigManager> | undefined;
+let owned = false;
+
+/**
+ * Builds the default chain: `EnvSource`, then `SqliteSource` at the default
+ * path (`<data dir>/config/config.db`).
+ *
+ * @returns A new manager over the default chain.
+ *
+ * @example
+ * ```ts ignore
+ * import { defaultManager } from "@harmony/config";
+ *
+ * await using manager = await defaultManager();
+ * ```
+ */
+export async function defaultManager(): Promise<ConfigManager> {
+  return new ConfigManager([new EnvSource(), await SqliteSource.open()]);
+}
+
+/**
+ * Sets the process-wide manager. With no argument it builds the default
+ * chain. A manager the library built itself is closed when replaced; one
+ * you pass in stays yours to close.
+ *
+ * @param manager The manager to use.
+ * @returns The manager now in use.
+ *
+ * @example
+ * ```ts
+ * import { ConfigManager, defineConfig, get, init, MemorySource, reset } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Name = defineConfig({ key: "Name", schema: z.string() });
+ * await init(new ConfigManager([new MemorySource({ Name: "harmony" })]));
+ * assert.equal(await get(Name), "harmony");
+ * await reset();
+ * ```
+ */
+export async function init(manager?: ConfigManager): Promise<ConfigManager> {
+  await reset();
+  const next = manager ? Promise.resolve(manager) : defaultManager();
+  current = next;
+  owned = manager === undefined;
+  try {
+    return await next;
+  } catch (error) {
+    if (current === next) current = undefined;
+    throw error;
+  }
+}
+
+/**
+ * Returns the process-wide manager, building the default chain on first use.
+ *
+ * @returns The manager in use.
+ *
+ * @example
+ * ```ts
+ * import { ConfigManager, currentManager, init, MemorySource, reset } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const manager = new ConfigManager([new MemorySource()]);
+ * await init(manager);
+ * assert.equal(await currentManager(), manager);
+ * await reset();
+ * ```
+ */
+export function currentManager(): Promise<ConfigManager> {
+  if (current === undefined) {
+    const next = defaultManager();
+    current = next;
+    owned = true;
+    next.catch(() => {
+      if (current === next) current = undefined;
+    });
+  }
+  return current;
+}
+
+/**
+ * Forgets the process-wide manager, closing it if the library built it.
+ *
+ * @example
+ * ```ts
+ * import { reset } from "@harmony/config";
+ *
+ * await reset();
+ * ```
+ */
+export async function reset(): Promise<void> {
+  const previous = current;
+  const wasOwned = owned;
+  current = undefined;
+  owned = false;
+  if (previous && wasOwned) {
+    await (await previous.catch(() => undefined))?.close();
+  }
+}
+
+/**
+ * Returns the value for `def` from the process-wide manager.
+ *
+ * @param def The definition.
+ * @returns The parsed value.
+ * @throws {ConfigNotFoundError} When no source has the key.
+ * @throws {ConfigValidationError} When the stored value fails the schema.
+ *
+ * @example
+ * ```ts
+ * import { ConfigManager, defineConfig, get, init, MemorySource, reset } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * await init(new ConfigManager([new MemorySource({ Port: 80 })]));
+ * assert.equal(await get(Port), 80);
+ * await reset();
+ * ```
+ */
+export async function get<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
+  return await (await currentManager()).get(def);
+}
+
+/**
+ * Validates `value` and stores it through the process-wide manager.
+ *
+ * @param def The definition.
+ * @param value The value.
+ * @returns The parsed value that was stored.
+ *
+ * @example
+ * ```ts
+ * import { ConfigManager, defineConfig, get, init, MemorySource, reset, set } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * await init(new ConfigManager([new MemorySource()]));
+ * await set(Port, 8080);
+ * assert.equal(await get(Port), 8080);
+ * await reset();
+ * ```
+ */
+export async function set<T, I>(
+  def: ConfigDefinition<T, I>,
+  value: I,
+): Promise<T> {
+  return await (await currentManager()).set(def, value);
+}

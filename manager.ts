@@ -1,0 +1,618 @@
+/**
+ * `ConfigManager`: resolves typed values through an ordered chain of sources.
+ *
+ * @module
+ */
+import type { ConfigDefinition } from "./config.ts";
+import {
+  ConfigError,
+  ConfigNotFoundError,
+  ConfigSourceError,
+  ConfigValidationError,
+  SourceUnavailableError,
+  type ValidationIssue,
+} from "./errors.ts";
+import { redact, unwrapSchema } from "./secret.ts";
+import type { ConfigSource, SourceEntry } from "./source.ts";
+import { validateAsync } from "./validation.ts";
+
+/** What one source said about a key in {@linkcode ConfigManager.explain}. */
+export type ExplainStatus =
+  | "hit"
+  | "miss"
+  | "invalid"
+  | "migrated"
+  | "unavailable"
+  | "error";
+
+/** One source's answer in an {@linkcode Explanation}. */
+export interface ExplainStep {
+  /** The source's name, such as `env` or `sqlite:/abs/config.db`. */
+  readonly source: string;
+  /** What the source said. */
+  readonly status: ExplainStatus;
+  /** Where the key lives in that source: env var, file path, DB row, store path. */
+  readonly locator?: string;
+  /** When the value was last written, where the source records it. */
+  readonly updatedAt?: string;
+  /** The stored version, where the source keeps versions. */
+  readonly version?: number;
+  /** The value, with secrets redacted; only on `hit` and `migrated`. */
+  readonly value?: unknown;
+  /** Why the source was unavailable or failed. */
+  readonly reason?: string;
+  /** The failing paths, on `invalid`. */
+  readonly issues?: readonly ValidationIssue[];
+  /** Whether this source's value is the one `get` returns. */
+  readonly winner: boolean;
+}
+
+/** The report of {@linkcode ConfigManager.explain}: who answered and what every source said. */
+export interface Explanation {
+  /** The key. */
+  readonly key: string;
+  /**
+   * What answered: a source name, `defaults` when the schema's defaults
+   * answered, or `undefined` when `get` would throw.
+   */
+  readonly answeredBy: string | undefined;
+  /** The resolved value with secrets redacted, when there is one. */
+  readonly value?: unknown;
+  /** What every source said, in chain order. */
+  readonly steps: readonly ExplainStep[];
+  /** The message of the error `get` would throw, when it would. */
+  readonly error?: string;
+}
+
+/**
+ * How a key resolved, for code that builds on `ConfigManager` (prompting,
+ * the CLI). `get` turns every kind but `found` and `defaults` into an error.
+ */
+export type Resolution<T> =
+  | {
+    readonly kind: "found";
+    readonly value: T;
+    readonly source: ConfigSource;
+    readonly migrated: boolean;
+  }
+  | { readonly kind: "defaults"; readonly value: T }
+  | {
+    readonly kind: "invalid";
+    readonly source: ConfigSource;
+    readonly locator: string;
+    readonly raw: unknown;
+    readonly issues: readonly ValidationIssue[];
+  }
+  | {
+    readonly kind: "missing";
+    readonly unavailable: readonly SourceUnavailableError[];
+  };
+
+/**
+ * Resolves typed configuration through an ordered chain of sources.
+ *
+ * The first source that has the key answers with its whole value, which the
+ * schema then validates (filling defaults). A value that fails the schema is
+ * an error, never skipped. When no source has the key but the schema accepts
+ * an empty value, the defaults answer.
+ *
+ * @example Env overrides SQLite
+ * ```ts
+ * import { ConfigManager, defineConfig, EnvSource, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const env: Record<string, string> = {};
+ * const manager = new ConfigManager([new EnvSource({ env }), new MemorySource()]);
+ *
+ * await manager.set(Port, 8080); // written to the first source that persists
+ * assert.equal(await manager.get(Port), 8080);
+ * env.HARMONY_CONFIG_Port = "9090";
+ * assert.equal(await manager.get(Port), 9090);
+ * assert.equal((await manager.explain(Port)).answeredBy, "env");
+ * ```
+ */
+export class ConfigManager {
+  /** The sources, in the order they are asked. */
+  readonly sources: readonly ConfigSource[];
+  #closed = false;
+
+  /** @param sources The chain, asked in order. */
+  constructor(sources: readonly ConfigSource[]) {
+    this.sources = Object.freeze([...sources]);
+  }
+
+  /**
+   * Returns the value for `def`, validated and typed.
+   *
+   * @param def The definition.
+   * @returns The parsed value.
+   * @throws {ConfigNotFoundError} When no source has the key and the schema has no defaults.
+   * @throws {ConfigValidationError} When the value that answered fails the schema.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Db = defineConfig({
+   *   key: "Db",
+   *   schema: z.object({ host: z.string(), port: z.number().default(5432) }),
+   * });
+   * const manager = new ConfigManager([new MemorySource({ Db: { host: "db" } })]);
+   * assert.deepEqual(await manager.get(Db), { host: "db", port: 5432 });
+   * ```
+   */
+  async get<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
+    const resolution = await this.resolve(def);
+    switch (resolution.kind) {
+      case "found":
+      case "defaults":
+        return resolution.value;
+      case "invalid":
+        throw new ConfigValidationError(
+          def.key,
+          resolution.locator,
+          resolution.issues,
+        );
+      case "missing":
+        throw this.notFound(def.key, resolution.unavailable);
+    }
+  }
+
+  /**
+   * Validates `value`, then writes the parsed value to the first source that
+   * persists.
+   *
+   * @param def The definition.
+   * @param value The value; fields with defaults may be left out.
+   * @returns The parsed value that was stored.
+   * @throws {ConfigValidationError} When the value fails the schema; nothing is written.
+   * @throws {ConfigSourceError} When no source in the chain persists.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Name = defineConfig({ key: "Name", schema: z.string().min(1) });
+   * const manager = new ConfigManager([new MemorySource()]);
+   * await manager.set(Name, "harmony");
+   * await assert.rejects(manager.set(Name, ""));
+   * ```
+   */
+  async set<T, I>(def: ConfigDefinition<T, I>, value: I): Promise<T> {
+    const target = this.persistentSource(def.key);
+    const result = await validateAsync(def.schema, value);
+    if (!result.ok) {
+      throw new ConfigValidationError(
+        def.key,
+        "the value passed to set()",
+        result.issues,
+        "pass a value that matches the schema",
+      );
+    }
+    await target.set(def.key, result.value);
+    return result.value;
+  }
+
+  /**
+   * Removes the key from every source that persists.
+   *
+   * @param def The definition.
+   * @returns `true` when any source held the key.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Name = defineConfig({ key: "Name", schema: z.string() });
+   * const manager = new ConfigManager([new MemorySource({ Name: "a" })]);
+   * assert.equal(await manager.delete(Name), true);
+   * assert.equal(await manager.delete(Name), false);
+   * ```
+   */
+  async delete<T, I>(def: ConfigDefinition<T, I>): Promise<boolean> {
+    let removed = false;
+    for (const source of this.sources) {
+      if (source.persists && await source.delete(def.key)) removed = true;
+    }
+    return removed;
+  }
+
+  /**
+   * Reports which source answers for `def` and what every source in the
+   * chain said, with secrets redacted. It resolves exactly as `get` does,
+   * including writing back a migrated value, but never throws for what a
+   * source says: failures are reported in the steps and in `error`.
+   *
+   * @param def The definition.
+   * @returns The explanation.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, defineConfig, EnvSource, MemorySource, secret } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Db = defineConfig({
+   *   key: "Db",
+   *   schema: z.object({ user: z.string(), password: secret(z.string()) }),
+   * });
+   * const manager = new ConfigManager([
+   *   new EnvSource({ env: {} }),
+   *   new MemorySource({ Db: { user: "app", password: "hunter2" } }),
+   * ]);
+   * const how = await manager.explain(Db);
+   * assert.equal(how.answeredBy, "memory");
+   * assert.deepEqual(how.value, { user: "app", password: "<redacted>" });
+   * assert.deepEqual(how.steps.map((s) => s.status), ["miss", "hit"]);
+   * ```
+   */
+  async explain<T, I>(def: ConfigDefinition<T, I>): Promise<Explanation> {
+    const steps: ExplainStep[] = [];
+    let resolution: Resolution<T> | undefined;
+    let error: unknown;
+    try {
+      resolution = await this.resolve(def, steps);
+    } catch (caught) {
+      error = caught;
+    }
+    // Keep asking the sources after the one that decided, so the report
+    // shows what each of them holds too.
+    for (const source of this.sources.slice(steps.length)) {
+      steps.push(await this.#inspect(def, source));
+    }
+    const key = def.key;
+    if (resolution?.kind === "found") {
+      return {
+        key,
+        answeredBy: resolution.source.name,
+        value: redact(def.schema, resolution.value),
+        steps,
+      };
+    }
+    if (resolution?.kind === "defaults") {
+      return {
+        key,
+        answeredBy: "defaults",
+        value: redact(def.schema, resolution.value),
+        steps,
+      };
+    }
+    if (resolution?.kind === "invalid") {
+      error = new ConfigValidationError(
+        key,
+        resolution.locator,
+        resolution.issues,
+      );
+    } else if (resolution?.kind === "missing") {
+      error = this.notFound(key, resolution.unavailable);
+    }
+    return {
+      key,
+      answeredBy: undefined,
+      steps,
+      error: error instanceof ConfigError ? error.message : describe(error),
+    };
+  }
+
+  /**
+   * Resolves `def` without throwing for a missing or invalid value, for code
+   * that builds on the manager. A migrated value is written back to the
+   * source that held it when that source persists.
+   *
+   * @param def The definition.
+   * @param steps When given, receives what each source asked said.
+   * @returns How the key resolved.
+   * @throws {ConfigError} When a source fails (other than being unavailable).
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Name = defineConfig({ key: "Name", schema: z.string() });
+   * const manager = new ConfigManager([new MemorySource()]);
+   * assert.equal((await manager.resolve(Name)).kind, "missing");
+   * ```
+   */
+  async resolve<T, I>(
+    def: ConfigDefinition<T, I>,
+    steps?: ExplainStep[],
+  ): Promise<Resolution<T>> {
+    this.#assertOpen();
+    const key = def.key;
+    const unavailable: SourceUnavailableError[] = [];
+    for (const source of this.sources) {
+      let entry: SourceEntry | undefined;
+      try {
+        entry = await readEntry(source, key, steps !== undefined);
+      } catch (error) {
+        if (!(error instanceof SourceUnavailableError)) throw error;
+        unavailable.push(error);
+        steps?.push({
+          source: source.name,
+          status: "unavailable",
+          reason: error.reason,
+          winner: false,
+        });
+        continue;
+      }
+      if (entry === undefined) {
+        steps?.push(missStep(source, key));
+        continue;
+      }
+      const checked = await validateAsync(def.schema, entry.value);
+      if (checked.ok) {
+        steps?.push(hitStep(source, entry, def.schema, checked.value, "hit"));
+        return { kind: "found", value: checked.value, source, migrated: false };
+      }
+      const migrated = await this.#migrate(def, source, entry);
+      if (migrated !== undefined) {
+        steps?.push(hitStep(source, entry, def.schema, migrated, "migrated"));
+        return { kind: "found", value: migrated, source, migrated: true };
+      }
+      steps?.push({
+        source: source.name,
+        status: "invalid",
+        locator: entry.locator,
+        ...timestamps(entry),
+        issues: checked.issues,
+        winner: false,
+      });
+      return {
+        kind: "invalid",
+        source,
+        locator: entry.locator,
+        raw: entry.value,
+        issues: checked.issues,
+      };
+    }
+    const defaults = await defaultValue(def);
+    if (defaults !== undefined) {
+      return { kind: "defaults", value: defaults.value };
+    }
+    return { kind: "missing", unavailable };
+  }
+
+  /**
+   * Returns the first source that persists, where `set` and `getOrPrompt` write.
+   *
+   * @param key The key about to be written, for the error.
+   * @returns The source.
+   * @throws {ConfigSourceError} When no source persists.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, EnvSource, MemorySource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * const manager = new ConfigManager([new EnvSource({ env: {} }), new MemorySource()]);
+   * assert.equal(manager.persistentSource("Db").name, "memory");
+   * ```
+   */
+  persistentSource(key: string): ConfigSource {
+    const target = this.sources.find((source) => source.persists);
+    if (target === undefined) {
+      throw new ConfigSourceError(
+        `Cannot store key "${key}": no source in the chain [${
+          this.sources.map((s) => s.name).join(", ")
+        }] persists: add SqliteSource or LocalFileSource to the ConfigManager`,
+        { key },
+      );
+    }
+    return target;
+  }
+
+  /**
+   * Builds the {@linkcode ConfigNotFoundError} for a key no source has,
+   * naming the sources that were unavailable.
+   *
+   * @param key The key.
+   * @param unavailable The sources that could not be reached.
+   * @returns The error.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, EnvSource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * const manager = new ConfigManager([new EnvSource({ env: {} })]);
+   * assert.match(manager.notFound("Db", []).message, /HARMONY_CONFIG_Db/);
+   * ```
+   */
+  notFound(
+    key: string,
+    unavailable: readonly SourceUnavailableError[],
+  ): ConfigNotFoundError {
+    const hint = unavailable.length > 0
+      ? unavailable.map((e) => e.message).join("; ")
+      : undefined;
+    return new ConfigNotFoundError(
+      key,
+      this.sources.map((source) => source.name),
+      hint,
+    );
+  }
+
+  /**
+   * Closes every source. Safe to call more than once.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, MemorySource } from "@harmony/config";
+   *
+   * const manager = new ConfigManager([new MemorySource()]);
+   * await manager.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const failures: unknown[] = [];
+    for (const source of this.sources) {
+      try {
+        await source.close?.();
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    if (failures.length > 0) {
+      throw new AggregateError(failures, "Some sources failed to close");
+    }
+  }
+
+  /** Closes every source at the end of an `await using` block. */
+  [Symbol.asyncDispose](): Promise<void> {
+    return this.close();
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) {
+      throw new ConfigError("This ConfigManager is closed: create a new one");
+    }
+  }
+
+  async #migrate<T, I>(
+    def: ConfigDefinition<T, I>,
+    source: ConfigSource,
+    entry: SourceEntry,
+  ): Promise<T | undefined> {
+    if (def.migrate === undefined) return undefined;
+    let candidate: unknown;
+    try {
+      candidate = await def.migrate(entry.value);
+    } catch {
+      // A migration that cannot handle this shape leaves the value invalid.
+      return undefined;
+    }
+    const checked = await validateAsync(def.schema, candidate);
+    if (!checked.ok) return undefined;
+    if (source.persists) await source.set(def.key, checked.value);
+    return checked.value;
+  }
+
+  async #inspect<T, I>(
+    def: ConfigDefinition<T, I>,
+    source: ConfigSource,
+  ): Promise<ExplainStep> {
+    let entry: SourceEntry | undefined;
+    try {
+      entry = await readEntry(source, def.key, true);
+    } catch (error) {
+      return {
+        source: source.name,
+        status: error instanceof SourceUnavailableError
+          ? "unavailable"
+          : error instanceof ConfigValidationError
+          ? "invalid"
+          : "error",
+        reason: error instanceof SourceUnavailableError
+          ? error.reason
+          : describe(error),
+        ...(error instanceof ConfigValidationError
+          ? { issues: error.issues }
+          : {}),
+        winner: false,
+      };
+    }
+    if (entry === undefined) return missStep(source, def.key);
+    const checked = await validateAsync(def.schema, entry.value);
+    if (checked.ok) {
+      return {
+        ...hitStep(source, entry, def.schema, checked.value, "hit"),
+        winner: false,
+      };
+    }
+    return {
+      source: source.name,
+      status: "invalid",
+      locator: entry.locator,
+      ...timestamps(entry),
+      issues: checked.issues,
+      winner: false,
+    };
+  }
+}
+
+async function readEntry(
+  source: ConfigSource,
+  key: string,
+  detailed: boolean,
+): Promise<SourceEntry | undefined> {
+  if (detailed && source.entry) return await source.entry(key);
+  const value = await source.get(key);
+  if (value === undefined) return undefined;
+  return { value, locator: source.locate?.(key) ?? source.name };
+}
+
+function hitStep(
+  source: ConfigSource,
+  entry: SourceEntry,
+  schema: ConfigDefinition<unknown>["schema"],
+  value: unknown,
+  status: "hit" | "migrated",
+): ExplainStep {
+  return {
+    source: source.name,
+    status,
+    locator: entry.locator,
+    ...timestamps(entry),
+    value: redact(schema, value),
+    winner: true,
+  };
+}
+
+function missStep(source: ConfigSource, key: string): ExplainStep {
+  const locator = source.locate?.(key);
+  return {
+    source: source.name,
+    status: "miss",
+    ...(locator === undefined ? {} : { locator }),
+    winner: false,
+  };
+}
+
+function timestamps(
+  entry: SourceEntry,
+): { updatedAt?: string; version?: number } {
+  return {
+    ...(entry.updatedAt === undefined ? {} : { updatedAt: entry.updatedAt }),
+    ...(entry.version === undefined ? {} : { version: entry.version }),
+  };
+}
+
+/**
+ * The value the schema gives when no source has the key: what it parses
+ * `undefined` to, or, for an object whose fields all have defaults, `{}`.
+ */
+async function defaultValue<T, I>(
+  def: ConfigDefinition<T, I>,
+): Promise<{ value: T } | undefined> {
+  const fromNothing = await validateAsync(def.schema, undefined);
+  if (fromNothing.ok && fromNothing.value !== undefined) {
+    return { value: fromNothing.value };
+  }
+  if (unwrapSchema(def.schema)._zod.def.type !== "object") return undefined;
+  const fromEmpty = await validateAsync(def.schema, {});
+  return fromEmpty.ok ? { value: fromEmpty.value } : undefined;
+}
+
+/**
+ * Describes an error for a report. A `ConfigError`'s message is safe by
+ * construction; any other error may come from third-party code that quotes
+ * a value, so only its class and code are shown.
+ */
+function describe(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  if (!(error instanceof Error)) return "unknown error";
+  const code = (error as { code?: unknown }).code;
+  return typeof code === "string" ? `${error.name} (${code})` : error.name;
+}

@@ -1,0 +1,71 @@
+/**
+ * The interface every configuration source implements.
+ *
+ * @module
+ */
+import type { PermissionDescriptor } from "./permissions.ts";
+
+/** A value read from a source, with what the source knows about it. */
+export interface SourceEntry {
+  /** The raw JSON value. */
+  readonly value: unknown;
+  /** Where the value lives: an env var name, a file path, a DB path, a store path. */
+  readonly locator: string;
+  /** When the value was last written, where the source records it. */
+  readonly updatedAt?: string;
+  /** The stored version, where the source keeps versions (OpenBao KV v2). */
+  readonly version?: number;
+}
+
+/**
+ * A place configuration values come from. `ConfigManager` asks its sources
+ * in order; the first that has the key answers.
+ *
+ * Third parties implement the required members; the optional ones improve
+ * `explain()`, the CLI's `doctor`, and cleanup.
+ *
+ * @example A read-only source over a fixed object
+ * ```ts
+ * import type { ConfigSource } from "@harmony/config";
+ *
+ * class FixedSource implements ConfigSource {
+ *   readonly name = "fixed";
+ *   readonly persists = false;
+ *   constructor(private readonly values: Record<string, unknown>) {}
+ *   get(key: string): Promise<unknown> {
+ *     return Promise.resolve(this.values[key]);
+ *   }
+ *   set(): Promise<void> {
+ *     return Promise.reject(new Error("fixed source is read-only"));
+ *   }
+ *   delete(): Promise<boolean> {
+ *     return Promise.resolve(false);
+ *   }
+ *   keys(): Promise<string[]> {
+ *     return Promise.resolve(Object.keys(this.values));
+ *   }
+ * }
+ * ```
+ */
+export interface ConfigSource {
+  /** A locator a person can read, such as `env`, `file:/abs/dir` or `sqlite:/abs/config.db`. */
+  readonly name: string;
+  /** Whether `set` stores values durably; `getOrPrompt` and `set` write to the first source that does. */
+  readonly persists: boolean;
+  /** Returns the raw JSON value for `key`, or `undefined` when the source has none. */
+  get(key: string): Promise<unknown>;
+  /** Stores a JSON value under `key`. */
+  set(key: string, value: unknown): Promise<void>;
+  /** Removes `key`; resolves to `true` when it was there. */
+  delete(key: string): Promise<boolean>;
+  /** Lists the keys the source holds. */
+  keys(): Promise<string[]>;
+  /** Like `get`, with where the value lives and when it was written. */
+  entry?(key: string): Promise<SourceEntry | undefined>;
+  /** Where `key` would live in this source, such as `HARMONY_CONFIG_Db` or `/dir/Db.json`. */
+  locate?(key: string): string;
+  /** The Deno permissions this source needs. */
+  permissions?(): PermissionDescriptor[];
+  /** Releases handles; called by `ConfigManager.close()`. */
+  close?(): void | Promise<void>;
+}

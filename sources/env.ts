@@ -1,0 +1,155 @@
+/**
+ * A source that reads `HARMONY_CONFIG_<KEY>` environment variables.
+ *
+ * @module
+ */
+import process from "node:process";
+import { ConfigPermissionError } from "../errors.ts";
+import { parseJsonText, toJsonText } from "../json.ts";
+import { validateKey } from "../key.ts";
+import { isPermissionDenied, permissionErrorOr } from "../permissions.ts";
+import type { PermissionDescriptor } from "../permissions.ts";
+import type { ConfigSource, SourceEntry } from "../source.ts";
+
+/** The default prefix, shared with the Rust crate. */
+export const DEFAULT_ENV_PREFIX = "HARMONY_CONFIG_";
+
+/** Options for {@linkcode EnvSource}. */
+export interface EnvSourceOptions {
+  /** The variable prefix; the key follows it with its case kept. Default `HARMONY_CONFIG_`. */
+  prefix?: string;
+  /** The environment to read; defaults to the process environment. */
+  env?: Record<string, string | undefined>;
+}
+
+/**
+ * Reads `HARMONY_CONFIG_<KEY>` as JSON, at every `get`, so a variable set
+ * after construction is seen. It never persists: `set` changes the variable
+ * in this process only.
+ *
+ * @example Override a value from the environment
+ * ```ts
+ * import { ConfigManager, defineConfig, EnvSource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const env = { HARMONY_CONFIG_Port: "8080" };
+ * const manager = new ConfigManager([new EnvSource({ env })]);
+ * assert.equal(await manager.get(Port), 8080);
+ * ```
+ */
+export class EnvSource implements ConfigSource {
+  /** Always `env`. */
+  readonly name: string = "env";
+  /** Env vars never persist. */
+  readonly persists: boolean = false;
+  /** The variable prefix. */
+  readonly prefix: string;
+  readonly #env: Record<string, string | undefined>;
+
+  /** @param options The prefix and the environment to read. */
+  constructor(options: EnvSourceOptions = {}) {
+    this.prefix = options.prefix ?? DEFAULT_ENV_PREFIX;
+    this.#env = options.env ?? process.env;
+  }
+
+  /** Returns the variable name for `key`, such as `HARMONY_CONFIG_Db`. */
+  locate(key: string): string {
+    return this.prefix + validateKey(key, this.name);
+  }
+
+  /** Parses the variable as JSON, or returns `undefined` when it is unset. */
+  async get(key: string): Promise<unknown> {
+    return (await this.entry(key))?.value;
+  }
+
+  /** Like `get`, with the variable name as the locator. */
+  entry(key: string): Promise<SourceEntry | undefined> {
+    try {
+      const variable = this.locate(key);
+      const text = this.#read(variable, key);
+      if (text === undefined) return Promise.resolve(undefined);
+      const value = parseJsonText(
+        text,
+        key,
+        variable,
+        `set ${variable} to valid JSON (a string needs quotes: '"text"')`,
+      );
+      return Promise.resolve({ value, locator: variable });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Sets the variable in this process only. */
+  set(key: string, value: unknown): Promise<void> {
+    try {
+      const variable = this.locate(key);
+      this.#env[variable] = toJsonText(value, key, variable);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Unsets the variable in this process. */
+  delete(key: string): Promise<boolean> {
+    try {
+      const variable = this.locate(key);
+      const existed = this.#read(variable, key) !== undefined;
+      delete this.#env[variable];
+      return Promise.resolve(existed);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * Lists the keys of the prefixed variables.
+   *
+   * @throws {ConfigPermissionError} Under Deno without full `--allow-env`,
+   * which listing the environment needs.
+   */
+  keys(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = Object.keys(this.#env);
+    } catch (error) {
+      if (!isPermissionDenied(error)) return Promise.reject(error);
+      return Promise.reject(
+        new ConfigPermissionError(
+          this.name,
+          "to list the environment",
+          "--allow-env (listing needs access to every variable; reading one key needs only --allow-env=" +
+            this.prefix + "*)",
+        ),
+      );
+    }
+    return Promise.resolve(
+      names
+        .filter((name) => name.startsWith(this.prefix))
+        .map((name) => name.slice(this.prefix.length))
+        .filter((key) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)),
+    );
+  }
+
+  /** Read access to the prefixed variables, such as `HARMONY_CONFIG_*`. */
+  permissions(): PermissionDescriptor[] {
+    return [{ name: "env", variable: `${this.prefix}*` }];
+  }
+
+  #read(variable: string, key: string): string | undefined {
+    try {
+      return this.#env[variable];
+    } catch (error) {
+      throw permissionErrorOr(
+        error,
+        this.name,
+        `read access to ${variable}`,
+        { name: "env", variable: `${this.prefix}*` },
+        key,
+      );
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * A source that keeps values in memory.
+ *
+ * @module
+ */
+import { parseJsonText, toJsonText } from "../json.ts";
+import { validateKey } from "../key.ts";
+import type { ConfigSource, SourceEntry } from "../source.ts";
+
+/**
+ * Keeps values in a `Map`, for tests and for defaults set by code.
+ * Values are stored as JSON text, so what comes back is a copy and anything
+ * that JSON cannot hold fails at `set`, as it would in a real store.
+ *
+ * @example
+ * ```ts
+ * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const manager = new ConfigManager([new MemorySource({ Port: 8080 })]);
+ * assert.equal(await manager.get(Port), 8080);
+ * ```
+ */
+export class MemorySource implements ConfigSource {
+  /** Always `memory`. */
+  readonly name: string = "memory";
+  /** Memory counts as persisting, so `set` and `getOrPrompt` write here. */
+  readonly persists: boolean = true;
+  readonly #values = new Map<string, string>();
+
+  /** @param initial Values to start with, by key. */
+  constructor(initial: Record<string, unknown> = {}) {
+    for (const [key, value] of Object.entries(initial)) {
+      this.#values.set(
+        validateKey(key, this.name),
+        toJsonText(value, key, this.name),
+      );
+    }
+  }
+
+  /** Returns a copy of the value, or `undefined`. */
+  get(key: string): Promise<unknown> {
+    const text = this.#values.get(validateKey(key, this.name));
+    return Promise.resolve(
+      text === undefined ? undefined : parseJsonText(text, key, this.name),
+    );
+  }
+
+  /** Returns the value with its locator, or `undefined`. */
+  async entry(key: string): Promise<SourceEntry | undefined> {
+    const value = await this.get(key);
+    return value === undefined
+      ? undefined
+      : { value, locator: this.locate(key) };
+  }
+
+  /** Stores a copy of the value. */
+  set(key: string, value: unknown): Promise<void> {
+    try {
+      this.#values.set(
+        validateKey(key, this.name),
+        toJsonText(value, key, this.name),
+      );
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Removes the key. */
+  delete(key: string): Promise<boolean> {
+    return Promise.resolve(this.#values.delete(validateKey(key, this.name)));
+  }
+
+  /** Lists the keys, in insertion order. */
+  keys(): Promise<string[]> {
+    return Promise.resolve([...this.#values.keys()]);
+  }
+
+  /** Returns `memory:<key>`. */
+  locate(key: string): string {
+    return `memory:${key}`;
+  }
+
+  /** Memory needs no permissions. */
+  permissions(): [] {
+    return [];
+  }
+}

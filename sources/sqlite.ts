@@ -1,0 +1,388 @@
+/**
+ * The zero-setup default source: a SQLite file shared with the Rust crate.
+ *
+ * @module
+ */
+import { open as openFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { DatabaseSync, type StatementSync } from "node:sqlite";
+import { ensureDir, FILE_MODE } from "../_fs.ts";
+import {
+  ConfigError,
+  ConfigPermissionError,
+  ConfigSourceError,
+} from "../errors.ts";
+import { parseJsonText, toJsonText } from "../json.ts";
+import { validateKey } from "../key.ts";
+import { isPermissionDenied } from "../permissions.ts";
+import type { PermissionDescriptor } from "../permissions.ts";
+import { defaultDbPath } from "../paths.ts";
+import type { ConfigSource, SourceEntry } from "../source.ts";
+
+/** Options for {@linkcode SqliteSource.open}. */
+export interface SqliteSourceOptions {
+  /** How long a write waits for another process's lock, in ms. Default 10000. */
+  busyTimeoutMs?: number;
+  /** The environment used to find the default path; defaults to the process environment. */
+  env?: Record<string, string | undefined>;
+}
+
+/** A key stored in SQLite, with when it was last written. */
+export interface SqliteKeyInfo {
+  /** The key. */
+  readonly key: string;
+  /** SQLite's `datetime('now')` at the last write, in UTC: `YYYY-MM-DD HH:MM:SS`. */
+  readonly updatedAt: string;
+}
+
+// Exactly the Rust crate's table, so both can share one file.
+const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS config (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL,
+  updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+)`;
+
+const SQLITE_BUSY = 5;
+const SQLITE_LOCKED = 6;
+const SQLITE_NOTADB = 26;
+const BUSY_RETRIES = 50;
+
+/**
+ * Stores values as JSON text in `config(key, value, updated_at)`, the Rust
+ * crate's schema, at `<data dir>/config/config.db` by default.
+ *
+ * WAL mode, a busy timeout and `synchronous=FULL` let several processes
+ * write at once without losing a write or surfacing `SQLITE_BUSY`, and make
+ * every commit durable. The file is created 0600 in a 0700 directory.
+ *
+ * Open it with {@linkcode SqliteSource.open}; close it with `close()` or
+ * `using`.
+ *
+ * @example
+ * ```ts
+ * import { ConfigManager, defineConfig, SqliteSource } from "@harmony/config";
+ * import { z } from "zod";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "harmony-"));
+ * const Name = defineConfig({ key: "Name", schema: z.string() });
+ * {
+ *   await using manager = new ConfigManager([await SqliteSource.open(join(dir, "config.db"))]);
+ *   await manager.set(Name, "harmony");
+ *   assert.equal(await manager.get(Name), "harmony");
+ * }
+ * await rm(dir, { recursive: true });
+ * ```
+ */
+export class SqliteSource implements ConfigSource {
+  /** `sqlite:<absolute path>`. */
+  readonly name: string;
+  /** SQLite persists. */
+  readonly persists: boolean = true;
+  /** The absolute path of the database file. */
+  readonly path: string;
+  readonly #db: DatabaseSync;
+  readonly #select: StatementSync;
+  readonly #selectEntry: StatementSync;
+  readonly #upsert: StatementSync;
+  readonly #remove: StatementSync;
+  readonly #list: StatementSync;
+
+  private constructor(db: DatabaseSync, path: string) {
+    this.#db = db;
+    this.path = path;
+    this.name = `sqlite:${path}`;
+    this.#select = db.prepare("SELECT value FROM config WHERE key = ?");
+    this.#selectEntry = db.prepare(
+      "SELECT value, updated_at FROM config WHERE key = ?",
+    );
+    this.#upsert = db.prepare(
+      `INSERT INTO config (key, value, updated_at) VALUES (?, ?, datetime('now'))
+       ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    );
+    this.#remove = db.prepare("DELETE FROM config WHERE key = ?");
+    this.#list = db.prepare("SELECT key, updated_at FROM config ORDER BY key");
+  }
+
+  /**
+   * Opens (creating when needed) the database at `path`, by default
+   * `<data dir>/config/config.db`.
+   *
+   * @param path The database file.
+   * @param options Busy timeout and the environment for the default path.
+   * @returns The open source.
+   * @throws {ConfigPermissionError} When Deno denies access to the file.
+   * @throws {ConfigSourceError} When the file is not a SQLite database; it is left untouched.
+   */
+  static async open(
+    path?: string,
+    options: SqliteSourceOptions = {},
+  ): Promise<SqliteSource> {
+    const file = resolve(
+      path ?? defaultDbPath(options.env ? { env: options.env } : {}),
+    );
+    const source = `sqlite:${file}`;
+    const dir = dirname(file);
+    try {
+      await ensureDir(dir);
+      await createOwnerOnly(file);
+    } catch (error) {
+      throw typedFailure(error, file, undefined, () =>
+        new ConfigSourceError(
+          `Cannot create ${file} (${
+            errorCode(error)
+          }): check that ${dir} is writable by this user, or set HARMONY_DATA_DIR`,
+          { source, cause: error },
+        ));
+    }
+    let db: DatabaseSync;
+    try {
+      db = new DatabaseSync(file);
+    } catch (error) {
+      throw typedFailure(error, file, undefined, () =>
+        new ConfigSourceError(
+          `Cannot open ${file}: check that it is readable and writable by this user`,
+          { source, cause: error },
+        ));
+    }
+    try {
+      await retryWhileBusy(() => {
+        db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+        // Read before any write, so a file that is not a database fails here
+        // and is never touched.
+        db.prepare("SELECT count(*) FROM sqlite_master").get();
+        db.exec("PRAGMA journal_mode = WAL");
+        db.exec("PRAGMA synchronous = FULL");
+        db.exec(CREATE_TABLE);
+      });
+      return new SqliteSource(db, file);
+    } catch (error) {
+      db.close();
+      if (isNotADatabase(error)) {
+        throw new ConfigSourceError(
+          `${file} is not a SQLite database; it was left untouched: move it away, or pass another path to SqliteSource.open`,
+          { source },
+        );
+      }
+      throw typedFailure(error, file, undefined, () =>
+        new ConfigSourceError(
+          `Cannot initialise ${file}: ${sqliteReason(error)}`,
+          { source, cause: error },
+        ));
+    }
+  }
+
+  /** Returns `<path>#<key>`, the row that holds `key`. */
+  locate(key: string): string {
+    return `${this.path}#${validateKey(key, this.name)}`;
+  }
+
+  /** Returns the stored value, or `undefined`. */
+  get(key: string): Promise<unknown> {
+    try {
+      validateKey(key, this.name);
+      const row = this.#run(key, () => this.#select.get(key)) as
+        | { value: string }
+        | undefined;
+      return Promise.resolve(
+        row === undefined ? undefined : this.#parse(row.value, key),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Like `get`, with the row locator and its `updated_at`. */
+  entry(key: string): Promise<SourceEntry | undefined> {
+    try {
+      const locator = this.locate(key);
+      const row = this.#run(key, () => this.#selectEntry.get(key)) as
+        | { value: string; updated_at: string }
+        | undefined;
+      if (row === undefined) return Promise.resolve(undefined);
+      return Promise.resolve({
+        value: this.#parse(row.value, key),
+        locator,
+        updatedAt: row.updated_at,
+      });
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Upserts the value as JSON text and refreshes `updated_at`. */
+  async set(key: string, value: unknown): Promise<void> {
+    validateKey(key, this.name);
+    const text = toJsonText(value, key, this.name);
+    await retryWhileBusy(() =>
+      this.#run(key, () => this.#upsert.run(key, text))
+    );
+  }
+
+  /** Deletes the row; resolves to `true` when it existed. */
+  async delete(key: string): Promise<boolean> {
+    validateKey(key, this.name);
+    const result = await retryWhileBusy(() =>
+      this.#run(key, () => this.#remove.run(key))
+    );
+    return Number(result.changes) > 0;
+  }
+
+  /** Lists the stored keys, sorted. */
+  async keys(): Promise<string[]> {
+    return (await this.list()).map((info) => info.key);
+  }
+
+  /** Lists the stored keys with their `updated_at`, sorted by key. */
+  list(): Promise<SqliteKeyInfo[]> {
+    try {
+      const rows = this.#run(undefined, () => this.#list.all()) as {
+        key: string;
+        updated_at: string;
+      }[];
+      return Promise.resolve(
+        rows.map((row) => ({ key: row.key, updatedAt: row.updated_at })),
+      );
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Read and write access to the database's directory (the file, its WAL and its lock file). */
+  permissions(): PermissionDescriptor[] {
+    const dir = dirname(this.path);
+    return [
+      { name: "read", path: dir },
+      { name: "write", path: dir },
+    ];
+  }
+
+  /** Closes the database. Safe to call more than once. */
+  close(): void {
+    if (this.#db.isOpen) this.#db.close();
+  }
+
+  /** Closes the database at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.close();
+  }
+
+  #parse(text: string, key: string): unknown {
+    return parseJsonText(
+      text,
+      key,
+      this.locate(key),
+      `overwrite it with harmony-config set ${key}, or delete the row`,
+    );
+  }
+
+  #run<T>(key: string | undefined, statement: () => T): T {
+    if (!this.#db.isOpen) {
+      throw new ConfigSourceError(
+        `${this.name} is closed: open a new SqliteSource`,
+        { source: this.name, ...(key === undefined ? {} : { key }) },
+      );
+    }
+    try {
+      return statement();
+    } catch (error) {
+      if (isBusy(error)) throw error;
+      throw typedFailure(
+        error,
+        this.path,
+        key,
+        () =>
+          new ConfigSourceError(
+            `${this.name} failed${key ? ` for key "${key}"` : ""}: ${
+              sqliteReason(error)
+            }`,
+            {
+              source: this.name,
+              ...(key === undefined ? {} : { key }),
+              cause: error,
+            },
+          ),
+      );
+    }
+  }
+}
+
+/** Creates an empty file with mode 0600 unless one exists; SQLite adopts an empty file. */
+async function createOwnerOnly(file: string): Promise<void> {
+  try {
+    const handle = await openFile(file, "wx", FILE_MODE);
+    await handle.close();
+  } catch (error) {
+    if (errorCode(error) !== "EEXIST") throw error;
+  }
+}
+
+/**
+ * Retries a statement that failed with SQLITE_BUSY despite the busy timeout
+ * (a WAL recovery, or a journal-mode change racing another process).
+ */
+async function retryWhileBusy<T>(statement: () => T): Promise<T> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      return statement();
+    } catch (error) {
+      if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error;
+      await new Promise((done) => setTimeout(done, 5 + attempt * 5));
+    }
+  }
+}
+
+/**
+ * Turns a failure into a typed error: a {@linkcode ConfigPermissionError}
+ * naming both flags SQLite needs when Deno denied access, otherwise what
+ * `otherwise` builds.
+ */
+function typedFailure(
+  error: unknown,
+  path: string,
+  key: string | undefined,
+  otherwise: () => ConfigSourceError,
+): ConfigError {
+  if (error instanceof ConfigError) return error;
+  if (!isPermissionDenied(error)) return otherwise();
+  const dir = dirname(path);
+  return new ConfigPermissionError(
+    `sqlite:${path}`,
+    `read and write access to ${path}`,
+    `--allow-read=${dir} --allow-write=${dir}`,
+    key === undefined ? {} : { key },
+  );
+}
+
+function sqliteCode(error: unknown): number | undefined {
+  const code = (error as { errcode?: unknown } | null)?.errcode;
+  return typeof code === "number" ? code & 0xff : undefined;
+}
+
+function isBusy(error: unknown): boolean {
+  const code = sqliteCode(error);
+  if (code === SQLITE_BUSY || code === SQLITE_LOCKED) return true;
+  return /database is (locked|busy)|database table is locked/.test(
+    String((error as Error | null)?.message),
+  );
+}
+
+function isNotADatabase(error: unknown): boolean {
+  return sqliteCode(error) === SQLITE_NOTADB ||
+    /file is not a database|file is encrypted/.test(
+      String((error as Error | null)?.message),
+    );
+}
+
+/** SQLite's own reason, which names files and statements but never bound values. */
+function sqliteReason(error: unknown): string {
+  return (error as Error | null)?.message ?? String(error);
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "unknown error";
+}
