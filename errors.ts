@@ -333,3 +333,49 @@ export class PromptUnavailableError extends ConfigError {
     this.skeleton = skeleton;
   }
 }
+
+/**
+ * A login failed for good: the user denied the device login, the code
+ * expired, the identity provider refused a refresh token, or its answer was
+ * unusable. Unlike {@linkcode SourceUnavailableError} this is never a
+ * fall-through: the chain stops so a broken login never looks like a missing
+ * key.
+ *
+ * @example
+ * ```ts
+ * import { ConfigSourceError, LoginError } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const err = new LoginError(
+ *   "oidc:https://auth.example.com",
+ *   "access_denied",
+ *   "the device login was denied: run the command again and approve the code",
+ * );
+ * assert.ok(err instanceof ConfigSourceError);
+ * assert.equal(err.code, "access_denied");
+ * ```
+ */
+export class LoginError extends ConfigSourceError {
+  /** The OAuth error code, such as `access_denied` or `expired_token`. */
+  readonly code: string;
+
+  /**
+   * @param source The locator of the identity provider or store, such as `oidc:https://auth.example.com`.
+   * @param code The OAuth error code, or a short code of our own such as `invalid_response`.
+   * @param detail What happened and what to do. Never a token.
+   * @param options The key and an optional cause.
+   */
+  constructor(
+    source: string,
+    code: string,
+    detail: string,
+    options?: ConfigErrorOptions,
+  ) {
+    super(`Login at ${source} failed (${code}): ${detail}`, {
+      ...options,
+      source,
+    });
+    this.name = "LoginError";
+    this.code = code;
+  }
+}

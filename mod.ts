@@ -38,6 +38,7 @@ export {
   ConfigSourceError,
   ConfigValidationError,
   InvalidKeyError,
+  LoginError,
   PromptCancelledError,
   PromptUnavailableError,
   SourceUnavailableError,
