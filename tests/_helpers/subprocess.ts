@@ -56,11 +56,97 @@ export function baseEnv(
   };
 }
 
-/** Runs `command args` to completion. */
+/**
+ * Runs `command args` to completion.
+ *
+ * Under Deno it uses `Deno.Command` with a cleared environment: Deno's
+ * `node:child_process` merges `env` into the parent's environment instead of
+ * replacing it, and lets a child `deno run` inherit permissions it was not
+ * given, which would make permission tests pass for the wrong reason.
+ */
 export function run(
   command: string,
   args: readonly string[],
   options: RunOptions = {},
+): Promise<RunResult> {
+  return isDeno
+    ? runWithDeno(command, args, options)
+    : runWithNode(command, args, options);
+}
+
+interface DenoCommandApi {
+  Command: new (
+    command: string,
+    options: {
+      args: string[];
+      env: Record<string, string>;
+      clearEnv: boolean;
+      cwd?: string;
+      stdin: "piped";
+      stdout: "piped";
+      stderr: "piped";
+    },
+  ) => {
+    spawn(): {
+      stdin: WritableStream<Uint8Array>;
+      output(): Promise<
+        {
+          code: number;
+          signal: string | null;
+          stdout: Uint8Array;
+          stderr: Uint8Array;
+        }
+      >;
+      kill(signal: string): void;
+    };
+  };
+}
+
+async function runWithDeno(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
+): Promise<RunResult> {
+  const deno = (globalThis as unknown as { Deno: DenoCommandApi }).Deno;
+  const child = new deno.Command(command, {
+    args: [...args],
+    env: options.env ?? baseEnv(),
+    clearEnv: true,
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const timer = setTimeout(() => {
+    try {
+      child.kill("SIGKILL");
+    } catch {
+      // Already exited.
+    }
+  }, options.timeoutMs ?? 60_000);
+  try {
+    const writer = child.stdin.getWriter();
+    await writer.write(new TextEncoder().encode(options.stdin ?? "")).catch(
+      () => {},
+    );
+    await writer.close().catch(() => {});
+    const out = await child.output();
+    const decoder = new TextDecoder();
+    return {
+      code: out.signal ? null : out.code,
+      signal: (out.signal ?? null) as NodeJS.Signals | null,
+      stdout: decoder.decode(out.stdout),
+      stderr: decoder.decode(out.stderr),
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function runWithNode(
+  command: string,
+  args: readonly string[],
+  options: RunOptions,
 ): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(command, args, {

@@ -1,0 +1,24 @@
+// Child process for tests/global_test.ts: the global API over the default chain.
+import { z } from "zod";
+import { defineConfig, get, init, reset, set } from "../../mod.ts";
+
+const Counter = defineConfig({
+  key: "Counter",
+  schema: z.object({ runs: z.number().int() }),
+});
+const mode = Deno.args[0];
+if (mode === "lazy") {
+  // get before init builds the default chain: env, then SQLite at the default path.
+  let runs = 0;
+  try {
+    runs = (await get(Counter)).runs;
+  } catch (error) {
+    if ((error as Error).name !== "ConfigNotFoundError") throw error;
+  }
+  await set(Counter, { runs: runs + 1 });
+  console.log(JSON.stringify({ runs: (await get(Counter)).runs }));
+} else {
+  const manager = await init();
+  console.log(JSON.stringify({ sources: manager.sources.map((s) => s.name) }));
+}
+await reset();

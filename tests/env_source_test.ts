@@ -1,0 +1,96 @@
+import assert from "node:assert/strict";
+import process from "node:process";
+import { describe, test } from "node:test";
+import {
+  ConfigValidationError,
+  DEFAULT_ENV_PREFIX,
+  EnvSource,
+  InvalidKeyError,
+} from "../mod.ts";
+
+describe("EnvSource", () => {
+  test("reads HARMONY_CONFIG_<KEY> as JSON, keeping the key's case", async () => {
+    const env = {
+      HARMONY_CONFIG_PostgresConfig: '{"host":"db"}',
+      HARMONY_CONFIG_postgresconfig: '"lower"',
+    };
+    const source = new EnvSource({ env });
+    assert.equal(DEFAULT_ENV_PREFIX, "HARMONY_CONFIG_");
+    assert.deepEqual(await source.get("PostgresConfig"), { host: "db" });
+    assert.equal(await source.get("postgresconfig"), "lower");
+    assert.equal(await source.get("Missing"), undefined);
+    assert.equal(
+      source.locate("PostgresConfig"),
+      "HARMONY_CONFIG_PostgresConfig",
+    );
+    assert.equal(source.persists, false);
+  });
+
+  test("reads the environment at every get, seeing variables set later", async () => {
+    const env: Record<string, string | undefined> = {};
+    const source = new EnvSource({ env });
+    assert.equal(await source.get("Late"), undefined);
+    env.HARMONY_CONFIG_Late = "42";
+    assert.equal(await source.get("Late"), 42);
+  });
+
+  test("reads the real process environment by default", async () => {
+    const name = `HARMONY_CONFIG_EnvTest${process.pid}`;
+    process.env[name] = '{"real":true}';
+    try {
+      assert.deepEqual(await new EnvSource().get(`EnvTest${process.pid}`), {
+        real: true,
+      });
+    } finally {
+      delete process.env[name];
+    }
+  });
+
+  test("invalid JSON names the variable, never its content", async () => {
+    const source = new EnvSource({
+      env: { HARMONY_CONFIG_Db: "host=db password=CANARY-ENV" },
+    });
+    await assert.rejects(source.get("Db"), (error) => {
+      assert.ok(error instanceof ConfigValidationError);
+      assert.equal(error.key, "Db");
+      assert.equal(error.source, "HARMONY_CONFIG_Db");
+      assert.match(error.message, /set HARMONY_CONFIG_Db to valid JSON/);
+      assert.ok(!error.message.includes("CANARY-ENV"));
+      assert.equal(error.cause, undefined);
+      return true;
+    });
+  });
+
+  test("set changes the variable in this process; delete unsets it", async () => {
+    const env: Record<string, string | undefined> = {};
+    const source = new EnvSource({ env });
+    await source.set("Port", 8080);
+    assert.equal(env.HARMONY_CONFIG_Port, "8080");
+    assert.equal(await source.get("Port"), 8080);
+    assert.equal(await source.delete("Port"), true);
+    assert.equal(await source.delete("Port"), false);
+    assert.equal(env.HARMONY_CONFIG_Port, undefined);
+  });
+
+  test("keys lists the prefixed variables; a custom prefix works", async () => {
+    const env = {
+      APP_A: "1",
+      APP_B: "2",
+      OTHER: "3",
+      "APP_not-a-key": "4",
+    };
+    const source = new EnvSource({ prefix: "APP_", env });
+    assert.deepEqual((await source.keys()).sort(), ["A", "B"]);
+    assert.deepEqual(source.permissions(), [{
+      name: "env",
+      variable: "APP_*",
+    }]);
+  });
+
+  test("rejects invalid keys", async () => {
+    await assert.rejects(
+      new EnvSource({ env: {} }).get("A-B"),
+      InvalidKeyError,
+    );
+  });
+});

@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { z } from "zod";
+import {
+  ConfigManager,
+  currentManager,
+  defineConfig,
+  get,
+  init,
+  MemorySource,
+  reset,
+  set,
+} from "../mod.ts";
+import { baseEnv, isDeno, runDeno } from "./_helpers/subprocess.ts";
+import { tempDir } from "./_helpers/temp.ts";
+
+const fixture = fileURLToPath(
+  new URL("./_fixtures/core_global.ts", import.meta.url),
+);
+const Name = defineConfig({ key: "Name", schema: z.string() });
+
+describe("global init/get/set", () => {
+  test("work over the manager given to init", async () => {
+    const memory = new MemorySource();
+    const manager = new ConfigManager([memory]);
+    assert.equal(await init(manager), manager);
+    assert.equal(await currentManager(), manager);
+    await set(Name, "harmony");
+    assert.equal(await get(Name), "harmony");
+    assert.equal(await memory.get("Name"), "harmony");
+    await reset();
+    // A manager passed in stays the caller's: reset does not close it.
+    assert.equal(await manager.get(Name), "harmony");
+    await manager.close();
+  });
+
+  test(
+    "get before init builds env then SQLite at the default path, which persists across runs",
+    { skip: isDeno ? false : "spawns Deno with explicit permission flags" },
+    async () => {
+      await using dir = await tempDir();
+      const flags = [
+        "run",
+        "--quiet",
+        "--allow-env=HARMONY_*,XDG_DATA_HOME,HOME",
+        `--allow-read=${dir.path}`,
+        `--allow-write=${dir.path}`,
+        fixture,
+      ];
+      const env = baseEnv({ HARMONY_DATA_DIR: dir.path });
+      for (const expected of [1, 2]) {
+        const result = await runDeno([...flags, "lazy"], { env });
+        assert.equal(result.stderr, "");
+        assert.deepEqual(JSON.parse(result.stdout), { runs: expected });
+      }
+      const initResult = await runDeno([...flags, "init"], { env });
+      const { sources } = JSON.parse(initResult.stdout) as {
+        sources: string[];
+      };
+      assert.equal(sources[0], "env");
+      assert.equal(
+        sources[1],
+        `sqlite:${join(dir.path, "config", "config.db")}`,
+      );
+    },
+  );
+});

@@ -1,0 +1,27 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { ConfigSourceError, MemorySource } from "../mod.ts";
+
+describe("MemorySource", () => {
+  test("round-trips copies of JSON values and persists", async () => {
+    const value = { a: [1, { b: null }] };
+    const source = new MemorySource({ Initial: "x" });
+    assert.equal(source.persists, true);
+    await source.set("Obj", value);
+    value.a.push(2);
+    assert.deepEqual(await source.get("Obj"), { a: [1, { b: null }] });
+    assert.equal(await source.get("Initial"), "x");
+    assert.deepEqual(await source.keys(), ["Initial", "Obj"]);
+    assert.equal(await source.delete("Obj"), true);
+    assert.equal(await source.get("Obj"), undefined);
+  });
+
+  test("rejects what JSON cannot hold, as a real store would", async () => {
+    const source = new MemorySource();
+    await assert.rejects(source.set("U", undefined), ConfigSourceError);
+    await assert.rejects(source.set("B", 1n), ConfigSourceError);
+    const cycle: Record<string, unknown> = {};
+    cycle.self = cycle;
+    await assert.rejects(source.set("C", cycle), ConfigSourceError);
+  });
+});

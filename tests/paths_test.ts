@@ -1,0 +1,65 @@
+import assert from "node:assert/strict";
+import { describe, test } from "node:test";
+import { dataDir, defaultDbPath } from "../mod.ts";
+
+describe("dataDir", () => {
+  test("HARMONY_DATA_DIR wins, made absolute", () => {
+    assert.equal(
+      dataDir({
+        env: {
+          HARMONY_DATA_DIR: "/srv/h",
+          XDG_DATA_HOME: "/x",
+          HOME: "/home/a",
+        },
+      }),
+      "/srv/h",
+    );
+    assert.ok(dataDir({ env: { HARMONY_DATA_DIR: "rel" } }).endsWith("/rel"));
+  });
+
+  test("XDG_DATA_HOME, then HOME, by platform, as the Rust crate's ProjectDirs", () => {
+    assert.equal(
+      dataDir({
+        env: { XDG_DATA_HOME: "/x", HOME: "/home/a" },
+        platform: "linux",
+      }),
+      "/x/harmony",
+    );
+    assert.equal(
+      dataDir({ env: { HOME: "/home/a" }, platform: "linux" }),
+      "/home/a/.local/share/harmony",
+    );
+    assert.equal(
+      dataDir({
+        env: { HOME: "/Users/a", XDG_DATA_HOME: "/x" },
+        platform: "darwin",
+      }),
+      "/Users/a/Library/Application Support/harmony",
+    );
+    assert.match(
+      dataDir({
+        env: { APPDATA: "C:\\Users\\a\\AppData\\Roaming" },
+        platform: "win32",
+      }),
+      /harmony.data$/,
+    );
+  });
+
+  test("an empty variable counts as unset; nothing at all is a clear error", () => {
+    assert.equal(
+      dataDir({ env: { HARMONY_DATA_DIR: "", HOME: "/h" }, platform: "linux" }),
+      "/h/.local/share/harmony",
+    );
+    assert.throws(
+      () => dataDir({ env: {}, platform: "linux" }),
+      /set HARMONY_DATA_DIR or HOME/,
+    );
+  });
+
+  test("the default DB path is <data dir>/config/config.db", () => {
+    assert.equal(
+      defaultDbPath({ env: { HARMONY_DATA_DIR: "/srv/h" } }),
+      "/srv/h/config/config.db",
+    );
+  });
+});
