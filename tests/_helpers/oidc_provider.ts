@@ -74,58 +74,60 @@ export async function startOidcProvider(
     use: "sig",
   };
 
-  const provider = new Provider(issuer, {
-    clients: [{
-      client_id: clientId,
-      client_name: "Harmony CLI",
-      application_type: "native",
-      token_endpoint_auth_method: "none",
-      grant_types: [DEVICE_GRANT, "refresh_token"],
-      response_types: [],
-      redirect_uris: [],
-    }],
-    jwks: { keys: [signingKey] },
-    cookies: { keys: [randomBytes(32).toString("hex")] },
-    scopes: ["openid", "profile", "offline_access"],
-    claims: { openid: ["sub"], profile: ["name"] },
-    findAccount: (_ctx: unknown, sub: string) => ({
-      accountId: sub,
-      claims: () => ({ sub, name: `Test user ${sub}` }),
-    }),
-    ttl: {
-      DeviceCode: options.deviceCodeTtlSeconds ?? 600,
-      IdToken: options.idTokenTtlSeconds ?? 3600,
-      AccessToken: 3600,
-      RefreshToken: 86400,
-      Grant: 86400,
-      Session: 86400,
-      Interaction: 600,
-    },
-    features: {
-      deviceFlow: {
-        enabled: true,
-        // Plain pages without the defaults' remote font import; the forms
-        // themselves are the provider's own (xsrf included).
-        userCodeInputSource: (
-          ctx: { body: string },
-          form: string,
-          _out: unknown,
-          err: unknown,
-        ) => {
-          ctx.body = page("Sign-in", err ? `<p>error</p>${form}` : form);
-        },
-        userCodeConfirmSource: (ctx: { body: string }, form: string) => {
-          ctx.body = page("Confirm device", form);
-        },
-        successSource: (ctx: { body: string }) => {
-          ctx.body = page("Sign-in success", "<p>device-flow-success</p>");
-        },
+  const provider = quietly(() =>
+    new Provider(issuer, {
+      clients: [{
+        client_id: clientId,
+        client_name: "Harmony CLI",
+        application_type: "native",
+        token_endpoint_auth_method: "none",
+        grant_types: [DEVICE_GRANT, "refresh_token"],
+        response_types: [],
+        redirect_uris: [],
+      }],
+      jwks: { keys: [signingKey] },
+      cookies: { keys: [randomBytes(32).toString("hex")] },
+      scopes: ["openid", "profile", "offline_access"],
+      claims: { openid: ["sub"], profile: ["name"] },
+      findAccount: (_ctx: unknown, sub: string) => ({
+        accountId: sub,
+        claims: () => ({ sub, name: `Test user ${sub}` }),
+      }),
+      ttl: {
+        DeviceCode: options.deviceCodeTtlSeconds ?? 600,
+        IdToken: options.idTokenTtlSeconds ?? 3600,
+        AccessToken: 3600,
+        RefreshToken: 86400,
+        Grant: 86400,
+        Session: 86400,
+        Interaction: 600,
       },
-      // The provider's built-in login and consent pages at /interaction/:uid.
-      devInteractions: { enabled: true },
-      revocation: { enabled: true },
-    },
-  });
+      features: {
+        deviceFlow: {
+          enabled: true,
+          // Plain pages without the defaults' remote font import; the forms
+          // themselves are the provider's own (xsrf included).
+          userCodeInputSource: (
+            ctx: { body: string },
+            form: string,
+            _out: unknown,
+            err: unknown,
+          ) => {
+            ctx.body = page("Sign-in", err ? `<p>error</p>${form}` : form);
+          },
+          userCodeConfirmSource: (ctx: { body: string }, form: string) => {
+            ctx.body = page("Confirm device", form);
+          },
+          successSource: (ctx: { body: string }) => {
+            ctx.body = page("Sign-in success", "<p>device-flow-success</p>");
+          },
+        },
+        // The provider's built-in login and consent pages at /interaction/:uid.
+        devInteractions: { enabled: true },
+        revocation: { enabled: true },
+      },
+    })
+  );
 
   let slowDownLeft = options.slowDownPolls ?? 0;
   if (slowDownLeft > 0) {
@@ -180,6 +182,24 @@ export async function startOidcProvider(
     close,
     [Symbol.asyncDispose]: close,
   };
+}
+
+/**
+ * Runs `build` without the provider's two construction-time warnings about
+ * its in-memory adapter and built-in login pages: exactly what a test IdP
+ * wants, and printed once per instance otherwise.
+ */
+function quietly<T>(build: () => T): T {
+  const warn = console.warn;
+  console.warn = (...args: unknown[]) => {
+    if (String(args[0]).includes("quick start development-only")) return;
+    warn(...args);
+  };
+  try {
+    return build();
+  } finally {
+    console.warn = warn;
+  }
 }
 
 function page(title: string, body: string): string {

@@ -1,0 +1,301 @@
+/**
+ * The device flow (RFC 8628) end to end against a real OpenID Connect
+ * provider (npm `oidc-provider`), approved or denied through its own pages.
+ * Only the waits between polls are injected, so no test waits for 5 s.
+ */
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
+import { ConfigError, LoginError, SourceUnavailableError } from "../errors.ts";
+import {
+  deviceLogin,
+  type DevicePrompt,
+  type OidcTokens,
+  refreshLogin,
+} from "../stores/zitadel.ts";
+import {
+  type OidcProvider,
+  startOidcProvider,
+} from "./_helpers/oidc_provider.ts";
+
+/** A promise with its resolver, to wait on events instead of time. */
+function deferred<T = void>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+} {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** Verifies `idToken` against the provider's published JWKS. */
+async function verifyIdToken(
+  op: OidcProvider,
+  idToken: string,
+): Promise<Record<string, unknown>> {
+  const discovery = await (await fetch(
+    `${op.issuer}/.well-known/openid-configuration`,
+  )).json() as { jwks_uri: string };
+  const jwks = await (await fetch(discovery.jwks_uri)).json() as JSONWebKeySet;
+  const { payload } = await jwtVerify(idToken, createLocalJWKSet(jwks), {
+    issuer: op.issuer,
+    audience: op.clientId,
+  });
+  return payload;
+}
+
+/** A fetch that records the `error` of every token endpoint answer. */
+function recordingFetch(errors: string[]): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, init);
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.endsWith("/token") && response.status !== 200) {
+      const body = await response.clone().json() as { error?: string };
+      errors.push(body.error ?? `http_${response.status}`);
+    }
+    return response;
+  };
+}
+
+describe("deviceLogin against oidc-provider", () => {
+  it("returns a verifiable ID token once the user approves through the provider's pages", async () => {
+    await using op = await startOidcProvider({ clientId: "harmony-cli" });
+    const prompted = deferred<DevicePrompt>();
+    const approved = deferred();
+    const sleeps: number[] = [];
+    const tokenErrors: string[] = [];
+
+    const login = deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      fetch: recordingFetch(tokenErrors),
+      onPrompt: (prompt) => prompted.resolve(prompt),
+      // The first wait ends at once, so one poll sees authorization_pending;
+      // the next wait ends when the user has approved.
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return sleeps.length === 1 ? Promise.resolve() : approved.promise;
+      },
+    });
+    const prompt = await prompted.promise;
+    assert.equal(prompt.verificationUri, `${op.issuer}/device`);
+    assert.match(prompt.userCode, /^[A-Z]{4}-[A-Z]{4}$/);
+    assert.ok(prompt.verificationUriComplete?.includes("user_code="));
+    await op.approve(prompt.userCode, { sub: "alice" });
+    approved.resolve();
+    const tokens = await login;
+
+    assert.deepEqual(tokenErrors, ["authorization_pending"]);
+    assert.deepEqual(sleeps, [5000, 5000], "the default interval is 5 s");
+    const claims = await verifyIdToken(op, tokens.idToken);
+    assert.equal(claims.sub, "alice");
+    assert.equal(claims.iss, op.issuer);
+    assert.equal(tokens.expiresAt, (claims.exp as number) * 1000);
+    assert.ok(tokens.refreshToken, "offline_access yields a refresh token");
+  });
+
+  it("stops with access_denied when the user aborts on the confirmation page", async () => {
+    await using op = await startOidcProvider();
+    const err = await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      onPrompt: (prompt) => op.deny(prompt.userCode),
+      sleep: () => Promise.resolve(),
+    }).then(() => undefined, (error: unknown) => error);
+
+    assert.ok(err instanceof LoginError);
+    assert.ok(err instanceof ConfigError);
+    assert.equal(err.code, "access_denied");
+    assert.equal(err.source, `oidc:${op.issuer}`);
+    assert.match(err.message, /approve the code/);
+  });
+
+  it("stops with expired_token when the provider says the code expired", async () => {
+    await using op = await startOidcProvider({ deviceCodeTtlSeconds: 1 });
+    const tokenErrors: string[] = [];
+    let promptedAt = 0;
+    const err = await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      fetch: recordingFetch(tokenErrors),
+      // A frozen client clock, so the client's own deadline never fires and
+      // the provider's answer is what stops the loop.
+      now: () => 0,
+      onPrompt: () => {
+        promptedAt = Date.now();
+      },
+      // The provider's clock is the wall clock in whole seconds: the code
+      // (TTL 1 s) is expired once the next second has begun. This waits for
+      // real time to pass, the thing under test, not for another actor.
+      sleep: () =>
+        new Promise((resolve) =>
+          setTimeout(
+            resolve,
+            (Math.floor(promptedAt / 1000) + 1) * 1000 - Date.now() + 1,
+          )
+        ),
+    }).then(() => undefined, (error: unknown) => error);
+
+    assert.ok(err instanceof LoginError);
+    assert.equal(err.code, "expired_token");
+    assert.deepEqual(tokenErrors, ["expired_token"]);
+  });
+
+  it("stops polling by itself once expires_in has passed on its clock", async () => {
+    await using op = await startOidcProvider({ deviceCodeTtlSeconds: 600 });
+    const tokenErrors: string[] = [];
+    let clock = 1_000_000;
+    const err = await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      fetch: recordingFetch(tokenErrors),
+      now: () => clock,
+      onPrompt: (prompt) => assert.equal(prompt.expiresAt, clock + 600_000),
+      sleep: (ms) => {
+        clock += ms * 61; // 305 s per wait: one poll, then past the deadline
+        return Promise.resolve();
+      },
+    }).then(() => undefined, (error: unknown) => error);
+
+    assert.ok(err instanceof LoginError);
+    assert.equal(err.code, "expired_token");
+    assert.deepEqual(tokenErrors, ["authorization_pending"]);
+  });
+
+  it("adds 5 s to the interval on every slow_down", async () => {
+    await using op = await startOidcProvider({ slowDownPolls: 2 });
+    const sleeps: number[] = [];
+    const tokenErrors: string[] = [];
+    const tokens = await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      fetch: recordingFetch(tokenErrors),
+      onPrompt: (prompt) => op.approve(prompt.userCode),
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+    assert.deepEqual(tokenErrors, ["slow_down", "slow_down"]);
+    assert.deepEqual(sleeps, [5000, 10000, 15000]);
+    assert.equal((await verifyIdToken(op, tokens.idToken)).sub, "user-1");
+  });
+
+  it("asks for the scopes it is given", async () => {
+    await using op = await startOidcProvider();
+    const tokens = await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      scopes: ["openid"],
+      onPrompt: (prompt) => op.approve(prompt.userCode),
+      sleep: () => Promise.resolve(),
+    });
+    assert.equal(
+      tokens.refreshToken,
+      undefined,
+      "no offline_access, no refresh token",
+    );
+    await verifyIdToken(op, tokens.idToken);
+  });
+});
+
+describe("refreshLogin against oidc-provider", () => {
+  async function login(op: OidcProvider, sub: string): Promise<OidcTokens> {
+    return await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      onPrompt: (prompt) => op.approve(prompt.userCode, { sub }),
+      sleep: () => Promise.resolve(),
+    });
+  }
+
+  it("trades the refresh token for a new ID token, and the rotated one replaces it", async () => {
+    await using op = await startOidcProvider();
+    const first = await login(op, "bob");
+    assert.ok(first.refreshToken);
+
+    const second = await refreshLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      refreshToken: first.refreshToken,
+    });
+    const claims = await verifyIdToken(op, second.idToken);
+    assert.equal(claims.sub, "bob");
+    assert.ok(second.refreshToken);
+    assert.notEqual(
+      second.refreshToken,
+      first.refreshToken,
+      "public clients get rotated refresh tokens",
+    );
+
+    const third = await refreshLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      refreshToken: second.refreshToken,
+    });
+    assert.equal((await verifyIdToken(op, third.idToken)).sub, "bob");
+  });
+
+  it("fails with invalid_grant for a refresh token the provider does not know", async () => {
+    await using op = await startOidcProvider();
+    const err = await refreshLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      refreshToken: "not-a-refresh-token",
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof LoginError);
+    assert.equal(err.code, "invalid_grant");
+    assert.match(err.message, /log in again/);
+    assert.ok(
+      !err.message.includes("not-a-refresh-token"),
+      "no token in the message",
+    );
+  });
+});
+
+describe("deviceLogin failures before the user is asked", () => {
+  it("names an unknown client", async () => {
+    await using op = await startOidcProvider();
+    let prompted = false;
+    const err = await deviceLogin({
+      issuer: op.issuer,
+      clientId: "nobody",
+      onPrompt: () => {
+        prompted = true;
+      },
+      sleep: () => Promise.resolve(),
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof LoginError);
+    assert.equal(err.code, "invalid_client");
+    assert.equal(prompted, false);
+  });
+
+  it("says the provider is unavailable when nothing listens at the issuer", async () => {
+    const op = await startOidcProvider();
+    const issuer = op.issuer;
+    await op.close();
+    const err = await deviceLogin({
+      issuer,
+      clientId: "harmony-cli",
+      sleep: () => Promise.resolve(),
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof SourceUnavailableError);
+    assert.equal(err.source, `oidc:${issuer}`);
+  });
+
+  it("refuses an issuer that discovery does not confirm", async () => {
+    await using op = await startOidcProvider();
+    // Another name for the same server, as a DNS alias would give.
+    const alias = "http://idp.test";
+    const err = await deviceLogin({
+      issuer: alias,
+      clientId: op.clientId,
+      fetch: (input, init) =>
+        fetch(String(input).replace(alias, op.issuer), init),
+      sleep: () => Promise.resolve(),
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof LoginError);
+    assert.equal(err.code, "discovery_failed");
+    assert.match(err.message, /exactly as the provider publishes it/);
+  });
+});
