@@ -6,14 +6,16 @@
 import type { ConfigDefinition } from "./config.ts";
 import { ConfigManager } from "./manager.ts";
 import { EnvSource } from "./sources/env.ts";
+import { PromptSource } from "./sources/prompt.ts";
 import { SqliteSource } from "./sources/sqlite.ts";
 
 let current: Promise<ConfigManager> | undefined;
 let owned = false;
 
 /**
- * Builds the default chain: `EnvSource`, then `SqliteSource` at the default
- * path (`<data dir>/config/config.db`).
+ * Builds the default chain, the Rust crate's: `EnvSource`, then
+ * `SqliteSource` at the default path (`<data dir>/config/config.db`), then
+ * `PromptSource` on stdin and stdout (used only by `getOrPrompt`).
  *
  * @returns A new manager over the default chain.
  *
@@ -25,7 +27,11 @@ let owned = false;
  * ```
  */
 export async function defaultManager(): Promise<ConfigManager> {
-  return new ConfigManager([new EnvSource(), await SqliteSource.open()]);
+  return new ConfigManager([
+    new EnvSource(),
+    await SqliteSource.open(),
+    new PromptSource(),
+  ]);
 }
 
 /**
@@ -158,4 +164,31 @@ export async function set<T, I>(
   value: I,
 ): Promise<T> {
   return await (await currentManager()).set(def, value);
+}
+
+/**
+ * Returns the value for `def` from the process-wide manager, asking for it
+ * in the terminal when no source has it, and saving the answer (to SQLite in
+ * the default chain). The next run asks nothing.
+ *
+ * @param def The definition.
+ * @returns The parsed value.
+ * @throws {PromptUnavailableError} When the value is missing and stdin is not a terminal.
+ * @throws {PromptCancelledError} On Ctrl-C or closed input; nothing is saved.
+ * @throws {ConfigNotFoundError} When the value is missing and the chain has no `PromptSource`.
+ *
+ * @example First run asks, later runs read SQLite
+ * ```ts ignore
+ * import { defineConfig, getOrPrompt, init } from "@harmony/config";
+ * import { z } from "zod";
+ *
+ * const User = defineConfig({ key: "User", schema: z.object({ name: z.string().describe("Your name") }) });
+ * await init(); // env, SQLite at the default path, prompt
+ * console.log(await getOrPrompt(User));
+ * ```
+ */
+export async function getOrPrompt<T, I>(
+  def: ConfigDefinition<T, I>,
+): Promise<T> {
+  return await (await currentManager()).getOrPrompt(def);
 }

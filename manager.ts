@@ -12,6 +12,7 @@ import {
   SourceUnavailableError,
   type ValidationIssue,
 } from "./errors.ts";
+import { getOrPrompt as promptForMissing } from "./prompting/get_or_prompt.ts";
 import { redact, unwrapSchema } from "./secret.ts";
 import type { ConfigSource, SourceEntry } from "./source.ts";
 import { validateAsync } from "./validation.ts";
@@ -197,6 +198,39 @@ export class ConfigManager {
     }
     await target.set(def.key, result.value);
     return result.value;
+  }
+
+  /**
+   * Like `get`, but asks for a missing value through the chain's
+   * `PromptSource` (one question per schema field), validates it and
+   * persists it to the first source that persists. A stored value that
+   * fails the schema is asked for again in a terminal, with its still-valid
+   * fields pre-filled, and overwritten where it was stored.
+   *
+   * @param def The definition.
+   * @returns The parsed value.
+   * @throws {ConfigNotFoundError} When the value is missing and the chain has no `PromptSource`.
+   * @throws {PromptUnavailableError} When the value is missing and stdin is not a terminal.
+   * @throws {ConfigValidationError} When the stored value fails the schema and cannot be asked for.
+   * @throws {PromptCancelledError} On Ctrl-C or closed input; nothing is persisted.
+   *
+   * @example A value that is already set is never asked for
+   * ```ts
+   * import { ConfigManager, defineConfig, EnvSource, MemorySource, PromptSource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Port = defineConfig({ key: "Port", schema: z.number() });
+   * const manager = new ConfigManager([
+   *   new EnvSource({ env: { HARMONY_CONFIG_Port: "8080" } }),
+   *   new MemorySource(),
+   *   new PromptSource(),
+   * ]);
+   * assert.equal(await manager.getOrPrompt(Port), 8080);
+   * ```
+   */
+  getOrPrompt<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
+    return promptForMissing(this, def);
   }
 
   /**

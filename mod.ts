@@ -48,6 +48,7 @@ export {
   currentManager,
   defaultManager,
   get,
+  getOrPrompt,
   init,
   reset,
   set,
@@ -88,6 +89,11 @@ export {
 } from "./sources/env.ts";
 export { LocalFileSource } from "./sources/local_file.ts";
 export { MemorySource } from "./sources/memory.ts";
+export {
+  type PromptRequest,
+  PromptSource,
+  type PromptSourceOptions,
+} from "./sources/prompt.ts";
 export {
   type SqliteKeyInfo,
   SqliteSource,

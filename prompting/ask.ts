@@ -1,0 +1,305 @@
+/**
+ * Asks for every field of a plan with `@inquirer/prompts`, checking each
+ * answer against its field's schema and asking again with zod's message.
+ *
+ * The prompt module is passed in, so this file never loads it by itself.
+ *
+ * @module
+ */
+import type * as Inquirer from "@inquirer/prompts";
+import type { Readable, Writable } from "node:stream";
+import { validateAsync } from "../validation.ts";
+import {
+  assemble,
+  type Choice,
+  type PromptField,
+  type PromptPlan,
+  valueAt,
+} from "./fields.ts";
+import type { z } from "zod";
+
+/** The prompt functions `ask` uses. */
+export type PromptModule = Pick<
+  typeof Inquirer,
+  "input" | "number" | "confirm" | "select" | "password"
+>;
+
+/** Where prompts read and write, and what ends them. */
+export interface PromptIo {
+  /** The stream keys are read from. */
+  readonly input: Readable;
+  /** The stream messages are written to. */
+  readonly output: Writable;
+  /**
+   * Returns the stream one prompt draws on. Each prompt ends its stream when
+   * it is done, so an injected stream is wrapped to stay open.
+   */
+  readonly promptOutput: () => Writable;
+  /** Aborts the current prompt (closed input). */
+  readonly signal: AbortSignal;
+}
+
+const REQUIRED = "A value is required";
+const NONE = "(none)";
+
+/** Returns `true`, or zod's first message, for an answer to `field`. */
+async function check(
+  field: PromptField,
+  value: unknown,
+): Promise<true | string> {
+  if (value === undefined) return field.optional ? true : REQUIRED;
+  const result = await validateAsync(field.schema, value);
+  if (result.ok) return true;
+  const issue = result.issues[0];
+  if (issue === undefined) return "Invalid value";
+  return issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`;
+}
+
+function parseJson(text: string): { value: unknown } | string {
+  try {
+    return { value: JSON.parse(text) };
+  } catch {
+    return "Enter valid JSON";
+  }
+}
+
+function parseElement(field: PromptField, text: string): unknown {
+  switch (field.element) {
+    case "number":
+      return text === "" ? Number.NaN : Number(text);
+    case "boolean":
+      return /^(true|yes|y)$/i.test(text)
+        ? true
+        : /^(false|no|n)$/i.test(text)
+        ? false
+        : text;
+    case "select":
+      return field.choices?.find((c) => String(c) === text) ?? text;
+    default:
+      return text;
+  }
+}
+
+/** Splits a comma-separated answer; an empty answer is an empty list. */
+function parseList(field: PromptField, text: string): unknown[] {
+  if (text.trim() === "") return [];
+  return text.split(",").map((part) => parseElement(field, part.trim()));
+}
+
+async function checkList(
+  field: PromptField,
+  text: string,
+): Promise<true | string> {
+  if (text.trim() === "" && field.optional) return true;
+  const items = parseList(field, text);
+  if (field.elementSchema !== undefined) {
+    for (const [index, item] of items.entries()) {
+      const result = await validateAsync(field.elementSchema, item);
+      if (!result.ok) {
+        return `Item ${index + 1}: ${result.issues[0]?.message ?? "invalid"}`;
+      }
+    }
+  }
+  return await check(field, items);
+}
+
+function listText(value: unknown): string | undefined {
+  return Array.isArray(value)
+    ? value.map((v) => String(v)).join(", ")
+    : undefined;
+}
+
+/** Asks for one field; resolves to its value, or `undefined` when left empty. */
+async function askField(
+  prompts: PromptModule,
+  io: PromptIo,
+  field: PromptField,
+  fallback: unknown,
+): Promise<unknown> {
+  const context = {
+    input: io.input,
+    output: io.promptOutput(),
+    signal: io.signal,
+  };
+  const hasDefault = fallback !== undefined;
+  if (field.secret) {
+    const hint = hasDefault ? " (leave empty to keep the current value)" : "";
+    const answer = await prompts.password({
+      message: field.message + hint,
+      mask: true,
+      // Revealing the secret would draw it on the output stream.
+      toggleMask: false,
+      validate: async (text) => {
+        if (text === "" && hasDefault) return true;
+        if (field.kind === "json" && text !== "") {
+          const parsed = parseJson(text);
+          return typeof parsed === "string"
+            ? parsed
+            : await check(field, parsed.value);
+        }
+        return await check(
+          field,
+          text === "" ? undefined : coerceText(field, text),
+        );
+      },
+    }, context);
+    if (answer === "") return hasDefault ? fallback : undefined;
+    if (field.kind === "json") {
+      return (parseJson(answer) as { value: unknown }).value;
+    }
+    return coerceText(field, answer);
+  }
+  switch (field.kind) {
+    case "number": {
+      const answer = await prompts.number({
+        message: field.message,
+        ...(typeof fallback === "number" ? { default: fallback } : {}),
+        ...(field.min === undefined ? {} : { min: field.min }),
+        ...(field.max === undefined ? {} : { max: field.max }),
+        step: field.integer ? 1 : "any",
+        required: !field.optional,
+        validate: (value) => check(field, value),
+      }, context);
+      return answer;
+    }
+    case "boolean":
+      return await prompts.confirm({
+        message: field.message,
+        default: typeof fallback === "boolean" ? fallback : false,
+      }, context);
+    case "select": {
+      const choices: { name: string; value: Choice | typeof NONE }[] = (
+        field.choices ?? []
+      ).map((value) => ({ name: String(value), value }));
+      if (field.optional && !hasDefault) {
+        choices.push({ name: NONE, value: NONE });
+      }
+      const preselected = choices.find((c) => c.value === fallback);
+      const answer = await prompts.select({
+        message: field.message,
+        choices,
+        ...(preselected === undefined ? {} : { default: preselected.value }),
+      }, context);
+      return answer === NONE ? undefined : answer;
+    }
+    case "list": {
+      const current = listText(fallback);
+      const answer = await prompts.input({
+        message: `${field.message} (comma-separated)`,
+        ...(current === undefined ? {} : { default: current }),
+        validate: (text) => checkList(field, text),
+      }, context);
+      if (answer.trim() === "" && field.optional && !hasDefault) {
+        return undefined;
+      }
+      return parseList(field, answer);
+    }
+    case "json": {
+      const answer = await prompts.input({
+        message: `${field.message} (JSON)`,
+        ...(hasDefault ? { default: JSON.stringify(fallback) } : {}),
+        validate: async (text) => {
+          if (text.trim() === "") return await check(field, undefined);
+          const parsed = parseJson(text);
+          return typeof parsed === "string"
+            ? parsed
+            : await check(field, parsed.value);
+        },
+      }, context);
+      if (answer.trim() === "") return undefined;
+      return (parseJson(answer) as { value: unknown }).value;
+    }
+    default: {
+      const answer = await prompts.input({
+        message: field.message,
+        ...(typeof fallback === "string" && fallback !== ""
+          ? { default: fallback }
+          : {}),
+        validate: (text) => check(field, text === "" ? undefined : text),
+      }, context);
+      return answer === "" ? undefined : answer;
+    }
+  }
+}
+
+/** Turns the text of a masked answer into the field's type. */
+function coerceText(field: PromptField, text: string): unknown {
+  if (field.kind === "number") {
+    return text.trim() === "" ? Number.NaN : Number(text);
+  }
+  if (field.kind === "boolean") {
+    return parseElement({ ...field, element: "boolean" }, text);
+  }
+  if (field.kind === "list") return parseList(field, text);
+  return text;
+}
+
+/** Options for {@linkcode askForValue}. */
+export interface AskOptions {
+  /** A value whose fields pre-fill the questions (the still-valid part of a stored value). */
+  readonly defaults?: unknown;
+}
+
+/**
+ * Asks for every field, assembles the value and validates it as a whole;
+ * fields named by a whole-value failure are asked again.
+ *
+ * @param prompts The prompt functions.
+ * @param io The streams and the abort signal.
+ * @param schema The definition's schema.
+ * @param plan The fields of the schema.
+ * @param options Defaults for the questions.
+ * @returns The parsed value.
+ */
+export async function askForValue<T>(
+  prompts: PromptModule,
+  io: PromptIo,
+  schema: z.ZodType<T>,
+  plan: PromptPlan,
+  options: AskOptions = {},
+): Promise<T> {
+  const answers = new Map<string, unknown>();
+  const fallbacks = new Map<string, unknown>();
+  for (const field of plan.fields) {
+    const stored = options.defaults === undefined
+      ? undefined
+      : field.path.length === 0
+      ? options.defaults
+      : valueAt(options.defaults, field.path);
+    const usable = stored !== undefined &&
+      (await check(field, stored)) === true;
+    fallbacks.set(field.label, usable ? stored : field.defaultValue);
+  }
+  let pending: readonly PromptField[] = plan.fields;
+  for (;;) {
+    for (const field of pending) {
+      const answer = await askField(
+        prompts,
+        io,
+        field,
+        fallbacks.get(field.label),
+      );
+      answers.set(field.label, answer);
+      fallbacks.set(field.label, answer ?? field.defaultValue);
+    }
+    const result = await validateAsync(schema, assemble(plan, answers));
+    if (result.ok) return result.value;
+    io.output.write(
+      `The answers do not fit together: ${
+        result.issues.map((i) => `${i.path || "(value)"}: ${i.message}`).join(
+          "; ",
+        )
+      }\n`,
+    );
+    const named = plan.fields.filter((field) =>
+      result.issues.some((issue) =>
+        issue.path !== "" &&
+        (issue.path === field.label ||
+          issue.path.startsWith(`${field.label}.`) ||
+          issue.path.startsWith(`${field.label}[`) ||
+          field.label.startsWith(`${issue.path}.`))
+      )
+    );
+    pending = named.length > 0 ? named : plan.fields;
+  }
+}

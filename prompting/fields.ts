@@ -1,0 +1,332 @@
+/**
+ * Turns a zod schema into the list of questions `getOrPrompt` asks: one
+ * field per leaf, labelled with its dotted path.
+ *
+ * @module
+ */
+import { z } from "zod";
+import { isSecret, unwrapSchema } from "../secret.ts";
+
+/** How a field is asked for. */
+export type FieldKind =
+  | "string"
+  | "number"
+  | "boolean"
+  | "select"
+  | "list"
+  | "json";
+
+/** A primitive a `select` or a list element may hold. */
+export type Choice = string | number | boolean | null;
+
+/** The kind of each element of a `list` field. */
+export type ElementKind = "string" | "number" | "boolean" | "select" | "json";
+
+/** One question: a leaf of the schema. */
+export interface PromptField {
+  /** The path from the root value; empty for a schema that is not an object. */
+  readonly path: readonly string[];
+  /** The dotted path, or the key for a schema that is not an object. */
+  readonly label: string;
+  /** The text shown: the label, with the title and description when there are any. */
+  readonly message: string;
+  /** Which prompt asks for it. */
+  readonly kind: FieldKind;
+  /** The field's own schema, wrappers included, that each answer is checked against. */
+  readonly schema: z.ZodType;
+  /** Whether an empty answer is allowed (optional, has a default, or sits in an optional object). */
+  readonly optional: boolean;
+  /** Whether the value must be masked. */
+  readonly secret: boolean;
+  /** The schema's default, when it has one. */
+  readonly defaultValue?: unknown;
+  /** The allowed values of a `select`, or of each element of a `list` of choices. */
+  readonly choices?: readonly Choice[];
+  /** Bounds and step of a `number`. */
+  readonly min?: number;
+  /** Upper bound of a `number`. */
+  readonly max?: number;
+  /** Whether a `number` must be an integer. */
+  readonly integer?: boolean;
+  /** The kind of each element of a `list`. */
+  readonly element?: ElementKind;
+  /** The schema of each element of a `list`. */
+  readonly elementSchema?: z.ZodType;
+}
+
+/** The questions for a schema, and the nested objects their answers go into. */
+export interface PromptPlan {
+  /** The leaves, in schema order. */
+  readonly fields: readonly PromptField[];
+  /** Nested objects that must exist even when none of their fields was answered. */
+  readonly requiredObjects: readonly (readonly string[])[];
+}
+
+type Def = Record<string, unknown>;
+
+function defOf(schema: z.ZodType): Def {
+  return schema._zod.def as unknown as Def;
+}
+
+/** Reads title and description from the outer schema, then the unwrapped one. */
+function metaText(schema: z.ZodType): { title?: string; description?: string } {
+  for (const layer of [schema, unwrapSchema(schema)]) {
+    const meta = z.globalRegistry.get(layer);
+    if (meta?.title !== undefined || meta?.description !== undefined) {
+      return {
+        ...(typeof meta.title === "string" ? { title: meta.title } : {}),
+        ...(typeof meta.description === "string"
+          ? { description: meta.description }
+          : {}),
+      };
+    }
+  }
+  return {};
+}
+
+function messageFor(label: string, schema: z.ZodType): string {
+  const { title, description } = metaText(schema);
+  const text = [title, description].filter((t) => t !== undefined).join(
+    " — ",
+  );
+  return text === "" ? label : `${label}: ${text}`;
+}
+
+/** The values of an enum, or of a union made only of literals. */
+export function literalChoices(schema: z.ZodType): Choice[] | undefined {
+  const def = defOf(schema);
+  if (def.type === "enum") {
+    return Object.values(def.entries as Record<string, string | number>);
+  }
+  if (def.type === "literal") return [...(def.values as Choice[])];
+  if (def.type === "union") {
+    const out: Choice[] = [];
+    for (const option of def.options as z.ZodType[]) {
+      const inner = literalChoices(unwrapSchema(option));
+      if (inner === undefined) return undefined;
+      out.push(...inner);
+    }
+    return out;
+  }
+  return undefined;
+}
+
+function elementKind(schema: z.ZodType): ElementKind {
+  const inner = unwrapSchema(schema);
+  const type = defOf(inner).type;
+  if (type === "string") return "string";
+  if (type === "number") return "number";
+  if (type === "boolean") return "boolean";
+  return literalChoices(inner) !== undefined ? "select" : "json";
+}
+
+/** What the schema gives for an empty answer: `{ value }` when it accepts one. */
+function emptyAnswer(schema: z.ZodType): { value: unknown } | undefined {
+  try {
+    const result = schema.safeParse(undefined);
+    return result.success ? { value: result.data } : undefined;
+  } catch {
+    // Async refinements cannot run here; treat the field as required.
+    return undefined;
+  }
+}
+
+function numberBounds(
+  schema: z.ZodType,
+): { min?: number; max?: number; integer: boolean } {
+  const number = schema as unknown as {
+    minValue?: number | null;
+    maxValue?: number | null;
+    isInt?: boolean;
+  };
+  const finite = (n: number | null | undefined): n is number =>
+    typeof n === "number" && Number.isFinite(n);
+  return {
+    ...(finite(number.minValue) ? { min: number.minValue } : {}),
+    ...(finite(number.maxValue) ? { max: number.maxValue } : {}),
+    integer: number.isInt === true,
+  };
+}
+
+function leaf(
+  path: readonly string[],
+  label: string,
+  schema: z.ZodType,
+  inOptionalObject: boolean,
+  parentDefault: unknown,
+): PromptField {
+  const inner = unwrapSchema(schema);
+  const def = defOf(inner);
+  const empty = emptyAnswer(schema);
+  const own = empty?.value;
+  const defaultValue = own !== undefined ? own : parentDefault;
+  const base = {
+    path,
+    label,
+    message: messageFor(label, schema),
+    schema,
+    optional: inOptionalObject || empty !== undefined,
+    secret: isSecret(schema),
+    ...(defaultValue === undefined ? {} : { defaultValue }),
+  };
+  const choices = literalChoices(inner);
+  if (choices !== undefined) return { ...base, kind: "select", choices };
+  switch (def.type) {
+    case "string":
+      return { ...base, kind: "string" };
+    case "number":
+      return { ...base, kind: "number", ...numberBounds(inner) };
+    case "boolean":
+      return { ...base, kind: "boolean" };
+    case "array": {
+      const element = def.element as z.ZodType;
+      const kind = elementKind(element);
+      if (kind === "json") return { ...base, kind: "json" };
+      const elementChoices = literalChoices(unwrapSchema(element));
+      return {
+        ...base,
+        kind: "list",
+        element: kind,
+        elementSchema: element,
+        ...(elementChoices === undefined ? {} : { choices: elementChoices }),
+      };
+    }
+    default:
+      // Records, tuples, unions of objects…: ask for JSON and let the schema judge.
+      return { ...base, kind: "json" };
+  }
+}
+
+function walk(
+  schema: z.ZodType,
+  path: readonly string[],
+  inOptionalObject: boolean,
+  parentDefault: unknown,
+  fields: PromptField[],
+  requiredObjects: (readonly string[])[],
+): void {
+  const inner = unwrapSchema(schema);
+  const def = defOf(inner);
+  if (def.type !== "object" || isSecret(schema)) {
+    fields.push(
+      leaf(path, path.join("."), schema, inOptionalObject, parentDefault),
+    );
+    return;
+  }
+  const empty = emptyAnswer(schema);
+  const objectDefault = empty?.value ?? parentDefault;
+  const optional = inOptionalObject || empty !== undefined;
+  if (!optional) requiredObjects.push(path);
+  for (
+    const [name, child] of Object.entries(
+      def.shape as Record<string, z.ZodType>,
+    )
+  ) {
+    walk(
+      child,
+      [...path, name],
+      optional,
+      isRecord(objectDefault) ? objectDefault[name] : undefined,
+      fields,
+      requiredObjects,
+    );
+  }
+}
+
+/**
+ * Lists the questions for `schema`: one per leaf of nested objects,
+ * labelled with the dotted path. A schema that is not an object is one
+ * question labelled with `key`.
+ *
+ * @param schema The definition's schema.
+ * @param key The definition's key, the label of a schema that is not an object.
+ * @returns The fields and the nested objects that must exist.
+ *
+ * @example
+ * ```ts
+ * import { describeFields } from "./fields.ts";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const plan = describeFields(z.object({ db: z.object({ port: z.number() }) }), "App");
+ * assert.deepEqual(plan.fields.map((f) => [f.label, f.kind]), [["db.port", "number"]]);
+ * ```
+ */
+export function describeFields(schema: z.ZodType, key: string): PromptPlan {
+  const fields: PromptField[] = [];
+  const requiredObjects: (readonly string[])[] = [];
+  const inner = unwrapSchema(schema);
+  if (defOf(inner).type !== "object" || isSecret(schema)) {
+    const empty = emptyAnswer(schema);
+    return {
+      fields: [
+        leaf([], key, schema, false, undefined),
+      ].map((f) => ({ ...f, optional: empty !== undefined })),
+      requiredObjects,
+    };
+  }
+  walk(schema, [], false, undefined, fields, requiredObjects);
+  return { fields, requiredObjects };
+}
+
+/**
+ * Reads the value at `path` inside `value`.
+ *
+ * @param value The root value.
+ * @param path The path.
+ * @returns The value there, or `undefined`.
+ */
+export function valueAt(value: unknown, path: readonly string[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (!isRecord(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}
+
+/**
+ * Builds the root value from the answers, creating the nested objects that
+ * must exist and leaving out the fields that were not answered.
+ *
+ * @param plan The plan the answers belong to.
+ * @param answers The answers by label; `undefined` means left empty.
+ * @returns The assembled value.
+ */
+export function assemble(
+  plan: PromptPlan,
+  answers: ReadonlyMap<string, unknown>,
+): unknown {
+  const [only] = plan.fields;
+  if (plan.fields.length === 1 && only?.path.length === 0) {
+    return answers.get(only.label);
+  }
+  const root: Record<string, unknown> = {};
+  const objectAt = (path: readonly string[]): Record<string, unknown> => {
+    let current = root;
+    for (const segment of path) {
+      const next = current[segment];
+      if (isRecord(next)) {
+        current = next;
+      } else {
+        const created: Record<string, unknown> = {};
+        current[segment] = created;
+        current = created;
+      }
+    }
+    return current;
+  };
+  for (const path of plan.requiredObjects) objectAt(path);
+  for (const field of plan.fields) {
+    const answer = answers.get(field.label);
+    if (answer === undefined) continue;
+    const name = field.path[field.path.length - 1];
+    if (name === undefined) continue;
+    objectAt(field.path.slice(0, -1))[name] = answer;
+  }
+  return root;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

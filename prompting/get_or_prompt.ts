@@ -1,0 +1,89 @@
+/**
+ * `getOrPrompt`: resolve like `get`, and ask for what is missing or no
+ * longer valid, then persist the answer.
+ *
+ * @module
+ */
+import type { ConfigDefinition } from "../config.ts";
+import { ConfigValidationError, PromptUnavailableError } from "../errors.ts";
+import type { ConfigManager } from "../manager.ts";
+import { EnvSource } from "../sources/env.ts";
+import { PromptSource } from "../sources/prompt.ts";
+import { skeleton } from "./skeleton.ts";
+
+/** The env var that would provide `key`, following the chain's `EnvSource` prefix. */
+function envVarFor(manager: ConfigManager, key: string): string {
+  const env = manager.sources.find((s): s is EnvSource =>
+    s instanceof EnvSource
+  );
+  return env?.locate(key) ?? `HARMONY_CONFIG_${key}`;
+}
+
+/**
+ * Resolves `def` through `manager`; when no source has it, asks through the
+ * chain's {@linkcode PromptSource} and persists the answer to the first
+ * source that persists. A stored value that fails the schema is asked for
+ * again (in a terminal) and overwritten where it was.
+ *
+ * @param manager The manager whose chain is used.
+ * @param def The definition.
+ * @returns The parsed value.
+ * @throws {ConfigNotFoundError} When the value is missing and the chain has no `PromptSource`.
+ * @throws {PromptUnavailableError} When the value is missing and there is no terminal.
+ * @throws {ConfigValidationError} When the stored value is invalid and cannot be asked for again.
+ * @throws {PromptCancelledError} When the person cancels; nothing is persisted.
+ */
+export async function getOrPrompt<T, I>(
+  manager: ConfigManager,
+  def: ConfigDefinition<T, I>,
+): Promise<T> {
+  const resolution = await manager.resolve(def);
+  if (resolution.kind === "found" || resolution.kind === "defaults") {
+    return resolution.value;
+  }
+  const prompter = manager.sources.find((s): s is PromptSource =>
+    s instanceof PromptSource
+  );
+  if (resolution.kind === "missing") {
+    if (prompter === undefined) {
+      throw manager.notFound(def.key, resolution.unavailable);
+    }
+    // Checked before asking, so nobody answers questions that cannot be saved.
+    const target = manager.persistentSource(def.key);
+    if (!prompter.isInteractive()) {
+      throw new PromptUnavailableError(
+        def.key,
+        skeleton(def.schema),
+        envVarFor(manager, def.key),
+      );
+    }
+    const value = await prompter.prompt(def);
+    await target.set(def.key, value);
+    return value;
+  }
+  // The stored value fails the schema and migrate() did not fix it. Asking
+  // again only helps when the answer can replace it where it is stored.
+  const invalid = new ConfigValidationError(
+    def.key,
+    resolution.locator,
+    resolution.issues,
+  );
+  if (
+    prompter === undefined || !resolution.source.persists ||
+    !prompter.isInteractive()
+  ) {
+    throw invalid;
+  }
+  const paths = [
+    ...new Set(resolution.issues.map((issue) => issue.path || "(value)")),
+  ];
+  const value = await prompter.prompt(def, {
+    defaults: resolution.raw,
+    reason:
+      `The stored value for "${def.key}" in ${resolution.locator} no longer matches its schema at: ${
+        paths.join(", ")
+      }. Please answer again; fields that are still valid are pre-filled.`,
+  });
+  await resolution.source.set(def.key, value);
+  return value;
+}

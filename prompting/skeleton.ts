@@ -1,0 +1,83 @@
+/**
+ * A JSON skeleton of the value a schema expects, for the message of
+ * `PromptUnavailableError`: secrets show as `"<secret>"`, other leaves as
+ * placeholders such as `"<string>"`, or their schema default.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import { isSecret, unwrapSchema } from "../secret.ts";
+import { literalChoices } from "./fields.ts";
+
+/** What a secret shows as in a skeleton. */
+export const SECRET_PLACEHOLDER = "<secret>";
+
+function skeletonOf(schema: z.ZodType): unknown {
+  if (isSecret(schema)) return SECRET_PLACEHOLDER;
+  const inner = unwrapSchema(schema);
+  const def = inner._zod.def as unknown as Record<string, unknown>;
+  const fallback = defaultOf(schema);
+  if (def.type === "object") {
+    const shape = def.shape as Record<string, z.ZodType>;
+    return Object.fromEntries(
+      Object.entries(shape).map(([name, child]) => [name, skeletonOf(child)]),
+    );
+  }
+  if (fallback !== undefined) return fallback;
+  const optional = isOptional(schema) ? ", optional" : "";
+  const choices = literalChoices(inner);
+  if (choices !== undefined) {
+    return `<${choices.map((c) => String(c)).join("|")}${optional}>`;
+  }
+  switch (def.type) {
+    case "array":
+      return [skeletonOf(def.element as z.ZodType)];
+    case "number":
+      return (inner as unknown as { isInt?: boolean }).isInt
+        ? `<integer${optional}>`
+        : `<number${optional}>`;
+    case "string":
+    case "boolean":
+      return `<${def.type}${optional}>`;
+    default:
+      return `<${String(def.type)}${optional}>`;
+  }
+}
+
+function defaultOf(schema: z.ZodType): unknown {
+  try {
+    const result = schema.safeParse(undefined);
+    return result.success ? result.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isOptional(schema: z.ZodType): boolean {
+  try {
+    return schema.safeParse(undefined).success;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Renders the skeleton of `schema` as one line of JSON.
+ *
+ * @param schema The definition's schema.
+ * @returns JSON text with placeholders; it never holds a configuration value.
+ *
+ * @example
+ * ```ts
+ * import { skeleton } from "./skeleton.ts";
+ * import { secret } from "../secret.ts";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const schema = z.object({ host: z.string(), port: z.number().default(5432), password: secret(z.string()) });
+ * assert.equal(skeleton(schema), '{"host":"<string>","port":5432,"password":"<secret>"}');
+ * ```
+ */
+export function skeleton(schema: z.ZodType): string {
+  return JSON.stringify(skeletonOf(schema));
+}

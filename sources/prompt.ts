@@ -1,0 +1,209 @@
+/**
+ * A source that holds nothing but can ask the person at the terminal.
+ *
+ * @module
+ */
+import process from "node:process";
+import { type Readable, Writable } from "node:stream";
+import type { ConfigDefinition } from "../config.ts";
+import { PromptCancelledError } from "../errors.ts";
+import { askForValue, type PromptModule } from "../prompting/ask.ts";
+import { describeFields } from "../prompting/fields.ts";
+import type { ConfigSource } from "../source.ts";
+
+/** Options for {@linkcode PromptSource}. */
+export interface PromptSourceOptions {
+  /** Where answers are read from; defaults to stdin. An injected stream counts as interactive. */
+  input?: Readable;
+  /** Where prompts are drawn; defaults to stdout. */
+  output?: Writable;
+}
+
+/** What {@linkcode PromptSource.prompt} is asked to do. */
+export interface PromptRequest {
+  /** A value whose still-valid fields pre-fill the questions. */
+  defaults?: unknown;
+  /** A line shown before the questions, such as why they are asked again. Never a value. */
+  reason?: string;
+}
+
+const CANCELLED_ERRORS = new Set([
+  "ExitPromptError",
+  "AbortPromptError",
+  "CancelPromptError",
+]);
+
+/**
+ * The last link of the default chain. It never has a value (`get` resolves
+ * to `undefined`, `set` does nothing, it does not persist); `getOrPrompt`
+ * uses it to ask for what no other source has, with one prompt per field of
+ * the schema. `@inquirer/prompts` is loaded only when a prompt is shown.
+ *
+ * @example A source that holds nothing
+ * ```ts
+ * import { PromptSource } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const prompt = new PromptSource();
+ * assert.equal(await prompt.get("Db"), undefined);
+ * assert.equal(prompt.persists, false);
+ * ```
+ *
+ * @example Ask for missing values on first run
+ * ```ts ignore
+ * import { ConfigManager, defineConfig, EnvSource, PromptSource, SqliteSource } from "@harmony/config";
+ * import { z } from "zod";
+ *
+ * const Name = defineConfig({ key: "Name", schema: z.string().describe("Your name") });
+ * await using manager = new ConfigManager([new EnvSource(), await SqliteSource.open(), new PromptSource()]);
+ * console.log(await manager.getOrPrompt(Name));
+ * ```
+ */
+export class PromptSource implements ConfigSource {
+  /** Always `prompt`. */
+  readonly name: string = "prompt";
+  /** Answers are persisted by `getOrPrompt` to the next source that does; this one never does. */
+  readonly persists: boolean = false;
+  readonly #input: Readable | undefined;
+  readonly #output: Writable | undefined;
+
+  /** @param options The streams; they default to stdin and stdout. */
+  constructor(options: PromptSourceOptions = {}) {
+    this.#input = options.input;
+    this.#output = options.output;
+  }
+
+  /** Always resolves to `undefined`: answers come only through `getOrPrompt`. */
+  get(_key: string): Promise<unknown> {
+    return Promise.resolve(undefined);
+  }
+
+  /** Does nothing: a prompt stores nothing. */
+  set(_key: string, _value: unknown): Promise<void> {
+    return Promise.resolve();
+  }
+
+  /** Resolves to `false`: there is nothing to delete. */
+  delete(_key: string): Promise<boolean> {
+    return Promise.resolve(false);
+  }
+
+  /** Resolves to no keys. */
+  keys(): Promise<string[]> {
+    return Promise.resolve([]);
+  }
+
+  /** Prompts need no permissions. */
+  permissions(): [] {
+    return [];
+  }
+
+  /**
+   * Tells whether a person can answer: an injected input stream counts as
+   * interactive; stdin must be a terminal.
+   *
+   * @returns `true` when prompting will not hang.
+   *
+   * @example
+   * ```ts
+   * import { PromptSource } from "@harmony/config";
+   * import { PassThrough } from "node:stream";
+   * import assert from "node:assert/strict";
+   *
+   * assert.ok(new PromptSource({ input: new PassThrough() }).isInteractive());
+   * ```
+   */
+  isInteractive(): boolean {
+    if (this.#input !== undefined) return true;
+    if ("Deno" in globalThis) {
+      const deno = (globalThis as unknown as {
+        Deno: { stdin: { isTerminal(): boolean } };
+      }).Deno;
+      return deno.stdin.isTerminal();
+    }
+    return process.stdin.isTTY === true;
+  }
+
+  /**
+   * Asks for every field of `def`'s schema, checks each answer, and
+   * resolves to the parsed value. It persists nothing: `getOrPrompt` does.
+   *
+   * @param def The definition to ask for.
+   * @param request Defaults for the questions and a line to show first.
+   * @returns The parsed value.
+   * @throws {PromptCancelledError} On Ctrl-C or when the input closes.
+   *
+   * @example
+   * ```ts ignore
+   * import { defineConfig, PromptSource } from "@harmony/config";
+   * import { z } from "zod";
+   *
+   * const Port = defineConfig({ key: "Port", schema: z.number().int().min(1) });
+   * const port = await new PromptSource().prompt(Port);
+   * ```
+   */
+  async prompt<T, I>(
+    def: ConfigDefinition<T, I>,
+    request: PromptRequest = {},
+  ): Promise<T> {
+    const input = this.#input ?? process.stdin;
+    const output = this.#output ?? process.stdout;
+    const controller = new AbortController();
+    const abort = (): void => controller.abort();
+    if (input.readableEnded || input.destroyed) abort();
+    input.once("end", abort);
+    input.once("close", abort);
+    try {
+      if (controller.signal.aborted) throw new PromptCancelledError(def.key);
+      // Loaded here, and only here, so that reading configuration never pays for it.
+      const prompts: PromptModule = await import("@inquirer/prompts");
+      const heading = def.description === undefined
+        ? `Configuring "${def.key}"`
+        : `Configuring "${def.key}": ${def.description}`;
+      if (request.reason !== undefined) output.write(`${request.reason}\n`);
+      output.write(`${heading}\n`);
+      return await askForValue(
+        prompts,
+        {
+          input,
+          output,
+          promptOutput: output === process.stdout
+            ? () => output
+            : () => keepOpen(output),
+          signal: controller.signal,
+        },
+        def.schema,
+        describeFields(def.schema, def.key),
+        request.defaults === undefined ? {} : { defaults: request.defaults },
+      );
+    } catch (error) {
+      if (error instanceof Error && CANCELLED_ERRORS.has(error.name)) {
+        throw new PromptCancelledError(def.key, { cause: error });
+      }
+      throw error;
+    } finally {
+      input.off("end", abort);
+      input.off("close", abort);
+    }
+  }
+}
+
+/**
+ * A writable that forwards to `target` but never ends it: a prompt ends its
+ * output when done, which must not close a stream the caller still uses.
+ */
+function keepOpen(target: Writable): Writable {
+  const forward = new Writable({
+    write(chunk, encoding, done): void {
+      // Acknowledged at once, so what one prompt draws never trails into the next.
+      target.write(chunk, encoding);
+      done();
+    },
+  });
+  // Prompts size their lines from the terminal's width.
+  const columns = (target as { columns?: number }).columns;
+  if (columns !== undefined) {
+    Object.defineProperty(forward, "columns", { value: columns });
+  }
+  return forward;
+}
