@@ -1,0 +1,143 @@
+/**
+ * The source chain the CLI works on: env, the `--file` dirs, OpenBao when
+ * an address is set, then SQLite. It is planned first (names, permissions)
+ * and opened second, so `doctor` can report a source that fails to open.
+ *
+ * @module
+ */
+import { dirname, resolve } from "node:path";
+import process from "node:process";
+import { ConfigManager } from "../manager.ts";
+import { defaultDbPath } from "../paths.ts";
+import type { PermissionDescriptor } from "../permissions.ts";
+import type { ConfigSource } from "../source.ts";
+import { EnvSource } from "../sources/env.ts";
+import { LocalFileSource } from "../sources/local_file.ts";
+import { SqliteSource } from "../sources/sqlite.ts";
+import { UsageError } from "./errors.ts";
+import { guardedEnv, openBaoAddress } from "./env.ts";
+import { openBaoPlan } from "./openbao.ts";
+
+/** The kinds of source the CLI builds. */
+export type SourceKind = "env" | "file" | "openbao" | "sqlite";
+
+/** A source of the chain, before it is opened. */
+export interface SourcePlan {
+  /** What kind of source it is. */
+  readonly kind: SourceKind;
+  /** The name the opened source will have, such as `sqlite:/abs/config.db`. */
+  readonly name: string;
+  /** The Deno permissions the source needs. */
+  readonly permissions: readonly PermissionDescriptor[];
+  /** Opens the source. */
+  open(): Promise<ConfigSource>;
+}
+
+/** What the chain is built from. */
+export interface ChainOptions {
+  /** The `--file` directories, in order. */
+  readonly files: readonly string[];
+  /** The directory relative paths start from. */
+  readonly cwd?: string;
+  /** The environment; defaults to the guarded process environment. */
+  readonly env?: Record<string, string | undefined>;
+}
+
+/**
+ * Plans the chain: env, each `--file` dir, OpenBao when `OPENBAO_URL` or
+ * `VAULT_ADDR` is set, then SQLite at the default path.
+ *
+ * @param options The `--file` dirs and the environment.
+ * @returns The sources, in the order they are asked.
+ * @throws {ConfigPermissionError} When the data dir variables cannot be read.
+ */
+export function planChain(options: ChainOptions): SourcePlan[] {
+  const env = options.env ?? guardedEnv();
+  const cwd = options.cwd ?? process.cwd();
+  const plans: SourcePlan[] = [];
+  const envSource = new EnvSource({ env });
+  plans.push({
+    kind: "env",
+    name: envSource.name,
+    permissions: envSource.permissions(),
+    open: () => Promise.resolve(envSource),
+  });
+  for (const dir of options.files) {
+    const fileSource = new LocalFileSource(resolve(cwd, dir));
+    plans.push({
+      kind: "file",
+      name: fileSource.name,
+      permissions: fileSource.permissions(),
+      open: () => Promise.resolve(fileSource),
+    });
+  }
+  const bao = openBaoAddress(options.env);
+  if (bao !== undefined) plans.push(openBaoPlan(bao.address, bao.variable));
+  const dbPath = defaultDbPath({ env });
+  const dbDir = dirname(dbPath);
+  plans.push({
+    kind: "sqlite",
+    name: `sqlite:${dbPath}`,
+    permissions: [
+      { name: "read", path: dbDir },
+      { name: "write", path: dbDir },
+    ],
+    open: () => SqliteSource.open(dbPath, { env }),
+  });
+  return plans;
+}
+
+/**
+ * Opens every planned source, closing those already open when one fails.
+ *
+ * @param plans The planned chain.
+ * @returns A manager over the open sources.
+ */
+export async function openChain(
+  plans: readonly SourcePlan[],
+): Promise<ConfigManager> {
+  const sources: ConfigSource[] = [];
+  try {
+    for (const plan of plans) sources.push(await plan.open());
+  } catch (error) {
+    await new ConfigManager(sources).close().catch(() => {});
+    throw error;
+  }
+  return new ConfigManager(sources);
+}
+
+/**
+ * Finds the source a `--source` argument names: `sqlite`, `openbao`, or
+ * `file:DIR` (one of the `--file` dirs, or a new one).
+ *
+ * @param manager The open chain.
+ * @param spec The `--source` argument.
+ * @param cwd The directory relative paths start from.
+ * @returns The source.
+ * @throws {UsageError} When the argument names no source of the chain.
+ */
+export function selectSource(
+  manager: ConfigManager,
+  spec: string,
+  cwd: string = process.cwd(),
+): ConfigSource {
+  if (spec === "sqlite" || spec === "openbao") {
+    const found = manager.sources.find((source) =>
+      source.name.startsWith(`${spec}:`)
+    );
+    if (found) return found;
+    throw new UsageError(
+      spec === "openbao"
+        ? "--source openbao needs OpenBao in the chain: set OPENBAO_URL or VAULT_ADDR"
+        : "--source sqlite: the chain has no SQLite source",
+    );
+  }
+  if (spec.startsWith("file:") && spec.length > "file:".length) {
+    const dir = resolve(cwd, spec.slice("file:".length));
+    return manager.sources.find((s) => s.name === `file:${dir}`) ??
+      new LocalFileSource(dir);
+  }
+  throw new UsageError(
+    "--source takes sqlite, openbao or file:DIR",
+  );
+}

@@ -1,0 +1,248 @@
+/**
+ * `harmony-config doctor`: opens every source, checks its permissions, its
+ * reachability and its file modes, and prints the minimal `deno run` flags.
+ *
+ * @module
+ */
+import { readdir, stat } from "node:fs/promises";
+import process from "node:process";
+import { dirname, join } from "node:path";
+import { ConfigPermissionError, SourceUnavailableError } from "../../errors.ts";
+import {
+  type PermissionDescriptor,
+  permissionFlag,
+  permissionFlags,
+} from "../../permissions.ts";
+import type { ConfigSource } from "../../source.ts";
+import type { SqliteSource } from "../../sources/sqlite.ts";
+import { planChain, type SourcePlan } from "../chain.ts";
+import type { CommandContext } from "../context.ts";
+import { describeError, ExitCode } from "../errors.ts";
+import type { Output } from "../output.ts";
+import { dataDirEnvVars, isGranted } from "../permission_check.ts";
+import { loadSchema, parseSchemaReference } from "../schema.ts";
+
+/** The outcome of one check. */
+interface Check {
+  readonly subject: string;
+  readonly ok: boolean;
+  readonly message: string;
+  readonly fix?: string;
+}
+
+/**
+ * Runs `doctor`.
+ *
+ * @param context The command's options and streams.
+ * @returns 0 when every check passes, else 1.
+ */
+export async function doctorCommand(context: CommandContext): Promise<number> {
+  const { options, out, cwd } = context;
+  const checks: Check[] = [];
+  const needed: PermissionDescriptor[] = [];
+
+  const dataVars: PermissionDescriptor[] = dataDirEnvVars().map((variable) => ({
+    name: "env",
+    variable,
+  }));
+  let plans: SourcePlan[] = [];
+  try {
+    plans = planChain({ files: options.file, cwd });
+  } catch (error) {
+    checks.push(failure("chain", error));
+  }
+  // The env source's prefix first, then the data dir variables.
+  needed.push(...(plans[0]?.permissions ?? []), ...dataVars);
+  checks.push(permissionCheck("data dir lookup", dataVars));
+
+  for (const plan of plans) {
+    needed.push(...plan.permissions);
+    checks.push(await checkSource(plan));
+  }
+
+  if (options.schema !== undefined) {
+    const { path } = parseSchemaReference(options.schema, cwd);
+    needed.push({ name: "read", path });
+    try {
+      const def = await loadSchema(options.schema, cwd);
+      checks.push({
+        subject: `schema:${path}`,
+        ok: true,
+        message: `loads the definition of key ${def.key}`,
+      });
+    } catch (error) {
+      checks.push(failure(`schema:${path}`, error));
+    }
+  }
+
+  const flags = permissionFlags(needed);
+  const ok = checks.every((check) => check.ok);
+  if (out.json) {
+    await out.document({ ok, checks, flags });
+  } else {
+    await printReport(out, checks, flags);
+  }
+  return ok ? ExitCode.Ok : ExitCode.Error;
+}
+
+async function checkSource(plan: SourcePlan): Promise<Check> {
+  const missing = plan.permissions.filter((d) => !isGranted(d));
+  if (missing.length > 0) {
+    const flags = permissionFlags(missing);
+    return {
+      subject: plan.name,
+      ok: false,
+      message: `this run lacks ${missing.map(permissionFlag).join(" ")}`,
+      fix: `add ${flags.join(" ")}`,
+    };
+  }
+  let source: ConfigSource | undefined;
+  try {
+    source = await plan.open();
+    return { subject: plan.name, ...await probe(plan, source) };
+  } catch (error) {
+    return failure(plan.name, error);
+  } finally {
+    await source?.close?.();
+  }
+}
+
+/** Asks the opened source something cheap, and checks its files are private. */
+async function probe(
+  plan: SourcePlan,
+  source: ConfigSource,
+): Promise<Omit<Check, "subject">> {
+  switch (plan.kind) {
+    case "env":
+      return { ok: true, message: "reads HARMONY_CONFIG_<KEY> variables" };
+    case "sqlite": {
+      const sqlite = source as SqliteSource;
+      const count = (await sqlite.list()).length;
+      const loose = await looseModes([sqlite.path], dirname(sqlite.path));
+      return withModes(`opened, ${plural(count, "key")}`, loose);
+    }
+    case "file": {
+      const dir = (source as { dir?: string }).dir ?? "";
+      const keys = await source.keys();
+      if (keys.length === 0 && !(await exists(dir))) {
+        return {
+          ok: true,
+          message: "the directory does not exist yet; set creates it (0700)",
+        };
+      }
+      const files = keys.map((key) => join(dir, `${key}.json`));
+      return withModes(
+        `readable, ${plural(keys.length, "key")}`,
+        await looseModes(files, dir),
+      );
+    }
+    case "openbao": {
+      try {
+        const count = (await source.keys()).length;
+        return { ok: true, message: `reachable, ${plural(count, "key")}` };
+      } catch (error) {
+        if (error instanceof SourceUnavailableError) {
+          return {
+            ok: false,
+            message: `unreachable: ${error.reason}`,
+            fix:
+              "check that the server runs and is unsealed at the address in OPENBAO_URL or VAULT_ADDR",
+          };
+        }
+        throw error;
+      }
+    }
+  }
+}
+
+function withModes(message: string, loose: string[]): Omit<Check, "subject"> {
+  if (loose.length === 0) {
+    return { ok: true, message: `${message}; files 0600, dir 0700` };
+  }
+  return {
+    ok: false,
+    message: `${message}; readable by others: ${loose.join(", ")}`,
+    fix: `chmod 600 the files and chmod 700 the directory`,
+  };
+}
+
+/** The paths among `files` and `dir` that group or others can access. */
+async function looseModes(
+  files: readonly string[],
+  dir: string,
+): Promise<string[]> {
+  if (process.platform === "win32") return [];
+  const loose: string[] = [];
+  for (const path of [...files, dir]) {
+    try {
+      if (((await stat(path)).mode & 0o077) !== 0) loose.push(path);
+    } catch {
+      // Gone since it was listed: nothing to report.
+    }
+  }
+  return loose;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await readdir(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function permissionCheck(
+  subject: string,
+  descriptors: readonly PermissionDescriptor[],
+): Check {
+  const missing = descriptors.filter((d) => !isGranted(d));
+  if (missing.length === 0) {
+    return {
+      subject,
+      ok: true,
+      message: "the variables it needs are readable",
+    };
+  }
+  const flags = permissionFlags(missing);
+  return {
+    subject,
+    ok: false,
+    message: `this run lacks ${flags.join(" ")}`,
+    fix: `add ${flags.join(" ")}`,
+  };
+}
+
+function failure(subject: string, error: unknown): Check {
+  return {
+    subject,
+    ok: false,
+    message: describeError(error),
+    ...(error instanceof ConfigPermissionError
+      ? { fix: `add ${error.flag}` }
+      : {}),
+  };
+}
+
+function plural(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+}
+
+async function printReport(
+  out: Output,
+  checks: readonly Check[],
+  flags: readonly string[],
+): Promise<void> {
+  for (const check of checks) {
+    const mark = check.ok
+      ? out.style("green", "ok  ")
+      : out.style("red", "FAIL");
+    await out.line(`${mark} ${check.subject}: ${check.message}`);
+    if (check.fix !== undefined) await out.line(`     fix: ${check.fix}`);
+  }
+  await out.line(
+    "",
+    "Minimal deno run flags for this chain:",
+    `  ${flags.join(" ")}`,
+  );
+}

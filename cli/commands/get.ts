@@ -1,0 +1,75 @@
+/**
+ * `harmony-config get KEY`: prints the resolved value.
+ *
+ * @module
+ */
+import { ConfigValidationError } from "../../errors.ts";
+import type { ConfigManager } from "../../manager.ts";
+import { openChain, planChain } from "../chain.ts";
+import type { CommandContext } from "../context.ts";
+import { ExitCode, UsageError } from "../errors.ts";
+import { formatJson } from "../output.ts";
+import { promptForValue } from "../prompt.ts";
+import { HIDDEN_WITHOUT_SCHEMA_NOTE, presentable } from "../redaction.ts";
+import { definitionFor, type LoadedDefinition } from "../schema.ts";
+
+/**
+ * Runs `get`.
+ *
+ * @param context The command's arguments, options and streams.
+ * @returns The exit code.
+ */
+export async function getCommand(context: CommandContext): Promise<number> {
+  const { args, options, out, cwd } = context;
+  const loaded = await definitionFor(args[0], options.schema, cwd);
+  if (options.prompt && !loaded.fromSchema) {
+    throw new UsageError(
+      "get --prompt needs --schema MODULE#EXPORT: the questions come from the schema",
+    );
+  }
+  await using manager = await openChain(
+    planChain({ files: options.file, cwd }),
+  );
+  const { value, source } = await resolveValue(manager, loaded, context);
+  const shown = presentable(loaded, value, options.reveal);
+  if (out.json) {
+    await out.document({ key: loaded.def.key, source, value: shown });
+  } else {
+    await out.line(formatJson(shown));
+    if (!loaded.fromSchema && !options.reveal && shown !== null) {
+      await out.note(HIDDEN_WITHOUT_SCHEMA_NOTE);
+    }
+  }
+  return ExitCode.Ok;
+}
+
+async function resolveValue(
+  manager: ConfigManager,
+  loaded: LoadedDefinition,
+  context: CommandContext,
+): Promise<{ value: unknown; source: string }> {
+  const { def } = loaded;
+  if (context.options.prompt) {
+    const value = await promptForValue(manager, def, context);
+    const after = await manager.resolve(def);
+    return {
+      value,
+      source: after.kind === "found" ? after.source.name : "prompt",
+    };
+  }
+  const resolution = await manager.resolve(def);
+  switch (resolution.kind) {
+    case "found":
+      return { value: resolution.value, source: resolution.source.name };
+    case "defaults":
+      return { value: resolution.value, source: "defaults" };
+    case "invalid":
+      throw new ConfigValidationError(
+        def.key,
+        resolution.locator,
+        resolution.issues,
+      );
+    case "missing":
+      throw manager.notFound(def.key, resolution.unavailable);
+  }
+}

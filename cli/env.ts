@@ -1,0 +1,141 @@
+/**
+ * Reading the environment variables the CLI itself consults, without ever
+ * triggering a Deno permission prompt.
+ *
+ * @module
+ */
+import process from "node:process";
+
+/** Variables the CLI reads when they are granted; none of them is required. */
+export const OPENBAO_ADDRESS_VARS: readonly string[] = [
+  "OPENBAO_URL",
+  "VAULT_ADDR",
+];
+
+interface DenoApi {
+  permissions: {
+    querySync(descriptor: { name: "env"; variable?: string }): {
+      state: string;
+    };
+  };
+  errors: { NotCapable: new (message: string) => Error };
+  env: { toObject(): Record<string, string> };
+}
+
+function denoApi(): DenoApi | undefined {
+  return (globalThis as { Deno?: DenoApi }).Deno;
+}
+
+/**
+ * Tells whether reading `name` is allowed. Under Deno an unallowed read in a
+ * terminal would stop to ask; the CLI asks Deno first instead, so a missing
+ * grant reads as "unset" and `doctor` can say which flag adds it.
+ *
+ * @param name The variable.
+ * @returns `true` under Node, or under Deno when the read is granted.
+ */
+export function canReadEnv(name: string): boolean {
+  const deno = denoApi();
+  if (deno === undefined) return true;
+  return deno.permissions.querySync({ name: "env", variable: name }).state ===
+    "granted";
+}
+
+/**
+ * The process environment, guarded: under Deno, reading a variable that is
+ * not granted throws `Deno.errors.NotCapable` at once instead of prompting,
+ * so the library turns it into a `ConfigPermissionError` naming the flag.
+ * Listing needs full `--allow-env`, as it does for `Deno.env`.
+ *
+ * @returns `process.env` under Node; a guarded view of it under Deno.
+ */
+export function guardedEnv(): Record<string, string | undefined> {
+  const deno = denoApi();
+  if (deno === undefined) return process.env;
+  const denied = (what: string): Error =>
+    new deno.errors.NotCapable(
+      `Requires env access to ${what}, run again with the --allow-env flag`,
+    );
+  const listable = (): boolean =>
+    deno.permissions.querySync({ name: "env" }).state === "granted";
+  return new Proxy({} as Record<string, string | undefined>, {
+    get(_target, name): string | undefined {
+      if (typeof name !== "string") return undefined;
+      if (!canReadEnv(name)) throw denied(`"${name}"`);
+      return process.env[name];
+    },
+    has(_target, name): boolean {
+      if (typeof name !== "string") return false;
+      if (!canReadEnv(name)) throw denied(`"${name}"`);
+      return process.env[name] !== undefined;
+    },
+    set(_target, name, value): boolean {
+      if (typeof name === "string") process.env[name] = String(value);
+      return true;
+    },
+    deleteProperty(_target, name): boolean {
+      if (typeof name === "string") delete process.env[name];
+      return true;
+    },
+    ownKeys(): string[] {
+      if (!listable()) throw denied("every variable");
+      return Object.keys(deno.env.toObject());
+    },
+    getOwnPropertyDescriptor(_target, name): PropertyDescriptor | undefined {
+      if (typeof name !== "string") return undefined;
+      const value = process.env[name];
+      return value === undefined
+        ? undefined
+        : { value, enumerable: true, configurable: true, writable: true };
+    },
+  });
+}
+
+/**
+ * Reads an optional variable: `undefined` when it is unset, empty, or not
+ * granted.
+ *
+ * @param name The variable.
+ * @param env The environment; defaults to the process environment.
+ * @returns Its value, if readable and not empty.
+ */
+export function optionalEnv(
+  name: string,
+  env?: Record<string, string | undefined>,
+): string | undefined {
+  if (env === undefined && !canReadEnv(name)) return undefined;
+  const value = (env ?? process.env)[name];
+  return value === "" ? undefined : value;
+}
+
+/**
+ * The OpenBao address from `OPENBAO_URL`, then `VAULT_ADDR`, with the
+ * variable it came from.
+ *
+ * @param env The environment; defaults to the process environment.
+ * @returns The address and its variable, or `undefined` when neither is set.
+ */
+export function openBaoAddress(
+  env?: Record<string, string | undefined>,
+): { address: string; variable: string } | undefined {
+  for (const variable of OPENBAO_ADDRESS_VARS) {
+    const address = optionalEnv(variable, env);
+    if (address !== undefined) return { address, variable };
+  }
+  return undefined;
+}
+
+/**
+ * Whether the output may use colour: never when `NO_COLOR` is set
+ * (https://no-color.org), nor when the stream is not a terminal.
+ *
+ * @param isTerminal Whether stdout is a terminal.
+ * @returns `true` when colour codes may be written.
+ */
+export function colorAllowed(isTerminal: boolean): boolean {
+  if (!isTerminal) return false;
+  const deno = (globalThis as { Deno?: { noColor: boolean } }).Deno;
+  // Deno.noColor reads NO_COLOR without needing --allow-env.
+  if (deno !== undefined) return !deno.noColor;
+  return optionalEnv("NO_COLOR") === undefined;
+}

@@ -1,0 +1,91 @@
+/**
+ * Errors the CLI raises itself, and the exit code of every error.
+ *
+ * @module
+ */
+import {
+  ConfigError,
+  ConfigNotFoundError,
+  InvalidKeyError,
+} from "../errors.ts";
+
+/** Exit codes of `harmony-config`. */
+export const ExitCode = {
+  /** The command did what was asked. */
+  Ok: 0,
+  /** A source, a permission or a value failed. */
+  Error: 1,
+  /** The command line is wrong: unknown command or option, missing argument, bad JSON. */
+  Usage: 2,
+  /** The key has no value anywhere, or was not there to remove. */
+  NotFound: 3,
+} as const;
+
+/** One of the {@linkcode ExitCode} values. */
+export type ExitCodeValue = typeof ExitCode[keyof typeof ExitCode];
+
+/**
+ * The command line is wrong. The message says what to type instead and never
+ * quotes a value argument (it may be a secret).
+ */
+export class UsageError extends ConfigError {
+  /**
+   * @param message What is wrong and what to type instead.
+   * @param options The key, when the error is about one.
+   */
+  constructor(message: string, options?: { key?: string }) {
+    super(message, options);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * A key that no source holds, for commands other than `get` (such as
+ * `unset` of an absent key).
+ */
+export class KeyAbsentError extends ConfigError {
+  /**
+   * @param message What is absent, and where it was looked for.
+   * @param key The key.
+   */
+  constructor(message: string, key: string) {
+    super(message, { key });
+    this.name = "KeyAbsentError";
+  }
+}
+
+/**
+ * Maps an error to the exit code the CLI ends with.
+ *
+ * @param error What was thrown.
+ * @returns 2 for usage errors, 3 for a key that is not there, else 1.
+ */
+export function exitCodeFor(error: unknown): ExitCodeValue {
+  if (error instanceof UsageError || error instanceof InvalidKeyError) {
+    return ExitCode.Usage;
+  }
+  if (error instanceof ConfigNotFoundError || error instanceof KeyAbsentError) {
+    return ExitCode.NotFound;
+  }
+  return ExitCode.Error;
+}
+
+/**
+ * Describes an error for a person without ever showing a value: a
+ * `ConfigError`'s message is safe by construction; any other error may come
+ * from code that quotes its input, so only its class and code are shown.
+ *
+ * @param error What was thrown.
+ * @returns A one-line description.
+ */
+export function describeError(error: unknown): string {
+  if (error instanceof ConfigError) return error.message;
+  if (error instanceof AggregateError) {
+    return `${error.name}: ${error.errors.map(describeError).join("; ")}`;
+  }
+  if (!(error instanceof Error)) return "Unexpected failure";
+  const code = (error as { code?: unknown }).code;
+  return `Unexpected ${error.name}${
+    typeof code === "string" ? ` (${code})` : ""
+  }: rerun with --debug to see the details`;
+}

@@ -1,0 +1,110 @@
+/**
+ * The `--help` text of the program and of each command.
+ *
+ * @module
+ */
+import type { CommandName } from "./args.ts";
+
+const COMMON = `Options for every command:
+  --file DIR       Add a LocalFileSource reading DIR/<KEY>.json (repeatable)
+  --json           Print one JSON document (errors go to stderr as JSON)
+  --debug          Show stack traces on errors
+  -h, --help       Show help
+
+Chain: env (HARMONY_CONFIG_<KEY>), --file dirs, OpenBao (when OPENBAO_URL or
+VAULT_ADDR is set), then SQLite at <data dir>/config/config.db.
+
+Exit codes: 0 ok, 1 error, 2 usage error, 3 not found.`;
+
+const SCHEMA = `  --schema MODULE#EXPORT
+                   Load a ConfigDefinition (defineConfig) from a module, such
+                   as ./config.ts#Postgres; KEY may then be left out. Without
+                   a schema, values are raw JSON and are all hidden unless
+                   --reveal is given, since nothing says which are secret.`;
+
+/** The overview shown by `harmony-config --help`. */
+export const PROGRAM_HELP: string =
+  `harmony-config: inspect, set and explain @harmony/config configuration
+
+Usage: harmony-config <command> [options]
+
+Commands:
+  get KEY          Print the value as JSON (secrets redacted unless --reveal)
+  set KEY JSON     Store a value; "set KEY -" reads the JSON from stdin
+  unset KEY        Remove the key from the sources that persist
+  list             List the keys, source by source
+  explain KEY      Show what every source says about KEY, and which one wins
+  path             Print the data dir and the SQLite path
+  doctor           Check every source and print the minimal deno run flags
+
+${COMMON}
+
+Run harmony-config <command> --help for a command's options.
+  -V, --version    Print the version`;
+
+const COMMAND_HELP: Record<CommandName, string> = {
+  get:
+    `Usage: harmony-config get KEY [--schema MODULE#EXPORT] [--reveal] [--prompt]
+
+Prints the value the chain resolves for KEY, as JSON.
+
+  --reveal         Print secret values as they are
+  --prompt         When no source has KEY, ask for it in the terminal and
+                   store the answer (needs --schema)
+${SCHEMA}`,
+  set: `Usage: harmony-config set KEY JSON [--source sqlite|file:DIR|openbao]
+       harmony-config set KEY - < value.json
+
+Stores a JSON value. Without --source it goes to the first source that
+persists (a --file dir, else OpenBao when configured, else SQLite).
+A string needs JSON quotes: harmony-config set Name '"harmony"'.
+A value starting with - goes after --: harmony-config set Offset -- -1.
+
+  --source S       Write to sqlite, file:DIR or openbao
+${SCHEMA}
+                   With a schema the value is validated before it is stored.`,
+  unset: `Usage: harmony-config unset KEY [--source sqlite|file:DIR|openbao]
+
+Removes KEY from every source that persists, or from the --source one.
+Exits 3 when no such source held it. An env var cannot be removed: unset it
+in your shell.
+
+  --source S       Remove only from sqlite, file:DIR or openbao`,
+  list: `Usage: harmony-config list
+
+Lists the keys each source holds, in chain order. SQLite keys show when they
+were last written (UTC). Listing env vars needs full --allow-env.`,
+  explain:
+    `Usage: harmony-config explain KEY [--schema MODULE#EXPORT] [--reveal]
+
+Shows every source in chain order with what it said (hit, miss, invalid,
+unavailable, migrated or error), where it looked (env var, file path, DB row
+and updated_at, OpenBao path and version), and which one won. Exits 3 when no
+source has KEY, 1 when the value that answers is invalid.
+
+  --reveal         Show values without a schema (secret fields of a schema
+                   stay redacted; use get --reveal for those)
+${SCHEMA}`,
+  path: `Usage: harmony-config path
+
+Prints Harmony's data dir ($HARMONY_DATA_DIR, else $XDG_DATA_HOME/harmony,
+else ~/.local/share/harmony) and the SQLite path inside it.`,
+  doctor: `Usage: harmony-config doctor [--schema MODULE#EXPORT]
+
+Opens every source of the chain, checks its Deno permissions, that it can be
+reached and that its files are private (0600 files, 0700 dirs), then prints
+the minimal deno run flags the chain needs. Exits 1 when a check fails.
+
+  --schema M#E     Also check that the schema module can be loaded`,
+};
+
+/**
+ * Returns the help text of a command, or of the program.
+ *
+ * @param command The command, or `undefined` for the program.
+ * @returns The text, ending with the options every command takes.
+ */
+export function helpText(command: CommandName | undefined): string {
+  if (command === undefined) return PROGRAM_HELP;
+  return `${COMMAND_HELP[command]}\n\n${COMMON}`;
+}

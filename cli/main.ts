@@ -1,0 +1,159 @@
+/**
+ * The CLI's driver: parses the command line, runs the command, and turns
+ * errors into messages and exit codes.
+ *
+ * @module
+ */
+import process from "node:process";
+import { ConfigError } from "../errors.ts";
+import { type CommandName, parseCommandLine } from "./args.ts";
+import { doctorCommand } from "./commands/doctor.ts";
+import { explainCommand } from "./commands/explain.ts";
+import { getCommand } from "./commands/get.ts";
+import { listCommand } from "./commands/list.ts";
+import { pathCommand } from "./commands/path.ts";
+import { setCommand } from "./commands/set.ts";
+import { unsetCommand } from "./commands/unset.ts";
+import type { Command } from "./context.ts";
+import { colorAllowed } from "./env.ts";
+import { describeError, ExitCode, exitCodeFor } from "./errors.ts";
+import { helpText } from "./help.ts";
+import { Output, type TextSink } from "./output.ts";
+import { readAll } from "./stdin.ts";
+import { VERSION } from "./version.ts";
+
+const COMMANDS: Record<CommandName, Command> = {
+  get: getCommand,
+  set: setCommand,
+  unset: unsetCommand,
+  list: listCommand,
+  explain: explainCommand,
+  path: pathCommand,
+  doctor: doctorCommand,
+};
+
+/** The streams and terminal facts a run uses; the process's by default. */
+export interface CliIo {
+  /** Standard output. */
+  stdout: TextSink;
+  /** Standard error. */
+  stderr: TextSink;
+  /** Reads all of stdin. */
+  readStdin(): Promise<string>;
+  /** Whether stdout is a terminal (colours are used only then). */
+  stdoutIsTerminal: boolean;
+  /** Whether stdin is a terminal (prompts are shown only then). */
+  stdinIsTerminal: boolean;
+  /** The directory relative paths start from. */
+  cwd: string;
+}
+
+/**
+ * Runs `harmony-config` with the given arguments.
+ *
+ * @param argv The arguments after the program name.
+ * @param io The streams; the process's by default.
+ * @returns The exit code: 0 ok, 1 error, 2 usage error, 3 not found.
+ */
+export async function main(
+  argv: readonly string[],
+  io: CliIo = processIo(),
+): Promise<number> {
+  const wantsJson = argv.includes("--json");
+  const debug = argv.includes("--debug");
+  const out = new Output({
+    stdout: io.stdout,
+    stderr: io.stderr,
+    color: colorAllowed(io.stdoutIsTerminal),
+    json: wantsJson,
+  });
+  try {
+    const { command, args, options } = parseCommandLine(argv);
+    if (options.help) {
+      await out.line(helpText(command));
+      return ExitCode.Ok;
+    }
+    if (command === undefined) {
+      await out.line(
+        options.json ? JSON.stringify({ version: VERSION }) : VERSION,
+      );
+      return ExitCode.Ok;
+    }
+    return await COMMANDS[command]({
+      args,
+      options,
+      out,
+      cwd: io.cwd,
+      readStdin: io.readStdin,
+      stdinIsTerminal: io.stdinIsTerminal,
+    });
+  } catch (error) {
+    const code = exitCodeFor(error);
+    await reportError(out, error, code, debug);
+    return code;
+  }
+}
+
+async function reportError(
+  out: Output,
+  error: unknown,
+  code: number,
+  debug: boolean,
+): Promise<void> {
+  const message = describeError(error);
+  if (out.json) {
+    const typed = error instanceof ConfigError ? error : undefined;
+    await out.error(
+      JSON.stringify({
+        error: {
+          type: error instanceof Error ? error.name : "Error",
+          message,
+          exitCode: code,
+          ...(typed?.key === undefined ? {} : { key: typed.key }),
+          ...(typed?.source === undefined ? {} : { source: typed.source }),
+        },
+      }) + "\n",
+    );
+  } else {
+    await out.error(`${out.style("red", "error:")} ${message}\n`);
+  }
+  // Stacks show only on request: a cause from third-party code may quote a value.
+  if (debug && error instanceof Error) {
+    await out.error(`${formatStack(error)}\n`);
+  }
+}
+
+function formatStack(error: Error): string {
+  const lines = [error.stack ?? `${error.name}: ${error.message}`];
+  let cause: unknown = error.cause;
+  while (cause instanceof Error) {
+    lines.push(`Caused by: ${cause.stack ?? cause.message}`);
+    cause = cause.cause;
+  }
+  return lines.join("\n");
+}
+
+function sink(stream: NodeJS.WriteStream): TextSink {
+  return {
+    write: (text) =>
+      new Promise((resolve, reject) =>
+        stream.write(text, (error) => (error ? reject(error) : resolve()))
+      ),
+  };
+}
+
+/**
+ * The process's own streams.
+ *
+ * @returns The io for a real run.
+ */
+export function processIo(): CliIo {
+  return {
+    stdout: sink(process.stdout),
+    stderr: sink(process.stderr),
+    readStdin: () => readAll(process.stdin),
+    stdoutIsTerminal: process.stdout.isTTY === true,
+    stdinIsTerminal: process.stdin.isTTY === true,
+    cwd: process.cwd(),
+  };
+}

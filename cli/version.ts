@@ -1,0 +1,9 @@
+/**
+ * The package version, kept equal to `deno.json`'s by a test, so the CLI
+ * needs no JSON import that the npm build would have to carry.
+ *
+ * @module
+ */
+
+/** The version `harmony-config --version` prints. */
+export const VERSION = "0.1.0";
