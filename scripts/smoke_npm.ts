@@ -1,0 +1,282 @@
+/**
+ * Consumer smoke test of the npm build, as a user would meet it:
+ *
+ * 1. `npm pack` the build in `npm/`;
+ * 2. install the tarball into a fresh temporary project;
+ * 3. type-check a consumer file (and every subpath export) with
+ *    `tsc --strict`, libraries' declarations included;
+ * 4. run it, using `EnvSource` and `SqliteSource`, on Node 22 (latest and
+ *    the `engines` minimum) and on Bun when npm can install it here;
+ * 5. run the CLI bin (`harmony-config --version`, `harmony-config path`)
+ *    when the package has one.
+ *
+ * Usage: `deno task smoke:npm` (after `deno task build:npm`)
+ *
+ * @module
+ */
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { delimiter, dirname, join } from "node:path";
+import process from "node:process";
+import {
+  BIN_NAME,
+  nodeBinary,
+  NPM_DIR,
+  readDenoJson,
+  run,
+  since,
+  TYPES_NODE_VERSION,
+  TYPESCRIPT_VERSION,
+} from "./_npm.ts";
+
+interface PackageJson {
+  name: string;
+  version: string;
+  engines: { node: string };
+  exports: Record<string, unknown>;
+  bin?: Record<string, string>;
+  dependencies?: Record<string, string>;
+}
+
+/** The consumer: the README's tour, on a temp database, with assertions. */
+const CONSUMER = `import assert from "node:assert/strict";
+import { join } from "node:path";
+import process from "node:process";
+import {
+  ConfigManager,
+  ConfigNotFoundError,
+  defineConfig,
+  EnvSource,
+  secret,
+  SqliteSource,
+} from "@harmony/config";
+import { z } from "zod";
+import { subpathExportCount } from "./subpaths.js";
+
+const Postgres = defineConfig({
+  key: "PostgresConfig",
+  schema: z.object({
+    host: z.string(),
+    port: z.number().int().default(5432),
+    password: secret(z.string()),
+  }),
+});
+const Missing = defineConfig({ key: "Missing", schema: z.string() });
+
+const dir = process.argv[2];
+if (dir === undefined) throw new Error("usage: consumer.js <dir>");
+const env: Record<string, string | undefined> = {};
+{
+  await using manager = new ConfigManager([
+    new EnvSource({ env }),
+    await SqliteSource.open(join(dir, "config.db")),
+  ]);
+  await manager.set(Postgres, { host: "db", password: "s3cret" });
+  const pg = await manager.get(Postgres);
+  const port: number = pg.port; // typed from the schema
+  assert.equal(port, 5432);
+  assert.equal(pg.host, "db");
+
+  env.HARMONY_CONFIG_PostgresConfig = JSON.stringify({ host: "env", password: "x" });
+  const how = await manager.explain(Postgres);
+  assert.equal(how.answeredBy, "env");
+  assert.deepEqual(how.value, { host: "env", port: 5432, password: "<redacted>" });
+  await assert.rejects(manager.get(Missing), ConfigNotFoundError);
+}
+{
+  // A second process-like open reads what the first stored.
+  await using manager = new ConfigManager([await SqliteSource.open(join(dir, "config.db"))]);
+  assert.equal((await manager.get(Postgres)).host, "db");
+}
+const subpaths = await subpathExportCount();
+const runtime = "Bun" in globalThis ? "bun " + (globalThis as unknown as { Bun: { version: string } }).Bun.version : "node " + process.version;
+console.log(\`smoke ok on \${runtime}: env + sqlite, \${subpaths} subpath exports loaded\`);
+`;
+
+async function main(): Promise<void> {
+  const start = performance.now();
+  const pkg = JSON.parse(
+    await readFile(join(NPM_DIR, "package.json"), "utf8").catch(() => {
+      throw new Error("npm/package.json is missing: run deno task build:npm");
+    }),
+  ) as PackageJson;
+  const config = await readDenoJson();
+  const project = await mkdtemp(join(tmpdir(), "harmony-config-smoke-"));
+  const results: string[] = [];
+  try {
+    const packed = await run("npm", [
+      "pack",
+      "--json",
+      "--pack-destination",
+      project,
+    ], { cwd: NPM_DIR, quiet: true });
+    const info = (JSON.parse(packed.stdout) as {
+      filename: string;
+      size: number;
+      unpackedSize: number;
+      files: { path: string }[];
+    }[])[0]!;
+    const tarball = info.filename.replace(/^@/, "").replace("/", "-");
+    results.push(
+      `npm pack: ${tarball}, ${info.files.length} files, ${
+        (info.size / 1024).toFixed(0)
+      } kB packed, ${(info.unpackedSize / 1024).toFixed(0)} kB unpacked`,
+    );
+
+    await writeFile(
+      join(project, "package.json"),
+      JSON.stringify({ name: "consumer", private: true, type: "module" }),
+    );
+    const zodRange = pkg.dependencies?.zod ?? "^4";
+    await run("npm", [
+      "install",
+      "--no-audit",
+      "--no-fund",
+      "--loglevel=error",
+      `./${tarball}`,
+      `zod@${zodRange}`,
+      `typescript@${TYPESCRIPT_VERSION}`,
+      `@types/node@${TYPES_NODE_VERSION}`,
+    ], { cwd: project });
+
+    // Every subpath export, imported by name, so tsc resolves each one's
+    // types and the runtime loads each module.
+    const subpaths = Object.keys(pkg.exports)
+      .filter((key) => key !== "." && key !== "./cli")
+      .map((key) => `${pkg.name}${key.slice(1)}`);
+    await writeFile(
+      join(project, "subpaths.ts"),
+      subpaths.map((s, i) => `import * as sub${i} from "${s}";\n`).join("") +
+        `\n/** Loads every subpath export; returns how many there are. */\n` +
+        `export async function subpathExportCount(): Promise<number> {\n` +
+        `  const modules: object[] = [${
+          subpaths.map((_, i) => `sub${i}`).join(", ")
+        }];\n` +
+        `  for (const m of modules) if (Object.keys(m).length === 0) throw new Error("empty subpath export");\n` +
+        `  return await Promise.resolve(modules.length);\n}\n`,
+    );
+    await writeFile(join(project, "consumer.ts"), CONSUMER);
+    await writeFile(
+      join(project, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: {
+          strict: true,
+          target: "ES2022",
+          lib: ["ES2023", "ESNext.Disposable"],
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          types: ["node"],
+          skipLibCheck: false,
+          outDir: "out",
+        },
+        files: ["consumer.ts", "subpaths.ts"],
+      }),
+    );
+    await run(join(project, "node_modules", ".bin", "tsc"), ["-p", "."], {
+      cwd: project,
+    });
+    results.push(
+      `tsc ${TYPESCRIPT_VERSION} --strict (skipLibCheck off): consumer and ${subpaths.length} subpath exports type-check`,
+    );
+
+    const minimum = /(\d+\.\d+(?:\.\d+)?)/.exec(pkg.engines.node)?.[1];
+    const versions = ["22", ...(minimum ? [minimum] : [])];
+    for (const version of versions) {
+      const data = await mkdtemp(join(project, "data-"));
+      const out = await run("npx", [
+        "-y",
+        `node@${version}`,
+        "--disable-warning=ExperimentalWarning",
+        "out/consumer.js",
+        data,
+      ], { cwd: project, quiet: true });
+      results.push(out.stdout.trim());
+    }
+
+    const bun = await installBun(project);
+    if (bun !== undefined) {
+      const data = await mkdtemp(join(project, "data-"));
+      const out = await run(bun, ["out/consumer.js", data], {
+        cwd: project,
+        quiet: true,
+      });
+      results.push(out.stdout.trim());
+    } else {
+      results.push("bun: not installable from npm here; skipped");
+    }
+
+    if (pkg.bin?.[BIN_NAME] !== undefined) {
+      const node = await nodeBinary("22");
+      const env = {
+        PATH: `${dirname(node)}${delimiter}${process.env.PATH ?? ""}`,
+        HARMONY_DATA_DIR: join(project, "cli-data"),
+        NO_COLOR: "1",
+      };
+      const version = await run("npx", ["--no", BIN_NAME, "--version"], {
+        cwd: project,
+        env,
+        quiet: true,
+      });
+      if (!version.stdout.includes(config.version)) {
+        throw new Error(
+          `${BIN_NAME} --version printed ${
+            JSON.stringify(version.stdout)
+          }, expected ${config.version}`,
+        );
+      }
+      const path = await run("npx", ["--no", BIN_NAME, "path"], {
+        cwd: project,
+        env,
+        quiet: true,
+      });
+      if (!path.stdout.includes(env.HARMONY_DATA_DIR)) {
+        throw new Error(
+          `${BIN_NAME} path printed ${
+            JSON.stringify(path.stdout)
+          }, expected it to name ${env.HARMONY_DATA_DIR}`,
+        );
+      }
+      results.push(
+        `bin: ${BIN_NAME} --version → ${version.stdout.trim()}; path → ${path.stdout.trim()}`,
+      );
+    } else {
+      results.push("bin: the package has no CLI yet; skipped");
+    }
+  } finally {
+    await rm(project, { recursive: true, force: true });
+  }
+  console.log(`\nsmoke:npm: passed in ${since(start)} s`);
+  for (const line of results) console.log(`  - ${line}`);
+}
+
+/**
+ * Installs Bun from npm into the project. Its binary comes from an
+ * optional dependency on the registry, not from a download, so it works
+ * here; returns undefined when it does not.
+ */
+async function installBun(project: string): Promise<string | undefined> {
+  const installed = await run("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    "--no-save",
+    "bun",
+  ], { cwd: project, quiet: true, allowFailure: true });
+  if (installed.code !== 0) return undefined;
+  const bun = join(project, "node_modules", ".bin", "bun");
+  const version = await run(bun, ["--version"], {
+    quiet: true,
+    allowFailure: true,
+  }).catch(() => undefined);
+  return version?.code === 0 ? bun : undefined;
+}
+
+if (import.meta.main) {
+  try {
+    await main();
+  } catch (error) {
+    console.error(`smoke:npm failed: ${(error as Error).message}`);
+    process.exit(1);
+  }
+}
