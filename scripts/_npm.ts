@@ -296,3 +296,17 @@ export async function nodeBinary(version: string): Promise<string> {
 export function since(start: number): string {
   return ((performance.now() - start) / 1000).toFixed(1);
 }
+
+/**
+ * The first sentence of the README's first paragraph: the npm description,
+ * and what to paste as the JSR description.
+ */
+export async function readmeSummary(): Promise<string> {
+  const readme = await readFile(join(ROOT, "README.md"), "utf8");
+  const paragraph = readme.split(/\n\s*\n/).find((p) =>
+    p.trim() !== "" && !p.startsWith("#")
+  );
+  if (paragraph === undefined) throw new Error("README.md has no paragraph");
+  const text = paragraph.replace(/\s+/g, " ").trim();
+  return (/^.*?[.:](?=\s|$)/.exec(text)?.[0] ?? text).replace(/:$/, "");
+}

@@ -35,6 +35,7 @@ import {
   npmDependencies,
   packageExports,
   readDenoJson,
+  readmeSummary,
   ROOT,
   run,
   since,
@@ -231,17 +232,6 @@ async function packageJson(
     files: ["esm/", "README.md", "LICENSE"],
     dependencies,
   };
-}
-
-/** The first sentence of the README's first paragraph. */
-async function readmeSummary(): Promise<string> {
-  const readme = await readFile(join(ROOT, "README.md"), "utf8");
-  const paragraph = readme.split(/\n\s*\n/).find((p) =>
-    p.trim() !== "" && !p.startsWith("#")
-  );
-  if (paragraph === undefined) throw new Error("README.md has no paragraph");
-  const text = paragraph.replace(/\s+/g, " ").trim();
-  return (/^.*?[.:](?=\s|$)/.exec(text)?.[0] ?? text).replace(/:$/, "");
 }
 
 /**
