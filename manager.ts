@@ -15,7 +15,7 @@ import {
 import { getOrPrompt as promptForMissing } from "./prompting/get_or_prompt.ts";
 import { redact, unwrapSchema } from "./secret.ts";
 import type { ConfigSource, SourceEntry } from "./source.ts";
-import { validateAsync } from "./validation.ts";
+import { validateAsync, validateSyncFirst } from "./validation.ts";
 
 /** What one source said about a key in {@linkcode ConfigManager.explain}. */
 export type ExplainStatus =
@@ -367,7 +367,11 @@ export class ConfigManager {
     for (const source of this.sources) {
       let entry: SourceEntry | undefined;
       try {
-        entry = await readEntry(source, key, steps !== undefined);
+        // `get` needs no locator or timestamps, so it skips readEntry and
+        // its extra await: this loop is the cost of every read.
+        entry = steps === undefined
+          ? lazyEntry(source, key, await source.get(key))
+          : await readEntry(source, key, true);
       } catch (error) {
         if (!(error instanceof SourceUnavailableError)) throw error;
         unavailable.push(error);
@@ -383,7 +387,8 @@ export class ConfigManager {
         steps?.push(missStep(source, key));
         continue;
       }
-      const checked = await validateAsync(def.schema, entry.value);
+      let checked = validateSyncFirst(def.schema, entry.value);
+      if (checked instanceof Promise) checked = await checked;
       if (checked.ok) {
         steps?.push(hitStep(source, entry, def.schema, checked.value, "hit"));
         return { kind: "found", value: checked.value, source, migrated: false };
@@ -582,9 +587,37 @@ async function readEntry(
   detailed: boolean,
 ): Promise<SourceEntry | undefined> {
   if (detailed && source.entry) return await source.entry(key);
-  const value = await source.get(key);
-  if (value === undefined) return undefined;
-  return { value, locator: source.locate?.(key) ?? source.name };
+  return lazyEntry(source, key, await source.get(key));
+}
+
+/**
+ * Wraps a value read with `get` as an entry whose locator is built only
+ * when something reads it (an invalid value's error), not on every hit.
+ */
+function lazyEntry(
+  source: ConfigSource,
+  key: string,
+  value: unknown,
+): SourceEntry | undefined {
+  return value === undefined ? undefined : new LazyEntry(source, key, value);
+}
+
+// A class rather than an object literal with a getter: V8 builds such a
+// literal through a slow runtime call, which cost more than the SQL read.
+class LazyEntry implements SourceEntry {
+  readonly value: unknown;
+  readonly #source: ConfigSource;
+  readonly #key: string;
+
+  constructor(source: ConfigSource, key: string, value: unknown) {
+    this.#source = source;
+    this.#key = key;
+    this.value = value;
+  }
+
+  get locator(): string {
+    return this.#source.locate?.(this.#key) ?? this.#source.name;
+  }
 }
 
 function hitStep(

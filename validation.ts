@@ -83,14 +83,28 @@ export async function validateAsync<T>(
   schema: z.ZodType<T>,
   value: unknown,
 ): Promise<ValidationResult<T>> {
+  return await validateSyncFirst(schema, value);
+}
+
+/**
+ * Validates synchronously when the schema allows it, and only returns a
+ * promise for a schema with async refinements or transforms. Hot paths use
+ * it to avoid an `await`, which costs a microtask per read.
+ */
+export function validateSyncFirst<T>(
+  schema: z.ZodType<T>,
+  value: unknown,
+): ValidationResult<T> | Promise<ValidationResult<T>> {
   try {
     return validate(schema, value);
   } catch (error) {
     if (!(error instanceof z.core.$ZodAsyncError)) throw error;
   }
-  const result = await schema.safeParseAsync(value, { reportInput: false });
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, issues: toIssues(result.error) };
+  return schema.safeParseAsync(value, { reportInput: false }).then((result) =>
+    result.success
+      ? { ok: true, value: result.data }
+      : { ok: false, issues: toIssues(result.error) }
+  );
 }
 
 function toIssues(error: z.ZodError): ValidationIssue[] {
