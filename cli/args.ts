@@ -176,12 +176,13 @@ function checkOptions(
 /**
  * Turns a parseArgs failure into advice. Its message quotes the offending
  * argument, which may be a value such as `-1`, so the argument is repeated
- * only when it looks like an option name.
+ * only when it looks like a long option name (a short one may be the first
+ * character of a value).
  */
 function describeParseFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : "";
   const quoted = /'([^']*)'/.exec(message)?.[1]?.split(" ")[0] ?? "";
-  const shown = /^--?[A-Za-z][A-Za-z-]*$/.test(quoted) ? ` ${quoted}` : "";
+  const shown = /^--[A-Za-z][A-Za-z-]*$/.test(quoted) ? ` ${quoted}` : "";
   const code = (error as { code?: unknown } | null)?.code;
   if (code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
     return `Option${shown} needs a value: run harmony-config --help`;

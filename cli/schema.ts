@@ -4,13 +4,15 @@
  *
  * @module
  */
-import { resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import process from "node:process";
 import { pathToFileURL } from "node:url";
 import { z } from "zod";
 import { type ConfigDefinition, defineConfig } from "../config.ts";
 import { ConfigError, ConfigPermissionError } from "../errors.ts";
 import { UsageError } from "./errors.ts";
+import { isGranted } from "./permission_check.ts";
 
 /** The definition a command uses, and whether it came from a schema. */
 export interface LoadedDefinition {
@@ -51,6 +53,48 @@ export function parseSchemaReference(
 }
 
 /**
+ * The directory to grant read access to for loading a schema module. Deno
+ * checks every local file the module imports, not only the module, so this
+ * is the project it belongs to (the nearest directory with a `deno.json`,
+ * `deno.jsonc` or `package.json`) when that can be seen; else the common
+ * ancestor of the module and the file that was denied.
+ *
+ * @param path The absolute path of the module.
+ * @param denied The file Deno refused to read, if any.
+ * @returns The directory for `--allow-read`.
+ */
+export function schemaReadScope(path: string, denied?: string): string {
+  const start = dirname(path);
+  for (let dir = start;; dir = dirname(dir)) {
+    if (PROJECT_MARKERS.some((name) => visibleFile(join(dir, name)))) {
+      return dir;
+    }
+    if (dirname(dir) === dir) break;
+  }
+  return denied === undefined ? start : commonAncestor(start, dirname(denied));
+}
+
+const PROJECT_MARKERS = ["deno.json", "deno.jsonc", "package.json"];
+
+/** Whether a file exists, asked only where reading is granted (no prompt). */
+function visibleFile(file: string): boolean {
+  if (!isGranted({ name: "read", path: file })) return false;
+  try {
+    return existsSync(file);
+  } catch {
+    return false;
+  }
+}
+
+function commonAncestor(a: string, b: string): string {
+  let dir = a;
+  while (relative(dir, b).startsWith("..") && dirname(dir) !== dir) {
+    dir = dirname(dir);
+  }
+  return dir;
+}
+
+/**
  * Loads a `ConfigDefinition` from a module by dynamic import.
  *
  * @param reference The `--schema` argument.
@@ -68,12 +112,16 @@ export async function loadSchema(
   try {
     module = await import(pathToFileURL(path).href);
   } catch (error) {
-    // Deno reports a denied dynamic import as a TypeError, not NotCapable.
-    if (/Requires read access/.test(String((error as Error)?.message))) {
+    // Deno reports a denied dynamic import as a TypeError, not NotCapable,
+    // naming the file it could not read (the module or one it imports).
+    const denied = /Requires read access to "([^"]+)"/.exec(
+      String((error as Error)?.message),
+    );
+    if (denied) {
       throw new ConfigPermissionError(
         `schema:${path}`,
-        "read access to load the schema module",
-        `--allow-read=${path}`,
+        `read access to ${denied[1]} to load the schema module`,
+        `--allow-read=${schemaReadScope(path, denied[1])}`,
       );
     }
     // The loader's message may quote the module's source text, which can

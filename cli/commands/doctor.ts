@@ -20,7 +20,11 @@ import type { CommandContext } from "../context.ts";
 import { describeError, ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
 import { dataDirEnvVars, isGranted } from "../permission_check.ts";
-import { loadSchema, parseSchemaReference } from "../schema.ts";
+import {
+  loadSchema,
+  parseSchemaReference,
+  schemaReadScope,
+} from "../schema.ts";
 
 /** The outcome of one check. */
 interface Check {
@@ -62,7 +66,7 @@ export async function doctorCommand(context: CommandContext): Promise<number> {
 
   if (options.schema !== undefined) {
     const { path } = parseSchemaReference(options.schema, cwd);
-    needed.push({ name: "read", path });
+    needed.push({ name: "read", path: schemaReadScope(path) });
     try {
       const def = await loadSchema(options.schema, cwd);
       checks.push({
