@@ -6,9 +6,13 @@
 import process from "node:process";
 import { type Readable, Writable } from "node:stream";
 import type { ConfigDefinition } from "../config.ts";
-import { PromptCancelledError } from "../errors.ts";
+import { ConfigPermissionError, PromptCancelledError } from "../errors.ts";
 import { askForValue, type PromptModule } from "../prompting/ask.ts";
 import { describeFields } from "../prompting/fields.ts";
+import {
+  isPermissionDenied,
+  type PermissionDescriptor,
+} from "../permissions.ts";
 import type { ConfigSource } from "../source.ts";
 
 /** Options for {@linkcode PromptSource}. */
@@ -26,6 +30,14 @@ export interface PromptRequest {
   /** A line shown before the questions, such as why they are asked again. Never a value. */
   reason?: string;
 }
+
+/** Variables `@inquirer/prompts` and Node's tty layer read while drawing. */
+const TERMINAL_ENV_VARS: readonly string[] = [
+  "TERM",
+  "NODE_DISABLE_COLORS",
+  "INQUIRER_KEYBINDINGS",
+  "CLI_WIDTH",
+];
 
 const CANCELLED_ERRORS = new Set([
   "ExitPromptError",
@@ -93,9 +105,13 @@ export class PromptSource implements ConfigSource {
     return Promise.resolve([]);
   }
 
-  /** Prompts need no permissions. */
-  permissions(): [] {
-    return [];
+  /**
+   * The terminal variables the prompt library reads under Deno while it
+   * draws: `TERM`, `NODE_DISABLE_COLORS`, `INQUIRER_KEYBINDINGS` and
+   * `CLI_WIDTH`.
+   */
+  permissions(): PermissionDescriptor[] {
+    return TERMINAL_ENV_VARS.map((variable) => ({ name: "env", variable }));
   }
 
   /**
@@ -180,7 +196,7 @@ export class PromptSource implements ConfigSource {
       if (error instanceof Error && CANCELLED_ERRORS.has(error.name)) {
         throw new PromptCancelledError(def.key, { cause: error });
       }
-      throw error;
+      throw deniedTerminalVariable(error, def.key) ?? error;
     } finally {
       input.off("end", abort);
       input.off("close", abort);
@@ -206,4 +222,26 @@ function keepOpen(target: Writable): Writable {
     Object.defineProperty(forward, "columns", { value: columns });
   }
   return forward;
+}
+
+/**
+ * Turns Deno's denial of an env variable read while drawing a prompt into a
+ * {@linkcode ConfigPermissionError} naming the flag. The denial names the
+ * variable, never its value.
+ */
+function deniedTerminalVariable(
+  error: unknown,
+  key: string,
+): ConfigPermissionError | undefined {
+  if (!isPermissionDenied(error)) return undefined;
+  const variable = /env access to "([A-Za-z_][A-Za-z0-9_]*)"/.exec(
+    String((error as Error).message),
+  )?.[1];
+  const flag = `--allow-env=${variable ?? TERMINAL_ENV_VARS.join(",")}`;
+  return new ConfigPermissionError(
+    "prompt",
+    `env access to ${variable ?? "the terminal variables"}`,
+    flag,
+    { key },
+  );
 }
