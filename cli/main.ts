@@ -54,6 +54,14 @@ export interface CliIo {
  * @param argv The arguments after the program name.
  * @param io The streams; the process's by default.
  * @returns The exit code: 0 ok, 1 error, 2 usage error, 3 not found.
+ *
+ * @example Print the data dir as JSON
+ * ```ts ignore
+ * import { main } from "@harmony/config/cli";
+ * import process from "node:process";
+ *
+ * process.exitCode = await main(["path", "--json"]);
+ * ```
  */
 export async function main(
   argv: readonly string[],
@@ -146,6 +154,13 @@ function sink(stream: NodeJS.WriteStream): TextSink {
  * The process's own streams.
  *
  * @returns The io for a real run.
+ *
+ * @example Run with the process's streams
+ * ```ts ignore
+ * import { main, processIo } from "@harmony/config/cli";
+ *
+ * await main(["--help"], processIo());
+ * ```
  */
 export function processIo(): CliIo {
   return {

@@ -5,5 +5,15 @@
  * @module
  */
 
-/** The version `harmony-config --version` prints. */
+/**
+ * The version `harmony-config --version` prints.
+ *
+ * @example
+ * ```ts
+ * import { VERSION } from "@harmony/config/cli";
+ * import assert from "node:assert/strict";
+ *
+ * assert.match(VERSION, /^\d+\.\d+\.\d+/);
+ * ```
+ */
 export const VERSION = "0.1.0";
