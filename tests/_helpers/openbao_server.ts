@@ -385,9 +385,10 @@ export async function startFakeOpenBao(
     path: string,
     data: Record<string, unknown>,
     cas: number | undefined,
+    enforceCas = true,
   ): KvKey {
     let key = mount.v2.get(path);
-    if (key?.cas_required && cas === undefined) {
+    if (enforceCas && key?.cas_required && cas === undefined) {
       throw new HttpError(400, [
         "check-and-set parameter required for this call",
       ]);
@@ -1138,8 +1139,14 @@ export async function startFakeOpenBao(
     },
     enableKv,
     putKv(path, data, opts = {}): number {
-      return putV2(kvMount(opts.mount, opts.namespace), path, data, undefined)
-        .current_version;
+      // An operator's write: it skips cas_required, as a fresh CAS would pass.
+      return putV2(
+        kvMount(opts.mount, opts.namespace),
+        path,
+        data,
+        undefined,
+        false,
+      ).current_version;
     },
     readKv(path, opts = {}): Record<string, unknown> | undefined {
       const key = kvMount(opts.mount, opts.namespace).v2.get(path);

@@ -1,0 +1,192 @@
+/**
+ * A configuration source over any {@linkcode SecretStore}, such as OpenBao.
+ *
+ * @module
+ */
+import {
+  ConfigError,
+  ConfigSourceError,
+  SourceUnavailableError,
+} from "../errors.ts";
+import { parseJsonText, toJsonText } from "../json.ts";
+import { validateKey } from "../key.ts";
+import type { PermissionDescriptor } from "../permissions.ts";
+import type { ConfigSource, SourceEntry } from "../source.ts";
+import type { SecretStore } from "../stores/secret_store.ts";
+
+/** Options for {@linkcode StoreSource}. */
+export interface StoreSourceOptions {
+  /** The source's name in `explain()`; default the store's name. */
+  name?: string;
+  /** Whether `set` and `getOrPrompt` may write here. Default true. */
+  persists?: boolean;
+  /**
+   * What an unreachable store (refused, timed out, sealed, 5xx) does on
+   * reads: `"fallthrough"` (default) records it as unavailable in
+   * `explain()` and lets the next source answer; `"error"` fails the read.
+   * A policy denial or a failed login always fails.
+   */
+  onUnavailable?: "fallthrough" | "error";
+}
+
+/**
+ * Adapts a {@linkcode SecretStore} into a `ConfigSource`: values go in as
+ * JSON text and come out parsed.
+ *
+ * When the store cannot be reached, reads throw `SourceUnavailableError`,
+ * which `ConfigManager` treats as a miss that it reports in `explain()`, so
+ * "OpenBao is down" never looks like "key absent". Writes to an unreachable
+ * store always fail.
+ *
+ * @example Put a store in a chain
+ * ```ts
+ * import { ConfigManager, defineConfig, type SecretStore, StoreSource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const values = new Map<string, string>([["Port", "8080"]]);
+ * const store: SecretStore = {
+ *   name: "map",
+ *   get: (key) => Promise.resolve(values.get(key)),
+ *   set: (key, value) => Promise.resolve(void values.set(key, value)),
+ *   delete: (key) => Promise.resolve(values.delete(key)),
+ *   keys: () => Promise.resolve([...values.keys()]),
+ * };
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const manager = new ConfigManager([new StoreSource(store)]);
+ * assert.equal(await manager.get(Port), 8080);
+ * ```
+ */
+export class StoreSource implements ConfigSource {
+  /** The name shown in `explain()`. */
+  readonly name: string;
+  /** Whether writes go here. */
+  readonly persists: boolean;
+  /** The store. */
+  readonly store: SecretStore;
+  readonly #onUnavailable: "fallthrough" | "error";
+
+  /**
+   * @param store The store to read and write.
+   * @param options The name, whether it persists, and what an unreachable store does.
+   */
+  constructor(store: SecretStore, options: StoreSourceOptions = {}) {
+    this.store = store;
+    this.name = options.name ?? store.name;
+    this.persists = options.persists ?? true;
+    this.#onUnavailable = options.onUnavailable ?? "fallthrough";
+  }
+
+  /** Where `key` lives in the store. */
+  locate(key: string): string {
+    validateKey(key, this.name);
+    return this.store.locate?.(key) ?? `${this.name}/${key}`;
+  }
+
+  /** Returns the parsed value, or `undefined` when the store has none. */
+  async get(key: string): Promise<unknown> {
+    return (await this.entry(key))?.value;
+  }
+
+  /** Like `get`, with the store's locator, version and write time. */
+  async entry(key: string): Promise<SourceEntry | undefined> {
+    validateKey(key, this.name);
+    const found = await this.#read(key, async () => {
+      if (this.store.entry) return await this.store.entry(key);
+      const value = await this.store.get(key);
+      return value === undefined
+        ? undefined
+        : { value, locator: this.locate(key) };
+    });
+    if (found === undefined) return undefined;
+    return {
+      value: parseJsonText(
+        found.value,
+        key,
+        found.locator,
+        `overwrite it with valid JSON at ${found.locator}`,
+      ),
+      locator: found.locator,
+      ...(found.version === undefined ? {} : { version: found.version }),
+      ...(found.updatedAt === undefined ? {} : { updatedAt: found.updatedAt }),
+    };
+  }
+
+  /** Stores the value as JSON text. An unreachable store fails the write. */
+  async set(key: string, value: unknown): Promise<void> {
+    validateKey(key, this.name);
+    const text = toJsonText(value, key, this.locate(key));
+    await this.#write(key, () => this.store.set(key, text));
+  }
+
+  /** Removes the key from the store. */
+  async delete(key: string): Promise<boolean> {
+    validateKey(key, this.name);
+    return await this.#write(key, () => this.store.delete(key));
+  }
+
+  /** Lists the store's keys. */
+  async keys(): Promise<string[]> {
+    return await this.#write(undefined, () => this.store.keys());
+  }
+
+  /** What the store needs, such as network access to its host. */
+  permissions(): PermissionDescriptor[] {
+    return this.store.permissions?.() ?? [];
+  }
+
+  /** Closes the store. */
+  async close(): Promise<void> {
+    await this.store.close?.();
+  }
+
+  async #read<T>(key: string, action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof SourceUnavailableError) {
+        if (this.#onUnavailable === "fallthrough") {
+          throw new SourceUnavailableError(this.name, error.reason, {
+            key,
+            cause: error,
+          });
+        }
+        throw new ConfigSourceError(
+          `${this.name} is unavailable (${error.reason}) and is configured not to fall through: bring it back, or use onUnavailable: "fallthrough"`,
+          { key, source: this.name, cause: error },
+        );
+      }
+      throw typed(error, this.name, key);
+    }
+  }
+
+  async #write<T>(
+    key: string | undefined,
+    action: () => Promise<T>,
+  ): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      throw typed(error, this.name, key);
+    }
+  }
+}
+
+/**
+ * Keeps a `ConfigError` as it is; wraps anything else a third-party store
+ * throws without its message, which could quote a value.
+ */
+function typed(
+  error: unknown,
+  source: string,
+  key: string | undefined,
+): ConfigError {
+  if (error instanceof ConfigError) return error;
+  const name = error instanceof Error ? error.name : "unknown error";
+  return new ConfigSourceError(
+    `${source} failed${
+      key === undefined ? "" : ` for key "${key}"`
+    } (${name}): check the store`,
+    { source, ...(key === undefined ? {} : { key }) },
+  );
+}

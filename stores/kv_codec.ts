@@ -1,0 +1,43 @@
+/**
+ * How a JSON value maps onto a KV secret's data, which must be an object.
+ *
+ * - An object is stored as it is, so `bao kv get` shows its fields and
+ *   `bao kv put secret/harmony/config/Db host=db port=5432` can write one.
+ * - Anything else (a string, number, boolean, null, an array) is wrapped as
+ *   `{"value": <it>}`.
+ * - An object whose only field is `value` is wrapped too, so it cannot be
+ *   mistaken for a wrapped value when read back.
+ *
+ * Reading reverses it: data with exactly one field, `value`, is unwrapped;
+ * any other data is the value. Every JSON value round-trips, with two limits
+ * that come from OpenBao: object keys come back sorted, and integers beyond
+ * 2^53 lose precision.
+ *
+ * @module
+ */
+
+/** The field a non-object value is wrapped in. */
+export const WRAP_FIELD = "value";
+
+/** Turns a JSON value into KV data. */
+export function encodeKvData(value: unknown): Record<string, unknown> {
+  if (isPlainObject(value) && !isWrapped(value)) return value;
+  return { [WRAP_FIELD]: value };
+}
+
+/** Turns KV data back into the JSON value it encodes. */
+export function decodeKvData(data: Record<string, unknown>): unknown {
+  return isWrapped(data) ? data[WRAP_FIELD] : data;
+}
+
+function isWrapped(data: Record<string, unknown>): boolean {
+  const keys = Object.keys(data);
+  return keys.length === 1 && keys[0] === WRAP_FIELD;
+}
+
+/** True for a JSON object (not null, not an array). */
+export function isPlainObject(
+  value: unknown,
+): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,533 @@
+/**
+ * An OpenBao (or Vault) KV client that is a {@linkcode SecretStore}, so that
+ * `StoreSource` can put it in a `ConfigManager` chain. Plain `fetch`, no SDK.
+ *
+ * ```ts ignore
+ * import { ConfigManager, defineConfig, EnvSource, SqliteSource, StoreSource } from "@harmony/config";
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ * import { z } from "zod";
+ *
+ * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });
+ * // Address from OPENBAO_URL (or VAULT_ADDR), token from BAO_TOKEN (or VAULT_TOKEN).
+ * await using manager = new ConfigManager([
+ *   new EnvSource(),
+ *   new StoreSource(new OpenBaoStore()),
+ *   await SqliteSource.open(),
+ * ]);
+ * console.log(await manager.get(Db));
+ * ```
+ *
+ * @module
+ */
+import { dirname, join } from "node:path";
+import process from "node:process";
+import { ConfigSourceError } from "../errors.ts";
+import { validateKey } from "../key.ts";
+import { dataDir } from "../paths.ts";
+import {
+  type PermissionDescriptor,
+  permissionErrorOr,
+} from "../permissions.ts";
+import { decodeKvData, encodeKvData, isPlainObject } from "./kv_codec.ts";
+import { type OpenBaoAuth, TokenKeeper } from "./openbao_auth.ts";
+import {
+  BaoHttp,
+  type BaoResponse,
+  errorsOf,
+  serverMessage,
+} from "./openbao_http.ts";
+import type { SecretEntry, SecretStore } from "./secret_store.ts";
+import { SessionCache } from "./session_cache.ts";
+
+export type { OpenBaoAuth } from "./openbao_auth.ts";
+
+/** Options for {@linkcode OpenBaoStore}. */
+export interface OpenBaoStoreOptions {
+  /** The server, such as `https://bao.example.com:8200`. Default `$OPENBAO_URL`, then `$VAULT_ADDR`. */
+  address?: string;
+  /** The KV mount. Default `secret`. */
+  mount?: string;
+  /** The folder under the mount that holds one secret per key. Default `harmony/config`. */
+  prefix?: string;
+  /** The namespace, sent as `X-Vault-Namespace` (OpenBao 2.3 and later). */
+  namespace?: string;
+  /** How to authenticate. Default a static token from `$BAO_TOKEN`, then `$VAULT_TOKEN`. */
+  auth?: OpenBaoAuth;
+  /** The bound on each request, retries and redirects included, in ms. Default 2000. */
+  timeoutMs?: number;
+  /** The fetch implementation. Default the global `fetch`. */
+  fetch?: typeof fetch;
+  /** The environment to read addresses, tokens and the data dir from. Default the process environment. */
+  env?: Record<string, string | undefined>;
+  /** The clock for token lifetimes, in ms. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Where a login (AppRole, JWT) caches its OpenBao token and expiry, or
+   * `false` to keep it in memory only. Default `<data dir>/session.json`.
+   * Static tokens are never written anywhere.
+   */
+  sessionFile?: string | false;
+  /** The KV version of the mount; default detected once through `sys/internal/ui/mounts`. */
+  kvVersion?: 1 | 2;
+}
+
+/** The default request bound, in ms. */
+export const DEFAULT_OPENBAO_TIMEOUT_MS = 2000;
+
+const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * Reads and writes configuration values in an OpenBao KV engine, one secret
+ * per key at `<mount>/data/<prefix>/<key>` (KV v2) or `<mount>/<prefix>/<key>`
+ * (KV v1, detected from the mount).
+ *
+ * Values are JSON text. An object is stored as the secret's data; any other
+ * JSON value is wrapped as `{"value": …}` (see `kv_codec.ts`).
+ *
+ * Failures: an unreachable, timed-out, sealed or failing (5xx, 429 beyond
+ * the retries) server throws `SourceUnavailableError`; a policy denial on a
+ * live token, a rejected login or a CAS conflict throws `ConfigSourceError`
+ * (a rejected login is a `LoginError`). No error carries a value, token or JWT.
+ *
+ * @example Read and write with a static token
+ * ```ts ignore
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ *
+ * const store = new OpenBaoStore({ address: "http://127.0.0.1:8200", auth: { token: "root" } });
+ * await store.set("Db", JSON.stringify({ host: "db" }));
+ * console.log(await store.get("Db")); // {"host":"db"}
+ * ```
+ *
+ * @example Log in with AppRole; the session is cached in the data dir
+ * ```ts ignore
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ *
+ * const store = new OpenBaoStore({
+ *   auth: { appRole: { roleId: "…", secretId: "…" } },
+ * });
+ * console.log(await store.keys());
+ * ```
+ */
+export class OpenBaoStore implements SecretStore {
+  /** `openbao:<address>`. */
+  readonly name: string;
+  /** The server's base URL. */
+  readonly address: string;
+  /** The KV mount. */
+  readonly mount: string;
+  /** The folder under the mount. */
+  readonly prefix: string;
+  /** The namespace, if any. */
+  readonly namespace: string | undefined;
+  /** The session cache file, when a login caches its session. */
+  readonly sessionFile: string | undefined;
+  readonly #http: BaoHttp;
+  readonly #keeper: TokenKeeper;
+  #kvVersion: Promise<1 | 2> | undefined;
+
+  /**
+   * @param options The server, mount, prefix, namespace, auth and timeout.
+   * @throws {ConfigSourceError} When there is no address or no credentials.
+   * @throws {ConfigPermissionError} When Deno denies reading the env vars.
+   */
+  constructor(options: OpenBaoStoreOptions = {}) {
+    const env = options.env ?? process.env;
+    this.address = resolveAddress(options.address, env);
+    this.name = `openbao:${this.address}`;
+    this.mount = trimSlashes(options.mount ?? "secret");
+    this.prefix = trimSlashes(options.prefix ?? "harmony/config");
+    this.namespace = options.namespace
+      ? `${trimSlashes(options.namespace)}/`
+      : undefined;
+    if (options.kvVersion !== undefined) {
+      this.#kvVersion = Promise.resolve(options.kvVersion);
+    }
+    const auth = resolveAuth(options.auth, env, this.name);
+    const logsIn = "appRole" in auth || "jwt" in auth;
+    this.sessionFile = logsIn && options.sessionFile !== false
+      ? options.sessionFile ?? join(dataDir({ env }), "session.json")
+      : undefined;
+    this.#http = new BaoHttp({
+      address: this.address,
+      namespace: this.namespace,
+      timeoutMs: options.timeoutMs ?? DEFAULT_OPENBAO_TIMEOUT_MS,
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      source: this.name,
+    });
+    this.#keeper = new TokenKeeper({
+      auth,
+      http: this.#http,
+      now: options.now ?? Date.now,
+      cache: this.sessionFile === undefined
+        ? undefined
+        : new SessionCache(this.sessionFile),
+      cacheId: `${this.address}|${this.namespace ?? ""}|${loginIdentity(auth)}`,
+      source: this.name,
+    });
+  }
+
+  /** The URL that holds `key`, such as `https://bao:8200/v1/secret/data/harmony/config/Db`. */
+  locate(key: string): string {
+    validateKey(key, this.name);
+    return `${this.address}/v1/${this.namespace ?? ""}${
+      this.#path("data", key)
+    }`;
+  }
+
+  /** Returns the value's JSON text, or `undefined` when the key is absent or deleted. */
+  async get(key: string): Promise<string | undefined> {
+    return (await this.entry(key))?.value;
+  }
+
+  /** Like `get`, with the URL, the KV v2 version and its write time. */
+  async entry(key: string): Promise<SecretEntry | undefined> {
+    validateKey(key, this.name);
+    const v2 = await this.#kv(key) === 2;
+    const path = v2 ? this.#path("data", key) : this.#path(undefined, key);
+    const response = await this.#call("GET", path, key);
+    // Both a plain 404 and the soft-deleted or destroyed envelope mean absent.
+    if (isAbsent(response)) return undefined;
+    if (response.status !== 200) throw this.#unexpected(response, "read", key);
+    const locator = `${this.address}/v1/${this.namespace ?? ""}${path}`;
+    const data = response.body?.data;
+    if (!v2) {
+      if (!isPlainObject(data)) return undefined;
+      return { value: JSON.stringify(decodeKvData(data)), locator };
+    }
+    const inner = isPlainObject(data) ? data : {};
+    if (!isPlainObject(inner.data)) return undefined;
+    const metadata = isPlainObject(inner.metadata) ? inner.metadata : {};
+    return {
+      value: JSON.stringify(decodeKvData(inner.data)),
+      locator,
+      ...(typeof metadata.version === "number"
+        ? { version: metadata.version }
+        : {}),
+      ...(typeof metadata.created_time === "string"
+        ? { updatedAt: metadata.created_time }
+        : {}),
+    };
+  }
+
+  /**
+   * Stores JSON text under `key`. When the key's metadata requires
+   * check-and-set, the write carries the current version; when another
+   * writer wins the race, the current version is read again and reported.
+   */
+  async set(key: string, value: string): Promise<void> {
+    validateKey(key, this.name);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(value);
+    } catch {
+      throw new ConfigSourceError(
+        `Cannot store key "${key}" in ${this.name}: the value is not JSON text: pass JSON.stringify(value)`,
+        { key, source: this.name },
+      );
+    }
+    const data = encodeKvData(parsed);
+    if (await this.#kv(key) === 1) {
+      const response = await this.#call(
+        "POST",
+        this.#path(undefined, key),
+        key,
+        data,
+      );
+      if (response.status !== 204 && response.status !== 200) {
+        throw this.#unexpected(response, "write", key);
+      }
+      return;
+    }
+    const path = this.#path("data", key);
+    let response = await this.#call("POST", path, key, { data });
+    if (
+      response.status === 400 &&
+      hasError(response, /check-and-set parameter required/)
+    ) {
+      const cas = await this.#currentVersion(key);
+      response = await this.#call("POST", path, key, {
+        data,
+        options: { cas },
+      });
+    }
+    if (
+      response.status === 400 &&
+      hasError(response, /check-and-set parameter did not match/)
+    ) {
+      const current = await this.#currentVersion(key);
+      throw new ConfigSourceError(
+        `Cannot store key "${key}" at ${
+          this.locate(key)
+        }: another writer changed it during this write (check-and-set failed; it is now at version ${current}): read it again and retry`,
+        { key, source: this.name },
+      );
+    }
+    if (response.status !== 200 && response.status !== 204) {
+      throw this.#unexpected(response, "write", key);
+    }
+  }
+
+  /** Deletes the key with all its versions and metadata; resolves to `true` when it existed. */
+  async delete(key: string): Promise<boolean> {
+    validateKey(key, this.name);
+    const v2 = await this.#kv(key) === 2;
+    const path = v2 ? this.#path("metadata", key) : this.#path(undefined, key);
+    const exists = await this.#call("GET", path, key);
+    if (isAbsent(exists)) return false;
+    if (exists.status !== 200) throw this.#unexpected(exists, "delete", key);
+    const response = await this.#call("DELETE", path, key);
+    if (response.status !== 204 && response.status !== 200) {
+      throw this.#unexpected(response, "delete", key);
+    }
+    return true;
+  }
+
+  /**
+   * Lists the keys under the prefix (`?list=true` on the metadata, which is
+   * the LIST operation; Node's HTTP stack rejects the `LIST` verb). Folders
+   * and names that are not keys are skipped.
+   */
+  async keys(): Promise<string[]> {
+    const v2 = await this.#kv(undefined) === 2;
+    const dir = v2
+      ? this.#path("metadata", undefined)
+      : this.#path(undefined, undefined);
+    const response = await this.#call("GET", `${dir}?list=true`, undefined);
+    if (isAbsent(response)) return [];
+    if (response.status !== 200) {
+      throw this.#unexpected(response, "list", undefined);
+    }
+    const data = response.body?.data;
+    const keys = isPlainObject(data) && Array.isArray(data.keys)
+      ? data.keys
+      : [];
+    return keys.filter((k): k is string =>
+      typeof k === "string" && KEY_PATTERN.test(k)
+    ).sort();
+  }
+
+  /** Network access to the server, and read and write access to the session cache's directory when a login caches. */
+  permissions(): PermissionDescriptor[] {
+    const permissions: PermissionDescriptor[] = [{
+      name: "net",
+      host: new URL(this.address).host,
+    }];
+    if (this.sessionFile !== undefined) {
+      const dir = dirname(this.sessionFile);
+      permissions.push({ name: "read", path: dir }, {
+        name: "write",
+        path: dir,
+      });
+    }
+    return permissions;
+  }
+
+  /** Sends a request with the current token; on a 403, tells a dead token (log in again, retry once) from a policy denial. */
+  async #call(
+    method: string,
+    path: string,
+    key: string | undefined,
+    body?: unknown,
+  ): Promise<BaoResponse> {
+    const send = async (): Promise<BaoResponse> =>
+      await this.#http.request(method, path, {
+        token: await this.#keeper.token(key),
+        body,
+        key,
+      });
+    let response = await send();
+    if (response.status !== 403) return response;
+    if (await this.#keeper.recoverFromForbidden(key)) {
+      response = await send();
+      if (response.status !== 403) return response;
+    }
+    return response;
+  }
+
+  #kv(key: string | undefined): Promise<1 | 2> {
+    this.#kvVersion ??= this.#detectKv(key).catch((error) => {
+      this.#kvVersion = undefined;
+      throw error;
+    });
+    return this.#kvVersion;
+  }
+
+  async #detectKv(key: string | undefined): Promise<1 | 2> {
+    const response = await this.#call(
+      "GET",
+      `sys/internal/ui/mounts/${this.mount}`,
+      key,
+    );
+    // A token without rights on the mount cannot see its type; assume v2 and
+    // let the data request report the denial.
+    if (response.status === 403) return 2;
+    const data = response.body?.data;
+    if (response.status !== 200 || !isPlainObject(data)) {
+      throw new ConfigSourceError(
+        `${this.name} has no secrets engine at "${this.mount}/" (${response.status}): run \`bao secrets enable -path=${this.mount} kv-v2\`, or pass the right mount`,
+        { source: this.name, ...(key === undefined ? {} : { key }) },
+      );
+    }
+    if (data.type !== "kv" && data.type !== "generic") {
+      throw new ConfigSourceError(
+        `${this.name} mount "${this.mount}/" is a ${
+          String(data.type)
+        } engine, not KV: pass the mount of a KV engine`,
+        { source: this.name, ...(key === undefined ? {} : { key }) },
+      );
+    }
+    const options = isPlainObject(data.options) ? data.options : {};
+    return options.version === "2" ? 2 : 1;
+  }
+
+  async #currentVersion(key: string): Promise<number> {
+    const response = await this.#call("GET", this.#path("metadata", key), key);
+    if (isAbsent(response)) return 0;
+    if (response.status !== 200) {
+      throw this.#unexpected(response, "read the metadata of", key);
+    }
+    const data = response.body?.data;
+    return isPlainObject(data) && typeof data.current_version === "number"
+      ? data.current_version
+      : 0;
+  }
+
+  #path(
+    area: "data" | "metadata" | undefined,
+    key: string | undefined,
+  ): string {
+    return [this.mount, area, this.prefix, key].filter((part) =>
+      part !== undefined && part !== ""
+    ).join("/");
+  }
+
+  #unexpected(
+    response: BaoResponse,
+    operation: string,
+    key: string | undefined,
+  ): ConfigSourceError {
+    const about = key === undefined
+      ? `keys under ${this.prefix}`
+      : `key "${key}"`;
+    const message = serverMessage(response.body);
+    const options = {
+      source: this.name,
+      ...(key === undefined ? {} : { key }),
+    };
+    if (response.status === 403) {
+      const capability = operation === "list"
+        ? "list"
+        : operation === "read"
+        ? "read"
+        : operation === "delete"
+        ? "delete"
+        : "create, update";
+      return new ConfigSourceError(
+        `${this.name} denied ${operation} of ${about} (403 permission denied): the token is valid but no policy grants "${capability}" on ${this.mount}/${
+          operation === "list" || operation === "delete" ? "metadata" : "data"
+        }/${this.prefix}/*: add it to the token's policy (see the README's OpenBao section)`,
+        options,
+      );
+    }
+    if (response.status === 404) {
+      return new ConfigSourceError(
+        `${this.name} has no KV engine at "${this.mount}/" (404${
+          message ? `: ${message}` : ""
+        }): run \`bao secrets enable -path=${this.mount} kv-v2\`, or pass the right mount`,
+        options,
+      );
+    }
+    return new ConfigSourceError(
+      `${this.name} failed to ${operation} ${about} (${response.status}${
+        message ? `: ${message}` : ""
+      }): check the mount, prefix and policy`,
+      options,
+    );
+  }
+}
+
+/**
+ * A 404 means "absent" when it is the plain `{"errors":[]}` or carries the
+ * soft-deleted envelope. A 404 with an error, such as `no handler for route`
+ * (no engine at that mount), is a misconfiguration and must not read as a
+ * missing key.
+ */
+function isAbsent(response: BaoResponse): boolean {
+  return response.status === 404 && errorsOf(response.body).length === 0;
+}
+
+function hasError(response: BaoResponse, pattern: RegExp): boolean {
+  return errorsOf(response.body).some((e) => pattern.test(e));
+}
+
+function readEnv(
+  env: Record<string, string | undefined>,
+  name: string,
+): string | undefined {
+  try {
+    const value = env[name];
+    return value === "" ? undefined : value;
+  } catch (error) {
+    throw permissionErrorOr(error, "OpenBaoStore", `read access to ${name}`, {
+      name: "env",
+      variable: name,
+    });
+  }
+}
+
+function resolveAddress(
+  explicit: string | undefined,
+  env: Record<string, string | undefined>,
+): string {
+  const address = explicit ?? readEnv(env, "OPENBAO_URL") ??
+    readEnv(env, "VAULT_ADDR");
+  if (address === undefined) {
+    throw new ConfigSourceError(
+      "OpenBaoStore has no server address: set OPENBAO_URL (or VAULT_ADDR), or pass { address }",
+      { source: "openbao" },
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    url = new URL("invalid:");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigSourceError(
+      "OpenBaoStore's address is not an http(s) URL: set OPENBAO_URL to a URL such as https://bao.example.com:8200",
+      { source: "openbao" },
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+function resolveAuth(
+  auth: OpenBaoAuth | undefined,
+  env: Record<string, string | undefined>,
+  source: string,
+): OpenBaoAuth {
+  if (auth !== undefined && ("appRole" in auth || "jwt" in auth)) return auth;
+  const token = (auth as { token?: string } | undefined)?.token ??
+    readEnv(env, "BAO_TOKEN") ??
+    readEnv(env, "VAULT_TOKEN");
+  if (token === undefined || token === "") {
+    throw new ConfigSourceError(
+      `${source} has no credentials: set BAO_TOKEN (or VAULT_TOKEN), or pass auth: { appRole } or { jwt }`,
+      { source },
+    );
+  }
+  return { token };
+}
+
+function loginIdentity(auth: OpenBaoAuth): string {
+  if ("appRole" in auth) {
+    return `approle:${auth.appRole.mount ?? "approle"}:${auth.appRole.roleId}`;
+  }
+  if ("jwt" in auth) return `jwt:${auth.jwt.mount ?? "jwt"}:${auth.jwt.role}`;
+  return "token";
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, "");
+}

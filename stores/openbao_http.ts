@@ -1,0 +1,299 @@
+/**
+ * The HTTP layer of the OpenBao client: one logical request, bounded in
+ * time, with OpenBao's headers, 307 redirects followed with the token kept,
+ * a bounded retry on 429, and every transport failure turned into a typed
+ * error that names the server but never a token or a value.
+ *
+ * @module
+ */
+import {
+  ConfigPermissionError,
+  ConfigSourceError,
+  SourceUnavailableError,
+} from "../errors.ts";
+import { isPermissionDenied } from "../permissions.ts";
+
+/** The JSON envelope OpenBao answers with; unknown keys are ignored. */
+export interface BaoEnvelope {
+  readonly data?: unknown;
+  readonly auth?: {
+    readonly client_token?: unknown;
+    readonly lease_duration?: unknown;
+    readonly renewable?: unknown;
+  } | null;
+  readonly warnings?: unknown;
+  readonly errors?: unknown;
+}
+
+/** What a request answered, after redirects and retries. */
+export interface BaoResponse {
+  /** The final HTTP status. */
+  readonly status: number;
+  /** The parsed JSON body, or `undefined` for an empty body. */
+  readonly body: BaoEnvelope | undefined;
+}
+
+/** Options for {@linkcode BaoHttp}. */
+export interface BaoHttpOptions {
+  /** The server's base URL, without a trailing slash. */
+  readonly address: string;
+  /** Sent as `X-Vault-Namespace` when set. */
+  readonly namespace?: string | undefined;
+  /** The bound on one logical request, redirects and retries included. */
+  readonly timeoutMs: number;
+  /** The fetch implementation. */
+  readonly fetch: typeof fetch;
+  /** The locator used in errors, such as `openbao:http://127.0.0.1:8200`. */
+  readonly source: string;
+}
+
+/** One request's inputs. */
+export interface BaoRequest {
+  /** The token; omitted for logins and health. */
+  readonly token?: string | undefined;
+  /** A JSON body. */
+  readonly body?: unknown;
+  /** The configuration key the request is for, named in errors. */
+  readonly key?: string | undefined;
+}
+
+const MAX_REDIRECTS = 3;
+const MAX_RATE_LIMIT_RETRIES = 3;
+
+/** Sends requests to one OpenBao server. */
+export class BaoHttp {
+  readonly #options: BaoHttpOptions;
+  /** How many HTTP requests were sent, for diagnostics and tests. */
+  requestCount = 0;
+
+  /** @param options The server, namespace, timeout and fetch to use. */
+  constructor(options: BaoHttpOptions) {
+    this.#options = options;
+  }
+
+  /**
+   * Sends `method /v1/<path>` and returns the final status and body.
+   *
+   * @throws {SourceUnavailableError} When the server cannot be reached, times
+   * out, is sealed, answers 5xx, or keeps answering 429.
+   * @throws {ConfigPermissionError} When Deno denies network access.
+   * @throws {ConfigSourceError} When the answer is not OpenBao's JSON.
+   */
+  async request(
+    method: string,
+    path: string,
+    request: BaoRequest = {},
+  ): Promise<BaoResponse> {
+    const { address, timeoutMs } = this.#options;
+    const deadline = Date.now() + timeoutMs;
+    let url = `${address}/v1/${path}`;
+    let redirects = 0;
+    let rateLimited = 0;
+    for (;;) {
+      const remaining = deadline - Date.now();
+      if (remaining <= 0) {
+        throw this.#unavailable(`timed out after ${timeoutMs} ms`, request.key);
+      }
+      const { status, headers, text } = await this.#send(
+        method,
+        url,
+        request,
+        remaining,
+      );
+      if (status === 307 || status === 308) {
+        const location = headers.get("location");
+        if (location === null || ++redirects > MAX_REDIRECTS) {
+          throw this.#unavailable(
+            `too many redirects (${status}) without reaching the active node`,
+            request.key,
+          );
+        }
+        url = new URL(location, url).href;
+        continue;
+      }
+      if (status === 429) {
+        const waitMs = retryAfterMs(headers.get("retry-after"));
+        if (
+          ++rateLimited > MAX_RATE_LIMIT_RETRIES ||
+          waitMs >= deadline - Date.now()
+        ) {
+          throw this.#unavailable(
+            `rate limited (429)${
+              waitMs > 0 ? `, retry after ${Math.ceil(waitMs / 1000)} s` : ""
+            }`,
+            request.key,
+          );
+        }
+        await delay(waitMs);
+        continue;
+      }
+      const body = this.#parse(status, text, request.key);
+      if (status === 503) {
+        throw this.#unavailable(
+          errorsOf(body).some((e) => /sealed/i.test(e))
+            ? "sealed (503)"
+            : "no active node or namespace sealed (503)",
+          request.key,
+        );
+      }
+      if (status >= 500) {
+        throw this.#unavailable(`server error (${status})`, request.key);
+      }
+      if (status === 412) {
+        throw new ConfigSourceError(
+          `${this.#options.source} refused the request without X-Vault-Request (412): check the proxy or agent in front of OpenBao`,
+          this.#errorOptions(request.key),
+        );
+      }
+      return { status, body };
+    }
+  }
+
+  async #send(
+    method: string,
+    url: string,
+    request: BaoRequest,
+    remainingMs: number,
+  ): Promise<{ status: number; headers: Headers; text: string }> {
+    const headers: Record<string, string> = { "X-Vault-Request": "true" };
+    if (request.token !== undefined) headers["X-Vault-Token"] = request.token;
+    if (this.#options.namespace) {
+      headers["X-Vault-Namespace"] = this.#options.namespace;
+    }
+    if (request.body !== undefined) {
+      headers["Content-Type"] = "application/json";
+    }
+    const signal = AbortSignal.timeout(remainingMs);
+    this.requestCount++;
+    try {
+      const response = await this.#options.fetch(url, {
+        method,
+        headers,
+        redirect: "manual",
+        signal,
+        ...(request.body === undefined
+          ? {}
+          : { body: JSON.stringify(request.body) }),
+      });
+      // Always drain the body: an unread body holds the connection open.
+      const text = await response.text();
+      return { status: response.status, headers: response.headers, text };
+    } catch (error) {
+      if (isPermissionDenied(error)) {
+        const host = new URL(url).host;
+        throw new ConfigPermissionError(
+          this.#options.source,
+          `network access to ${host}`,
+          `--allow-net=${host}`,
+          request.key === undefined ? {} : { key: request.key },
+        );
+      }
+      if (signal.aborted) {
+        throw this.#unavailable(
+          `timed out after ${this.#options.timeoutMs} ms`,
+          request.key,
+        );
+      }
+      throw this.#unavailable(networkReason(error), request.key);
+    }
+  }
+
+  #parse(
+    status: number,
+    text: string,
+    key: string | undefined,
+  ): BaoEnvelope | undefined {
+    if (text.trim() === "") return undefined;
+    try {
+      const parsed = JSON.parse(text);
+      if (
+        typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)
+      ) return parsed;
+    } catch {
+      // Reported below; the text is never quoted, it could hold anything.
+    }
+    if (status >= 500) return undefined;
+    throw new ConfigSourceError(
+      `${this.#options.source} answered ${status} with a body that is not OpenBao's JSON: check that the address points at OpenBao`,
+      this.#errorOptions(key),
+    );
+  }
+
+  #unavailable(
+    reason: string,
+    key: string | undefined,
+  ): SourceUnavailableError {
+    return new SourceUnavailableError(
+      this.#options.source,
+      reason,
+      key === undefined ? {} : { key },
+    );
+  }
+
+  #errorOptions(key: string | undefined): { source: string; key?: string } {
+    return {
+      source: this.#options.source,
+      ...(key === undefined ? {} : { key }),
+    };
+  }
+}
+
+/** The `errors` strings of an envelope. */
+export function errorsOf(body: BaoEnvelope | undefined): string[] {
+  const errors = body?.errors;
+  return Array.isArray(errors)
+    ? errors.filter((e): e is string => typeof e === "string")
+    : [];
+}
+
+/**
+ * The server's error text, safe to show: anything that looks like a JWT or
+ * an OpenBao token is masked, whitespace is collapsed, and the length is
+ * capped. OpenBao's messages do not echo request values, but this is the
+ * guard if a proxy in front of it does.
+ */
+export function serverMessage(body: BaoEnvelope | undefined): string {
+  const text = errorsOf(body).join("; ")
+    .replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, "<jwt>")
+    .replace(/\b(?:hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{8,}/g, "<token>")
+    .replace(/\s+/g, " ")
+    .trim();
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+}
+
+function retryAfterMs(header: string | null): number {
+  if (header === null) return 0;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? 0 : Math.max(0, date - Date.now());
+}
+
+function delay(ms: number): Promise<void> {
+  return ms <= 0
+    ? Promise.resolve()
+    : new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** A short reason for a failed connection, from Deno's or Node's error. */
+function networkReason(error: unknown): string {
+  const cause =
+    (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === "string"
+    ? cause.code
+    : typeof (error as { code?: unknown } | null)?.code === "string"
+    ? (error as { code: string }).code
+    : undefined;
+  const text = `${code ?? ""} ${(error as Error | null)?.message ?? ""} ${
+    typeof cause?.message === "string" ? cause.message : ""
+  }`;
+  if (/ECONNREFUSED|refused/i.test(text)) return "connection refused";
+  if (/ENOTFOUND|EAI_AGAIN|dns|failed to lookup|name resolution/i.test(text)) {
+    return "host not found";
+  }
+  if (
+    /ECONNRESET|reset|socket hang up|closed|EPIPE|UND_ERR_SOCKET/i.test(text)
+  ) return "connection closed by the server";
+  if (/certificate|tls|ssl/i.test(text)) return "TLS error";
+  return `network error${code ? ` (${code})` : ""}`;
+}

@@ -1,0 +1,71 @@
+/**
+ * The interface of secret stores such as OpenBao, mirroring the Rust
+ * `harmony_secret` crate: string keys, JSON text values.
+ *
+ * @module
+ */
+import type { PermissionDescriptor } from "../permissions.ts";
+
+/** A value read from a {@linkcode SecretStore}, with what the store knows about it. */
+export interface SecretEntry {
+  /** The value as JSON text. */
+  readonly value: string;
+  /** Where the value lives, such as an OpenBao URL. */
+  readonly locator: string;
+  /** The stored version, where the store keeps versions. */
+  readonly version?: number;
+  /** When this version was written, as the store reports it. */
+  readonly updatedAt?: string;
+}
+
+/**
+ * A store of JSON text values by key, such as OpenBao's KV engine.
+ *
+ * Implementations throw `SourceUnavailableError` when the store cannot be
+ * reached (refused, timed out, sealed, 5xx), so that `StoreSource` can fall
+ * through to the next source; any other `ConfigError` (a policy denial, a
+ * failed login) is final. Errors never contain a value or a credential.
+ *
+ * @example An in-memory store
+ * ```ts
+ * import type { SecretStore } from "@harmony/config";
+ *
+ * class MapStore implements SecretStore {
+ *   readonly name = "map";
+ *   readonly #values = new Map<string, string>();
+ *   get(key: string): Promise<string | undefined> {
+ *     return Promise.resolve(this.#values.get(key));
+ *   }
+ *   set(key: string, value: string): Promise<void> {
+ *     this.#values.set(key, value);
+ *     return Promise.resolve();
+ *   }
+ *   delete(key: string): Promise<boolean> {
+ *     return Promise.resolve(this.#values.delete(key));
+ *   }
+ *   keys(): Promise<string[]> {
+ *     return Promise.resolve([...this.#values.keys()]);
+ *   }
+ * }
+ * ```
+ */
+export interface SecretStore {
+  /** A locator a person can read, such as `openbao:https://bao.example.com`. */
+  readonly name: string;
+  /** Returns the JSON text stored under `key`, or `undefined`. */
+  get(key: string): Promise<string | undefined>;
+  /** Stores JSON text under `key`. */
+  set(key: string, value: string): Promise<void>;
+  /** Removes `key` and its history; resolves to `true` when it was there. */
+  delete(key: string): Promise<boolean>;
+  /** Lists the keys. */
+  keys(): Promise<string[]>;
+  /** Like `get`, with the locator, version and write time. */
+  entry?(key: string): Promise<SecretEntry | undefined>;
+  /** Where `key` lives in the store. */
+  locate?(key: string): string;
+  /** The Deno permissions the store needs, such as network access to its host. */
+  permissions?(): PermissionDescriptor[];
+  /** Releases what the store holds. */
+  close?(): void | Promise<void>;
+}

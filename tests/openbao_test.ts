@@ -1,0 +1,617 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { stat } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  ConfigError,
+  ConfigSourceError,
+  LoginError,
+  SourceUnavailableError,
+} from "../errors.ts";
+import { OpenBaoStore, type OpenBaoStoreOptions } from "../stores/openbao.ts";
+import {
+  closedPortAddress,
+  type FakeOpenBao,
+  startFakeOpenBao,
+} from "./_helpers/openbao_server.ts";
+import { startJwtIssuer } from "./_helpers/jwt_issuer.ts";
+import { tempDir } from "./_helpers/temp.ts";
+
+const isWindows =
+  (globalThis as { process?: { platform?: string } }).process?.platform ===
+    "win32";
+
+function store(
+  bao: FakeOpenBao,
+  options: OpenBaoStoreOptions = {},
+): OpenBaoStore {
+  return new OpenBaoStore({
+    address: bao.address,
+    auth: { token: bao.rootToken },
+    env: {},
+    ...options,
+  });
+}
+
+/** Every string reachable from an error: message, cause chain, own properties. */
+function errorText(error: unknown): string {
+  const parts: string[] = [];
+  for (
+    let e: unknown = error, depth = 0;
+    e && depth < 10;
+    e = (e as Error).cause, depth++
+  ) {
+    parts.push(String((e as Error).message), JSON.stringify(e));
+  }
+  return parts.join("\n");
+}
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  assert.fail("expected a rejection");
+}
+
+describe("OpenBaoStore: KV v2", () => {
+  it("round-trips every kind of JSON value, storing objects as-is and wrapping the rest", async () => {
+    await using bao = await startFakeOpenBao();
+    const s = store(bao);
+    const values: Record<string, unknown> = {
+      Str: "text",
+      Num: 42.5,
+      Bool: false,
+      Nil: null,
+      Arr: [1, "two", { three: 3 }],
+      Obj: { host: "db", port: 5432, nested: { a: [true] } },
+      Empty: {},
+      LooksWrapped: { value: 7 },
+    };
+    for (const [key, value] of Object.entries(values)) {
+      await s.set(key, JSON.stringify(value));
+      assert.deepEqual(JSON.parse((await s.get(key))!), value, key);
+    }
+    assert.deepEqual(bao.readKv("harmony/config/Obj"), {
+      host: "db",
+      nested: { a: [true] },
+      port: 5432,
+    });
+    assert.deepEqual(bao.readKv("harmony/config/Str"), { value: "text" });
+    assert.deepEqual(bao.readKv("harmony/config/LooksWrapped"), {
+      value: { value: 7 },
+    });
+  });
+
+  it("reads what `bao kv put` wrote, and reports the version and write time", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "a" });
+    bao.putKv("harmony/config/Db", { host: "b" });
+    const entry = await store(bao).entry("Db");
+    assert.equal(entry?.value, '{"host":"b"}');
+    assert.equal(entry?.version, 2);
+    assert.match(entry?.updatedAt ?? "", /^\d{4}-\d\d-\d\dT/);
+    assert.equal(
+      entry?.locator,
+      `${bao.address}/v1/secret/data/harmony/config/Db`,
+    );
+  });
+
+  it("treats a missing key, a soft-deleted version and a destroyed version as absent", async () => {
+    await using bao = await startFakeOpenBao();
+    const s = store(bao);
+    assert.equal(await s.get("Missing"), undefined);
+    await s.set("Gone", '"x"');
+    const headers = {
+      "X-Vault-Token": bao.rootToken,
+      "X-Vault-Request": "true",
+    };
+    const soft = await fetch(
+      `${bao.address}/v1/secret/data/harmony/config/Gone`,
+      { method: "DELETE", headers },
+    );
+    await soft.body?.cancel();
+    const read = await fetch(
+      `${bao.address}/v1/secret/data/harmony/config/Gone`,
+      { headers },
+    );
+    const envelope = await read.json();
+    assert.equal(read.status, 404);
+    assert.equal(envelope.data.data, null, "the soft-deleted envelope");
+    assert.equal(await s.get("Gone"), undefined);
+    await s.set("Burnt", '"y"');
+    const destroy = await fetch(
+      `${bao.address}/v1/secret/destroy/harmony/config/Burnt`,
+      {
+        method: "PUT",
+        headers,
+        body: JSON.stringify({ versions: [1] }),
+      },
+    );
+    await destroy.body?.cancel();
+    assert.equal(await s.get("Burnt"), undefined);
+    // A soft-deleted key still has a current version: the next write follows it.
+    await s.set("Gone", '"z"');
+    assert.equal((await s.entry("Gone"))?.version, 2);
+  });
+
+  it("deletes the metadata (every version), and lists keys with LIST semantics", async () => {
+    await using bao = await startFakeOpenBao();
+    const s = store(bao);
+    assert.deepEqual(await s.keys(), [], "an empty folder answers 404");
+    await s.set("B", "1");
+    await s.set("A", "2");
+    bao.putKv("harmony/config/sub/Nested", { x: 1 });
+    assert.deepEqual(await s.keys(), ["A", "B"]);
+    assert.equal(await s.delete("A"), true);
+    assert.equal(await s.delete("A"), false);
+    assert.equal(bao.readKv("harmony/config/A"), undefined);
+    const list = bao.requests.filter((r) => r.query === "?list=true");
+    assert.ok(list.every((r) => r.path === "secret/metadata/harmony/config"));
+    const deletes = bao.requests.filter((r) => r.method === "DELETE");
+    assert.deepEqual(deletes.map((r) => r.path), [
+      "secret/metadata/harmony/config/A",
+    ]);
+  });
+
+  it("sends X-Vault-Request on every request and X-Vault-Namespace when set", async () => {
+    await using bao = await startFakeOpenBao({ requireRequestHeader: true });
+    bao.enableKv("secret", { namespace: "team1/" });
+    const s = store(bao, { namespace: "team1" });
+    await s.set("Db", '{"host":"db"}');
+    assert.equal(await s.get("Db"), '{"host":"db"}');
+    assert.deepEqual(bao.readKv("harmony/config/Db", { namespace: "team1/" }), {
+      host: "db",
+    });
+    assert.equal(
+      bao.readKv("harmony/config/Db"),
+      undefined,
+      "the root namespace is untouched",
+    );
+    assert.ok(
+      bao.requests.every((r) => r.requestHeader && r.namespace === "team1/"),
+    );
+  });
+
+  it("uses the current version as CAS when the key requires it, and reports a lost race", async () => {
+    await using bao = await startFakeOpenBao();
+    const s = store(bao);
+    await s.set("Db", '{"v":1}');
+    bao.setKvMetadata("harmony/config/Db", { casRequired: true });
+    await s.set("Db", '{"v":2}');
+    assert.deepEqual(bao.readKv("harmony/config/Db"), { v: 2 });
+    // Another writer slips in between our metadata read and our CAS write.
+    // Our write: POST (400 cas required), GET metadata (version 2), POST
+    // with cas 2: the other write lands just before that last POST.
+    bao.addFault({
+      method: "POST",
+      path: "secret/data/harmony/config/Db",
+      before: () => {
+        if (bao.requests.filter((r) => r.method === "POST").length === 5) {
+          bao.putKv("harmony/config/Db", { v: "theirs-7f3a" });
+        }
+      },
+    });
+    const error = await rejection(s.set("Db", '{"v":"mine-9b1c"}'));
+    assert.ok(error instanceof ConfigSourceError);
+    assert.ok(!(error instanceof SourceUnavailableError));
+    assert.match(error.message, /check-and-set failed; it is now at version 3/);
+    assert.ok(
+      !errorText(error).includes("mine-9b1c") &&
+        !errorText(error).includes("theirs-7f3a"),
+    );
+    assert.deepEqual(bao.readKv("harmony/config/Db"), { v: "theirs-7f3a" });
+  });
+});
+
+describe("OpenBaoStore: KV v1", () => {
+  it("detects a v1 mount and reads, writes, lists and deletes flat secrets", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.enableKv("kv", { version: 1 });
+    const s = store(bao, { mount: "kv" });
+    await s.set("Db", '{"host":"db"}');
+    await s.set("Port", "5432");
+    assert.equal(await s.get("Db"), '{"host":"db"}');
+    assert.equal(await s.get("Port"), "5432");
+    assert.deepEqual(await s.keys(), ["Db", "Port"]);
+    assert.equal(await s.delete("Port"), true);
+    assert.equal(await s.get("Port"), undefined);
+    assert.ok(bao.requests.some((r) => r.path === "sys/internal/ui/mounts/kv"));
+    assert.ok(bao.requests.every((r) => !r.path.includes("/data/")));
+  });
+
+  it("names the command to run when the mount does not exist", async () => {
+    await using bao = await startFakeOpenBao();
+    const error = await rejection(store(bao, { mount: "nope" }).get("Db"));
+    assert.ok(error instanceof ConfigSourceError);
+    assert.match(error.message, /bao secrets enable -path=nope kv-v2/);
+  });
+});
+
+describe("OpenBaoStore: an unreachable or failing server", () => {
+  it("is unavailable when sealed", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.seal();
+    const error = await rejection(store(bao).get("Db"));
+    assert.ok(error instanceof SourceUnavailableError);
+    assert.equal(error.reason, "sealed (503)");
+  });
+
+  it("is unavailable on a 5xx", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.addFault({ status: 500, body: { errors: ["internal error"] } });
+    const error = await rejection(store(bao).get("Db"));
+    assert.ok(error instanceof SourceUnavailableError);
+    assert.equal(error.reason, "server error (500)");
+  });
+
+  it("retries a 429 after Retry-After, a bounded number of times", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "db" });
+    const s = store(bao, { kvVersion: 2 });
+    bao.addFault({
+      path: "secret/data",
+      status: 429,
+      headers: { "Retry-After": "0" },
+      times: 2,
+    });
+    assert.equal(await s.get("Db"), '{"host":"db"}');
+    assert.equal(
+      bao.requests.filter((r) => r.path === "secret/data/harmony/config/Db")
+        .length,
+      3,
+    );
+    bao.addFault({
+      path: "secret/data",
+      status: 429,
+      headers: { "Retry-After": "0" },
+    });
+    const error = await rejection(s.get("Db"));
+    assert.ok(error instanceof SourceUnavailableError);
+    assert.match(error.reason, /rate limited \(429\)/);
+  });
+
+  it("does not wait for a Retry-After longer than the timeout", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.addFault({ status: 429, headers: { "Retry-After": "3600" } });
+    const error = await rejection(store(bao, { kvVersion: 2 }).get("Db"));
+    assert.ok(error instanceof SourceUnavailableError);
+    assert.equal(error.reason, "rate limited (429), retry after 3600 s");
+  });
+
+  it("follows a 307 from a standby to the active node, keeping the token", async () => {
+    await using active = await startFakeOpenBao();
+    await using standby = await startFakeOpenBao();
+    standby.addFault({ redirectTo: active.address });
+    active.putKv("harmony/config/Db", { host: "db" });
+    const s = store(standby, { auth: { token: active.rootToken } });
+    assert.equal(await s.get("Db"), '{"host":"db"}');
+    await s.set("Port", "1");
+    assert.deepEqual(active.readKv("harmony/config/Port"), { value: 1 });
+    assert.ok(
+      active.requests.length > 0 && active.requests.every((r) => r.hasToken),
+    );
+  });
+
+  it("fails within the timeout when the server hangs", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.addFault({ hang: true });
+    const error = await rejection(store(bao, { timeoutMs: 150 }).get("Db"));
+    assert.ok(error instanceof SourceUnavailableError);
+    assert.equal(error.reason, "timed out after 150 ms");
+  });
+
+  it("fails within the timeout when the body stalls after the headers", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.addFault({ delayMs: 60_000 });
+    const error = await rejection(store(bao, { timeoutMs: 150 }).get("Db"));
+    assert.ok(error instanceof SourceUnavailableError);
+    assert.equal(error.reason, "timed out after 150 ms");
+  });
+
+  it("answers when a slow response arrives within the timeout", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "db" });
+    bao.addFault({ path: "secret/data", delayMs: 50, times: 1 });
+    assert.equal(
+      await store(bao, { timeoutMs: 2000 }).get("Db"),
+      '{"host":"db"}',
+    );
+  });
+
+  it("is unavailable when the connection is refused", async () => {
+    const address = await closedPortAddress();
+    const s = new OpenBaoStore({ address, auth: { token: "t" }, env: {} });
+    const error = await rejection(s.get("Db"));
+    assert.ok(error instanceof SourceUnavailableError);
+    assert.equal(error.reason, "connection refused");
+    assert.equal(error.source, `openbao:${address}`);
+  });
+});
+
+describe("OpenBaoStore: tokens", () => {
+  it("tells a policy denial (final) from a dead token, with lookup-self", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.addPolicy("other", [{
+      path: "secret/data/other/*",
+      capabilities: ["read"],
+    }]);
+    const token = bao.createToken({ policies: ["other"] });
+    const error = await rejection(
+      store(bao, { auth: { token }, kvVersion: 2 }).get("Db"),
+    );
+    assert.ok(
+      error instanceof ConfigSourceError &&
+        !(error instanceof SourceUnavailableError),
+    );
+    assert.match(
+      error.message,
+      /no policy grants "read" on secret\/data\/harmony\/config\/\*/,
+    );
+    const paths = bao.requests.map((r) => r.path);
+    assert.deepEqual(paths.slice(-2), [
+      "secret/data/harmony/config/Db",
+      "auth/token/lookup-self",
+    ]);
+    assert.ok(!errorText(error).includes(token));
+  });
+
+  it("reports a revoked static token without retrying a login", async () => {
+    await using bao = await startFakeOpenBao();
+    const token = bao.createToken({ policies: ["root"] });
+    const s = store(bao, { auth: { token } });
+    await s.set("Db", "1");
+    bao.revokeToken(token);
+    const error = await rejection(s.get("Db"));
+    assert.ok(
+      error instanceof ConfigSourceError &&
+        !(error instanceof SourceUnavailableError),
+    );
+    assert.match(error.message, /expired, revoked or unknown.*set BAO_TOKEN/);
+    assert.ok(!errorText(error).includes(token));
+  });
+
+  it("renews a token at two thirds of its TTL, under the injected clock", async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const now = (): number => clock;
+    await using bao = await startFakeOpenBao({ now });
+    const token = bao.createToken({ policies: ["root"], ttlSeconds: 300 });
+    const s = store(bao, { auth: { token }, now });
+    await s.set("Db", "1");
+    const renewals = (): number =>
+      bao.requests.filter((r) => r.path === "auth/token/renew-self").length;
+    clock += 150_000;
+    await s.get("Db");
+    assert.equal(renewals(), 0, "half the TTL: too early");
+    clock += 60_000;
+    await s.get("Db");
+    assert.equal(renewals(), 1, "at 210 s of 300 s");
+    assert.equal(bao.tokenInfo(token)?.expireAt, clock + 300_000);
+    clock += 250_000; // past the original expiry, within the renewed one
+    assert.equal(await s.get("Db"), "1");
+  });
+
+  it("takes the token from BAO_TOKEN, then VAULT_TOKEN, and the address from OPENBAO_URL, then VAULT_ADDR", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "db" });
+    const viaBao = new OpenBaoStore({
+      env: {
+        OPENBAO_URL: bao.address,
+        VAULT_ADDR: "http://wrong",
+        BAO_TOKEN: "root",
+      },
+    });
+    assert.equal(await viaBao.get("Db"), '{"host":"db"}');
+    const viaVault = new OpenBaoStore({
+      env: { VAULT_ADDR: `${bao.address}/`, VAULT_TOKEN: "root" },
+    });
+    assert.equal(viaVault.address, bao.address);
+    assert.equal(await viaVault.get("Db"), '{"host":"db"}');
+  });
+
+  it("says what to set when there is no address or no token", () => {
+    assert.throws(
+      () => new OpenBaoStore({ env: {} }),
+      (e: Error) =>
+        e instanceof ConfigError &&
+        /OPENBAO_URL \(or VAULT_ADDR\)/.test(e.message),
+    );
+    assert.throws(
+      () => new OpenBaoStore({ env: { OPENBAO_URL: "http://127.0.0.1:1" } }),
+      /set BAO_TOKEN \(or VAULT_TOKEN\)/,
+    );
+    assert.throws(
+      () =>
+        new OpenBaoStore({
+          env: { OPENBAO_URL: "ftp://x" },
+          auth: { token: "t" },
+        }),
+      /not an http\(s\) URL/,
+    );
+  });
+});
+
+describe("OpenBaoStore: logins and the session cache", () => {
+  it("logs in with AppRole, caches the session 0600 in a 0700 dir, and reuses it in a new store", async () => {
+    await using bao = await startFakeOpenBao();
+    await using dir = await tempDir();
+    bao.addPolicy("config", [{
+      path: "secret/data/harmony/config/*",
+      capabilities: ["create", "read", "update"],
+    }, {
+      path: "secret/metadata/harmony/config/*",
+      capabilities: ["read", "list", "delete"],
+    }]);
+    const { roleId, secretId } = bao.configureAppRole({
+      role: "app",
+      policies: ["config"],
+    });
+    const env = { HARMONY_DATA_DIR: join(dir.path, "data") };
+    const first = store(bao, { auth: { appRole: { roleId, secretId } }, env });
+    await first.set("Db", '{"host":"db"}');
+    const logins = (): number =>
+      bao.requests.filter((r) => r.path === "auth/approle/login").length;
+    assert.equal(logins(), 1);
+    const file = join(dir.path, "data", "session.json");
+    assert.equal(first.sessionFile, file);
+    const text = await readFile(file, "utf8");
+    assert.ok(!text.includes(secretId), "the secret id is never cached");
+    if (!isWindows) {
+      assert.equal((await stat(file)).mode & 0o777, 0o600);
+      assert.equal((await stat(join(dir.path, "data"))).mode & 0o777, 0o700);
+    }
+    const second = store(bao, { auth: { appRole: { roleId, secretId } }, env });
+    assert.equal(await second.get("Db"), '{"host":"db"}');
+    assert.equal(logins(), 1, "the second run reuses the cached session");
+  });
+
+  it("logs in again once when the cached token died, then retries", async () => {
+    await using bao = await startFakeOpenBao();
+    await using dir = await tempDir();
+    const { roleId, secretId } = bao.configureAppRole({
+      role: "app",
+      policies: ["root"],
+    });
+    const options = {
+      auth: { appRole: { roleId, secretId } },
+      sessionFile: join(dir.path, "s.json"),
+    };
+    const s = store(bao, options);
+    await s.set("Db", "1");
+    const cached = JSON.parse(await readFile(join(dir.path, "s.json"), "utf8"));
+    const oldToken =
+      Object.values(cached.openbao as Record<string, { token: string }>)[0]!
+        .token;
+    bao.revokeToken(oldToken);
+    assert.equal(await s.get("Db"), "1");
+    const paths = bao.requests.map((r) => r.path);
+    assert.equal(paths.filter((p) => p === "auth/approle/login").length, 2);
+    assert.deepEqual(paths.slice(-4), [
+      "secret/data/harmony/config/Db",
+      "auth/token/lookup-self",
+      "auth/approle/login",
+      "secret/data/harmony/config/Db",
+    ]);
+    const recached = await readFile(join(dir.path, "s.json"), "utf8");
+    assert.ok(!recached.includes(oldToken));
+  });
+
+  it("logs in again when the clock passes the session's expiry or a renewal is capped", async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const now = (): number => clock;
+    await using bao = await startFakeOpenBao({ now });
+    const { roleId, secretId } = bao.configureAppRole({
+      role: "app",
+      policies: ["root"],
+      ttlSeconds: 60,
+    });
+    const s = store(bao, {
+      auth: { appRole: { roleId, secretId } },
+      sessionFile: false,
+      now,
+    });
+    await s.set("Db", "1");
+    clock += 61_000;
+    await s.get("Db");
+    const logins = (): number =>
+      bao.requests.filter((r) => r.path === "auth/approle/login").length;
+    assert.equal(logins(), 2);
+    clock += 45_000; // two thirds: renew; the fake caps nothing yet
+    await s.get("Db");
+    assert.equal(
+      bao.requests.filter((r) => r.path === "auth/token/renew-self").length,
+      1,
+    );
+    assert.equal(logins(), 2);
+  });
+
+  it("reports a rejected AppRole login as a LoginError, never as unavailable", async () => {
+    await using bao = await startFakeOpenBao();
+    const { roleId } = bao.configureAppRole({
+      role: "app",
+      policies: ["root"],
+    });
+    const s = store(bao, {
+      auth: { appRole: { roleId, secretId: "wrong-secret-id" } },
+      sessionFile: false,
+    });
+    const error = await rejection(s.get("Db"));
+    assert.ok(error instanceof LoginError);
+    assert.match(error.message, /invalid role or secret ID/);
+    assert.ok(!errorText(error).includes("wrong-secret-id"));
+  });
+
+  it("logs in with a JWT checked against the issuer's JWKS, and rejects a bad audience", async () => {
+    await using bao = await startFakeOpenBao();
+    await using idp = await startJwtIssuer();
+    await bao.configureJwtAuth({
+      issuer: idp.issuer,
+      role: "cli",
+      boundAudiences: ["harmony"],
+      policies: ["root"],
+    });
+    bao.putKv("harmony/config/Db", { host: "db" });
+    let calls = 0;
+    const good = store(bao, {
+      auth: {
+        jwt: {
+          role: "cli",
+          token: () => (calls++, idp.sign({ sub: "alice", aud: "harmony" })),
+        },
+      },
+      sessionFile: false,
+    });
+    assert.equal(await good.get("Db"), '{"host":"db"}');
+    assert.equal(await good.get("Db"), '{"host":"db"}');
+    assert.equal(calls, 1, "one login per session");
+    const badJwt = await idp.sign({ sub: "alice", aud: "someone-else" });
+    const bad = store(bao, {
+      auth: { jwt: { role: "cli", token: () => Promise.resolve(badJwt) } },
+      sessionFile: false,
+    });
+    const error = await rejection(bad.get("Db"));
+    assert.ok(error instanceof LoginError);
+    assert.match(error.message, /error validating token/);
+    assert.ok(!errorText(error).includes(badJwt));
+  });
+
+  it("rejects a JWT login on a role whose role_type is oidc", async () => {
+    await using bao = await startFakeOpenBao();
+    await using idp = await startJwtIssuer();
+    await bao.configureJwtAuth({
+      issuer: idp.issuer,
+      role: "web",
+      boundAudiences: ["h"],
+      policies: [],
+      roleType: "oidc",
+    });
+    const jwt = await idp.sign({ sub: "a", aud: "h" });
+    const error = await rejection(
+      store(bao, {
+        auth: { jwt: { role: "web", token: () => Promise.resolve(jwt) } },
+        sessionFile: false,
+      }).get("Db"),
+    );
+    assert.ok(error instanceof LoginError);
+    assert.match(error.message, /role with oidc role_type is not allowed/);
+  });
+});
+
+describe("OpenBaoStore: cost", () => {
+  it("sends one HTTP request per warm get(), three on the first (lookup-self, mount type, read)", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "db" });
+    const s = store(bao);
+    await s.get("Db");
+    assert.deepEqual(bao.requests.map((r) => r.path), [
+      "auth/token/lookup-self",
+      "sys/internal/ui/mounts/secret",
+      "secret/data/harmony/config/Db",
+    ]);
+    const before = bao.requests.length;
+    await s.get("Db");
+    assert.equal(bao.requests.length - before, 1);
+  });
+});
