@@ -99,6 +99,8 @@ export {
   SqliteSource,
   type SqliteSourceOptions,
 } from "./sources/sqlite.ts";
+export { StoreSource, type StoreSourceOptions } from "./sources/store.ts";
+export type { SecretEntry, SecretStore } from "./stores/secret_store.ts";
 export {
   formatPath,
   validate,
