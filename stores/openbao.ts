@@ -21,7 +21,7 @@
  */
 import { dirname, join } from "node:path";
 import process from "node:process";
-import { ConfigSourceError } from "../errors.ts";
+import { ConfigSourceError, SourceUnavailableError } from "../errors.ts";
 import { validateKey } from "../key.ts";
 import { dataDir } from "../paths.ts";
 import {
@@ -69,6 +69,13 @@ export interface OpenBaoStoreOptions {
   sessionFile?: string | false;
   /** The KV version of the mount; default detected once through `sys/internal/ui/mounts`. */
   kvVersion?: 1 | 2;
+  /**
+   * After the server was found unreachable, calls within this many ms fail
+   * at once with the same reason instead of waiting for another timeout, so
+   * a chain that reads many keys during an outage pays the timeout once.
+   * Default 5000; 0 retries every call.
+   */
+  unavailableRetryMs?: number;
 }
 
 /** The default request bound, in ms. */
@@ -123,7 +130,10 @@ export class OpenBaoStore implements SecretStore {
   readonly sessionFile: string | undefined;
   readonly #http: BaoHttp;
   readonly #keeper: TokenKeeper;
+  readonly #now: () => number;
+  readonly #unavailableRetryMs: number;
   #kvVersion: Promise<1 | 2> | undefined;
+  #down: { reason: string; until: number } | undefined;
 
   /**
    * @param options The server, mount, prefix, namespace, auth and timeout.
@@ -132,6 +142,8 @@ export class OpenBaoStore implements SecretStore {
    */
   constructor(options: OpenBaoStoreOptions = {}) {
     const env = options.env ?? process.env;
+    this.#now = options.now ?? Date.now;
+    this.#unavailableRetryMs = options.unavailableRetryMs ?? 5000;
     this.address = resolveAddress(options.address, env);
     this.name = `openbao:${this.address}`;
     this.mount = trimSlashes(options.mount ?? "secret");
@@ -157,7 +169,7 @@ export class OpenBaoStore implements SecretStore {
     this.#keeper = new TokenKeeper({
       auth,
       http: this.#http,
-      now: options.now ?? Date.now,
+      now: this.#now,
       cache: this.sessionFile === undefined
         ? undefined
         : new SessionCache(this.sessionFile),
@@ -324,6 +336,38 @@ export class OpenBaoStore implements SecretStore {
 
   /** Sends a request with the current token; on a 403, tells a dead token (log in again, retry once) from a policy denial. */
   async #call(
+    method: string,
+    path: string,
+    key: string | undefined,
+    body?: unknown,
+  ): Promise<BaoResponse> {
+    const now = this.#now();
+    if (this.#down !== undefined && now < this.#down.until) {
+      const seconds = Math.ceil((this.#down.until - now) / 1000);
+      throw new SourceUnavailableError(
+        this.name,
+        `${this.#down.reason} (remembered: not retried for ${seconds} s)`,
+        key === undefined ? {} : { key },
+      );
+    }
+    try {
+      const response = await this.#callOnce(method, path, key, body);
+      this.#down = undefined;
+      return response;
+    } catch (error) {
+      if (
+        error instanceof SourceUnavailableError && this.#unavailableRetryMs > 0
+      ) {
+        this.#down = {
+          reason: error.reason,
+          until: this.#now() + this.#unavailableRetryMs,
+        };
+      }
+      throw error;
+    }
+  }
+
+  async #callOnce(
     method: string,
     path: string,
     key: string | undefined,

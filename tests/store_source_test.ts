@@ -188,12 +188,15 @@ describe("ConfigManager([EnvSource, StoreSource(OpenBao), SqliteSource])", () =>
     assert.equal((await manager.get(Db)).host, "local");
     const how = await manager.explain(Db);
     assert.equal(how.answeredBy, `sqlite:${join(dir.path, "config.db")}`);
-    assert.deepEqual(how.steps[1], {
-      source: `openbao:${bao.address}`,
-      status: "unavailable",
-      reason: "timed out after 200 ms",
-      winner: false,
-    });
+    assert.equal(how.steps[1]?.source, `openbao:${bao.address}`);
+    assert.equal(how.steps[1]?.status, "unavailable");
+    // The outage is remembered for a few seconds: explain() says so rather
+    // than waiting for another timeout.
+    assert.match(
+      how.steps[1]?.reason ?? "",
+      /^timed out after 200 ms \(remembered: not retried for [1-5] s\)$/,
+    );
+    assert.equal(bao.requests.length, 1, "one hung request, not one per call");
   });
 
   it("answers from SQLite when OpenBao's port is closed, and names it when nothing answers", async () => {
@@ -203,9 +206,9 @@ describe("ConfigManager([EnvSource, StoreSource(OpenBao), SqliteSource])", () =>
     await using _ = manager;
     await sqlite.set("Db", { host: "local", password: "l" });
     assert.equal((await manager.get(Db)).host, "local");
-    assert.equal(
-      (await manager.explain(Db)).steps[1]?.reason,
-      "connection refused",
+    assert.match(
+      (await manager.explain(Db)).steps[1]?.reason ?? "",
+      /^connection refused/,
     );
     await sqlite.delete("Db");
     const error = await rejection(manager.get(Db));
