@@ -245,7 +245,10 @@ async function writeBin(cliSource: string): Promise<string> {
     join(NPM_DIR, builtPath(cliSource, ".d.ts")),
     "utf8",
   );
-  if (!/export declare function main\(/.test(declarations)) {
+  const exportsMain =
+    /export\s+declare\s+function\s+main\(/.test(declarations) ||
+    /export\s*\{[^}]*\bmain\b[^}]*\}/.test(declarations);
+  if (!exportsMain) {
     throw new Error(
       `${cliSource} must export main(args: string[]): Promise<number> for the npm bin`,
     );
@@ -260,7 +263,7 @@ async function writeBin(cliSource: string): Promise<string> {
 import process from "node:process";
 import { main } from "${target}";
 
-process.exitCode = await main(process.argv.slice(2));
+process.exit(await main(process.argv.slice(2)));
 `,
   );
   await chmod(binPath, 0o755);

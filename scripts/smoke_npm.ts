@@ -212,7 +212,7 @@ async function main(): Promise<void> {
         HARMONY_DATA_DIR: join(project, "cli-data"),
         NO_COLOR: "1",
       };
-      const version = await run("npx", ["--no", BIN_NAME, "--version"], {
+      const version = await run("npx", ["--no", "--", BIN_NAME, "--version"], {
         cwd: project,
         env,
         quiet: true,
@@ -224,7 +224,7 @@ async function main(): Promise<void> {
           }, expected ${config.version}`,
         );
       }
-      const path = await run("npx", ["--no", BIN_NAME, "path"], {
+      const path = await run("npx", ["--no", "--", BIN_NAME, "path"], {
         cwd: project,
         env,
         quiet: true,
@@ -237,7 +237,9 @@ async function main(): Promise<void> {
         );
       }
       results.push(
-        `bin: ${BIN_NAME} --version → ${version.stdout.trim()}; path → ${path.stdout.trim()}`,
+        `bin: ${BIN_NAME} --version → ${version.stdout.trim()}; path → ${
+          path.stdout.trim().replace(/\s*\n\s*/g, "; ")
+        }`,
       );
     } else {
       results.push("bin: the package has no CLI yet; skipped");

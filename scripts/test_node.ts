@@ -40,6 +40,8 @@ const TEST_DIR = join(ROOT, "npm_test");
 const COMPILE_DIR = join(TMP_DIR, "npm_test_build");
 const TSC = join(TMP_DIR, "npm_build", "node_modules", ".bin", "tsc");
 const DEFAULT_VERSIONS = ["22", "24"];
+/** Repository files that tests read as data, linked beside the modules. */
+const REPO_DATA_FILES = ["deno.json", "README.md", "LICENSE"];
 
 /** The counts node:test reports, and the tests it skipped with their reasons. */
 interface Outcome {
@@ -176,7 +178,8 @@ async function linkLibrary(): Promise<void> {
   for (const entry of await readdir(TEST_DIR)) {
     if (
       entry === "node_modules" || entry === "tests" ||
-      entry === "package.json" || entry.endsWith(".tgz") ||
+      entry === "package.json" || entry === "package-lock.json" ||
+      entry.endsWith(".tgz") ||
       entry.endsWith(".tap")
     ) continue;
     await rm(join(TEST_DIR, entry), { recursive: true, force: true });
@@ -184,6 +187,10 @@ async function linkLibrary(): Promise<void> {
   for (const entry of await readdir(esm)) {
     const link = join(TEST_DIR, entry);
     await symlink(relative(dirname(link), join(esm, entry)), link);
+  }
+  // Tests read these as data (the version check reads deno.json).
+  for (const file of REPO_DATA_FILES) {
+    await symlink(join("..", file), join(TEST_DIR, file));
   }
 }
 

@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import {
   ConfigError,
@@ -19,12 +18,20 @@ import {
 import { describeFields } from "../prompting/fields.ts";
 import { skeleton } from "../prompting/skeleton.ts";
 import { FakeTerminal, KEY } from "./_helpers/fake_terminal.ts";
-import { baseEnv, runDeno } from "./_helpers/subprocess.ts";
+import { baseEnv, runFixture } from "./_helpers/subprocess.ts";
 import { tempDir } from "./_helpers/temp.ts";
 
-const noTtyFixture = fileURLToPath(
-  new URL("./_fixtures/prompt_no_tty.ts", import.meta.url),
-);
+const noTtyFixture = new URL("./_fixtures/prompt_no_tty.ts", import.meta.url);
+
+/** The least Deno permissions the no-terminal fixture needs. */
+function noTtyFlags(dataDir: string): string[] {
+  return [
+    "--no-prompt",
+    "--allow-env=HARMONY_*,XDG_DATA_HOME,HOME",
+    `--allow-read=${dataDir}`,
+    `--allow-write=${dataDir}`,
+  ];
+}
 
 /** A chain of the given sources ending with a prompt on a fake terminal. */
 function promptingManager(
@@ -513,16 +520,8 @@ describe("a stored value that no longer matches the schema", () => {
 describe("no terminal", () => {
   test("a missing value throws PromptUnavailableError naming the env var and a skeleton, without hanging", async () => {
     await using dir = await tempDir();
-    const flags = [
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-env=HARMONY_*,XDG_DATA_HOME,HOME",
-      `--allow-read=${dir.path}`,
-      `--allow-write=${dir.path}`,
-      noTtyFixture,
-    ];
-    const result = await runDeno(flags, {
+    const result = await runFixture(noTtyFixture, [], {
+      denoFlags: noTtyFlags(dir.path),
       env: baseEnv({ HARMONY_DATA_DIR: dir.path }),
     });
     assert.equal(result.code, 0, result.stderr);
@@ -537,16 +536,10 @@ describe("no terminal", () => {
 
   test("a stored value that fails the schema throws ConfigValidationError", async () => {
     await using dir = await tempDir();
-    const result = await runDeno([
-      "run",
-      "--quiet",
-      "--no-prompt",
-      "--allow-env=HARMONY_*,XDG_DATA_HOME,HOME",
-      `--allow-read=${dir.path}`,
-      `--allow-write=${dir.path}`,
-      noTtyFixture,
-      "invalid",
-    ], { env: baseEnv({ HARMONY_DATA_DIR: dir.path }) });
+    const result = await runFixture(noTtyFixture, ["invalid"], {
+      denoFlags: noTtyFlags(dir.path),
+      env: baseEnv({ HARMONY_DATA_DIR: dir.path }),
+    });
     assert.equal(result.code, 0, result.stderr);
     const out = JSON.parse(result.stdout);
     assert.equal(out.thrown, "ConfigValidationError");

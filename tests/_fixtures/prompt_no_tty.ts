@@ -1,5 +1,6 @@
 // Child process for tests/prompt_test.ts: getOrPrompt over the default chain
 // with stdin a pipe, so there is no terminal to ask. Prints what was thrown.
+import process from "node:process";
 import { z } from "zod";
 import {
   defineConfig,
@@ -20,7 +21,7 @@ const Db = defineConfig({
 });
 
 const manager = await init();
-if (Deno.args[0] === "invalid") {
+if (process.argv[2] === "invalid") {
   const sqlite = manager.sources.find((s) => s instanceof SqliteSource);
   await sqlite?.set(Db.key, { host: 42, password: "hunter2-stored" });
 }

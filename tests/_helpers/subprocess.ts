@@ -6,6 +6,7 @@
  */
 import { spawn } from "node:child_process";
 import process from "node:process";
+import { fileURLToPath } from "node:url";
 
 /** True when the tests run under Deno. */
 export const isDeno: boolean = "Deno" in globalThis;
@@ -180,4 +181,34 @@ export function runDeno(
   options: RunOptions = {},
 ): Promise<RunResult> {
   return run(denoExecutable(), args, options);
+}
+
+/** Options for {@linkcode runFixture}. */
+export interface FixtureOptions extends RunOptions {
+  /** Flags for `deno run` under Deno (permissions); Node takes none. */
+  denoFlags?: readonly string[];
+}
+
+/**
+ * Runs a child script from tests/_fixtures in a child of the runtime the
+ * tests run on: `deno run <denoFlags> fixture.ts <args>` under Deno, and
+ * `node fixture.js <args>` under Node, where the suite runs compiled
+ * against the npm build (the fixture is compiled beside the test). Fixtures
+ * read their arguments from `process.argv.slice(2)`.
+ */
+export function runFixture(
+  fixture: URL,
+  args: readonly string[] = [],
+  options: FixtureOptions = {},
+): Promise<RunResult> {
+  const { denoFlags = [], ...rest } = options;
+  const path = fileURLToPath(fixture);
+  if (isDeno) {
+    return runDeno(["run", "--quiet", ...denoFlags, path, ...args], rest);
+  }
+  return run(process.execPath, [
+    "--disable-warning=ExperimentalWarning",
+    path.replace(/\.ts$/, ".js"),
+    ...args,
+  ], rest);
 }
