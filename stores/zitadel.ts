@@ -18,11 +18,37 @@
  * console.log(new Date(tokens.expiresAt)); // the ID token's expiry
  * ```
  *
+ * Most programs only need {@linkcode openBaoWithZitadel}:
+ *
+ * ```ts ignore
+ * import { openBaoWithZitadel } from "@harmony/config/zitadel";
+ *
+ * const store = openBaoWithZitadel({
+ *   address: "https://bao.example.com", // or $OPENBAO_URL / $VAULT_ADDR
+ *   issuer: "https://my-instance.zitadel.cloud",
+ *   clientId: "283746529384756@harmony",
+ *   role: "harmony-config",
+ * });
+ * console.log(await store.keys()); // a device login on the first run only
+ * ```
+ *
  * @module
  */
 import { LoginError, SourceUnavailableError } from "../errors.ts";
+import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao.ts";
 
-/** The scopes asked for by default: an ID token, a profile and a refresh token. */
+/**
+ * The scopes asked for by default: an ID token, a profile and a refresh token.
+ *
+ * @example Add a scope to the defaults
+ * ```ts
+ * import { DEFAULT_SCOPES } from "@harmony/config/zitadel";
+ * import assert from "node:assert/strict";
+ *
+ * const scopes = [...DEFAULT_SCOPES, "email"];
+ * assert.equal(scopes.join(" "), "openid profile offline_access email");
+ * ```
+ */
 export const DEFAULT_SCOPES: readonly string[] = [
   "openid",
   "profile",
@@ -441,4 +467,117 @@ function promptOnStderr(prompt: DevicePrompt, expiresIn: number): void {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Options for {@linkcode openBaoWithZitadel}. */
+export interface OpenBaoWithZitadelOptions
+  extends Omit<OpenBaoStoreOptions, "auth"> {
+  /** The Zitadel instance URL, exactly as OpenBao's `bound_issuer`. */
+  issuer: string;
+  /** The client id of the native app; OpenBao's `bound_audiences` holds it. */
+  clientId: string;
+  /** The OpenBao JWT role (`role_type=jwt`). */
+  role: string;
+  /** Where OpenBao's JWT auth is mounted. Default `jwt`. */
+  jwtMount?: string;
+  /** The scopes of the device login; default `openid profile offline_access`. */
+  scopes?: readonly string[];
+  /** Shows the device login's URI and code; defaults to stderr. */
+  onPrompt?: (prompt: DevicePrompt) => void | Promise<void>;
+  /** Waits between device-login polls; defaults to a timer. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Refresh the ID token when it has less than this left. */
+const ID_TOKEN_MARGIN_MS = 30_000;
+
+/**
+ * An {@linkcode OpenBaoStore} that logs in to OpenBao's JWT auth with the
+ * ID token (never the access token) of a Zitadel device login.
+ *
+ * The OpenBao token is cached in `<data dir>/session.json` by the store, so
+ * later runs reuse it and ask for no device login until it expires. Within
+ * one process the OIDC tokens live in memory only: a new OpenBao login first
+ * tries the refresh token, and falls back to a new device login.
+ *
+ * @param options The OpenBao store's options (address, mount, prefix, …),
+ * the issuer, the client id and the OpenBao role.
+ * @returns A store ready for `StoreSource`.
+ *
+ * @example Zitadel in front of OpenBao, SQLite as the fallback
+ * ```ts ignore
+ * import { ConfigManager, EnvSource, SqliteSource, StoreSource } from "@harmony/config";
+ * import { openBaoWithZitadel } from "@harmony/config/zitadel";
+ *
+ * const store = openBaoWithZitadel({
+ *   address: "https://bao.example.com",
+ *   issuer: "https://my-instance.zitadel.cloud",
+ *   clientId: "283746529384756@harmony",
+ *   role: "harmony-config",
+ * });
+ * const manager = new ConfigManager([
+ *   new EnvSource(),
+ *   new StoreSource(store),
+ *   await SqliteSource.open(),
+ * ]);
+ * ```
+ */
+export function openBaoWithZitadel(
+  options: OpenBaoWithZitadelOptions,
+): OpenBaoStore {
+  const {
+    issuer,
+    clientId,
+    role,
+    jwtMount,
+    scopes,
+    onPrompt,
+    sleep,
+    ...storeOptions
+  } = options;
+  const now = options.now ?? Date.now;
+  const oidc: OidcClientOptions = {
+    issuer,
+    clientId,
+    now,
+    ...(options.fetch ? { fetch: options.fetch } : {}),
+  };
+  let tokens: OidcTokens | undefined;
+
+  const idToken = async (): Promise<string> => {
+    if (tokens && tokens.expiresAt - ID_TOKEN_MARGIN_MS > now()) {
+      return tokens.idToken;
+    }
+    if (tokens?.refreshToken) {
+      try {
+        tokens = await refreshLogin({
+          ...oidc,
+          refreshToken: tokens.refreshToken,
+        });
+        return tokens.idToken;
+      } catch (error) {
+        // A refused refresh token only means a new device login is due.
+        if (!(error instanceof LoginError)) throw error;
+        tokens = undefined;
+      }
+    }
+    tokens = await deviceLogin({
+      ...oidc,
+      ...(scopes ? { scopes } : {}),
+      ...(onPrompt ? { onPrompt } : {}),
+      ...(sleep ? { sleep } : {}),
+    });
+    return tokens.idToken;
+  };
+
+  return new OpenBaoStore({
+    ...storeOptions,
+    auth: {
+      jwt: {
+        role,
+        ...(jwtMount ? { mount: jwtMount } : {}),
+        token: idToken,
+      },
+    },
+  });
 }
