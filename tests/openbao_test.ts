@@ -17,6 +17,7 @@ import {
 } from "./_helpers/openbao_server.ts";
 import { startJwtIssuer } from "./_helpers/jwt_issuer.ts";
 import { tempDir } from "./_helpers/temp.ts";
+import { baseEnv, isDeno, runDeno } from "./_helpers/subprocess.ts";
 
 const isWindows =
   (globalThis as { process?: { platform?: string } }).process?.platform ===
@@ -648,4 +649,66 @@ describe("OpenBaoStore: cost", () => {
     await s.get("Db");
     assert.equal(bao.requests.length - before, 1);
   });
+});
+
+describe("examples/openbao.ts", () => {
+  it(
+    "stores in OpenBao, reads it back in a second run, and reports OpenBao as unavailable once it is gone",
+    {
+      skip: isDeno ? false : "runs the example with deno run",
+    },
+    async () => {
+      await using dir = await tempDir();
+      const example =
+        new URL("../examples/openbao.ts", import.meta.url).pathname;
+      const bao = await startFakeOpenBao();
+      const run = (address: string): ReturnType<typeof runDeno> =>
+        runDeno([
+          "run",
+          "--quiet",
+          "--allow-env",
+          "--allow-net=127.0.0.1",
+          `--allow-read=${dir.path}`,
+          `--allow-write=${dir.path}`,
+          example,
+        ], {
+          env: baseEnv({
+            OPENBAO_URL: address,
+            BAO_TOKEN: bao.rootToken,
+            HARMONY_DATA_DIR: dir.path,
+          }),
+        });
+      try {
+        const first = await run(bao.address);
+        assert.equal(first.code, 0, first.stderr);
+        assert.match(first.stdout, /stored a new value in OpenBao/);
+        assert.equal(
+          bao.readKv("harmony/config/PostgresConfig")?.host,
+          "db.internal",
+        );
+        const second = await run(bao.address);
+        assert.match(
+          second.stdout,
+          /PostgresConfig host=db\.internal port=5432/,
+        );
+        assert.match(
+          second.stdout,
+          new RegExp(`answered by: openbao:${bao.address}`),
+        );
+        assert.ok(
+          !second.stdout.includes(
+            String(bao.readKv("harmony/config/PostgresConfig")?.password),
+          ),
+        );
+      } finally {
+        await bao.close();
+      }
+      const down = await run(bao.address);
+      assert.equal(down.code, 1);
+      assert.match(
+        down.stdout,
+        /unavailable +openbao:http:\/\/127\.0\.0\.1:\d+: connection refused/,
+      );
+    },
+  );
 });
