@@ -26,7 +26,11 @@ const skip = !isDeno
 function demoCommand(dataDir: string): string[] {
   const config = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
   const task: string = config.tasks["demo:prompt"];
-  const args = task.replaceAll(/\$\([^)]*\)/g, dataDir).split(/\s+/);
+  // Split as the task shell does: whitespace separates, double quotes group.
+  const args = [
+    ...task.replaceAll(/\$\([^)]*\)/g, dataDir).matchAll(/"([^"]*)"|(\S+)/g),
+  ]
+    .map((match) => match[1] ?? match[2] ?? "");
   assert.equal(args[0], "deno");
   return [
     denoExecutable(),
