@@ -265,8 +265,11 @@ export class SqliteSource implements ConfigSource {
 
   /** Closes the database. Safe to call more than once. */
   close(): void {
+    // The JS flag, not `DatabaseSync.isOpen`: that exists only from Node
+    // 22.15, and without it the handle would never close on 22.13.
+    if (!this.#open) return;
     this.#open = false;
-    if (this.#db.isOpen) this.#db.close();
+    this.#db.close();
   }
 
   /** Closes the database at the end of a `using` block. */

@@ -172,4 +172,15 @@ describe("SqliteSource", () => {
     ]);
     assert.equal(source.name, `sqlite:${join(dir.path, "c.db")}`);
   });
+
+  test("close releases the database: the last connection removes the WAL", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "c.db");
+    const source = await SqliteSource.open(path);
+    await source.set("K", 1);
+    assert.ok((await stat(`${path}-wal`)).isFile());
+    source.close();
+    source.close();
+    await assert.rejects(stat(`${path}-wal`), { code: "ENOENT" });
+  });
 });
