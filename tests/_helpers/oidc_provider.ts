@@ -113,7 +113,11 @@ export async function startOidcProvider(
             _out: unknown,
             err: unknown,
           ) => {
-            ctx.body = page("Sign-in", err ? `<p>error</p>${form}` : form);
+            const name = (err as { name?: string } | undefined)?.name;
+            ctx.body = page(
+              "Sign-in",
+              name ? `<p class="error">${name}</p>${form}` : form,
+            );
           },
           userCodeConfirmSource: (ctx: { body: string }, form: string) => {
             ctx.body = page("Confirm device", form);
@@ -372,8 +376,14 @@ async function denyThroughPages(
   const browser = new Browser();
   const confirmForm = await enterUserCode(browser, issuer, userCode);
   const { confirm: _confirm, ...fields } = confirmForm.fields;
-  await browser.request(confirmForm.action, {
+  const aborted = await browser.request(confirmForm.action, {
     method: "POST",
     form: { ...fields, abort: "yes" },
   });
+  // The provider re-renders the code page with its AbortedError.
+  if (!aborted.body.includes("AbortedError")) {
+    throw new Error(
+      `the provider did not record the denial of ${userCode} (HTTP ${aborted.status})`,
+    );
+  }
 }
