@@ -15,6 +15,7 @@ import {
 import { getOrPrompt as promptForMissing } from "./prompting/get_or_prompt.ts";
 import { redact, unwrapSchema } from "./secret.ts";
 import type { ConfigSource, SourceEntry } from "./source.ts";
+import { DEFAULT_ENV_PREFIX, EnvSource } from "./sources/env.ts";
 import { validateAsync, validateSyncFirst } from "./validation.ts";
 
 /** What one source said about a key in {@linkcode ConfigManager.explain}. */
@@ -153,11 +154,7 @@ export class ConfigManager {
       case "defaults":
         return resolution.value;
       case "invalid":
-        throw new ConfigValidationError(
-          def.key,
-          resolution.locator,
-          resolution.issues,
-        );
+        throw this.invalidValue(def.key, resolution);
       case "missing":
         throw this.notFound(def.key, resolution.unavailable);
     }
@@ -320,11 +317,7 @@ export class ConfigManager {
       };
     }
     if (resolution?.kind === "invalid") {
-      error = new ConfigValidationError(
-        key,
-        resolution.locator,
-        resolution.issues,
-      );
+      error = this.invalidValue(key, resolution);
     } else if (resolution?.kind === "missing") {
       error = this.notFound(key, resolution.unavailable);
     }
@@ -478,7 +471,69 @@ export class ConfigManager {
       key,
       this.sources.map((source) => source.name),
       hint,
+      this.envVar(key),
     );
+  }
+
+  /**
+   * Builds the {@linkcode ConfigValidationError} for a value that fails its
+   * schema, with a fix that fits where it is: an env var is changed, a
+   * stored value is corrected, deleted or migrated.
+   *
+   * @param key The key.
+   * @param invalid Where the value is and what fails.
+   * @returns The error; it lists paths and messages, never the value.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, EnvSource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * const env = new EnvSource({ env: {} });
+   * const manager = new ConfigManager([env]);
+   * const error = manager.invalidValue("Port", {
+   *   source: env,
+   *   locator: "HARMONY_CONFIG_Port",
+   *   issues: [{ path: "", message: "Invalid input: expected number, received string" }],
+   * });
+   * assert.match(error.message, /change HARMONY_CONFIG_Port/);
+   * ```
+   */
+  invalidValue(
+    key: string,
+    invalid: {
+      readonly source: ConfigSource;
+      readonly locator: string;
+      readonly issues: readonly ValidationIssue[];
+    },
+  ): ConfigValidationError {
+    const fix = invalid.source.persists
+      ? `correct or delete the value at ${invalid.locator}, or add a migrate() to the definition of "${key}"`
+      : `change ${invalid.locator} to match the schema`;
+    return new ConfigValidationError(key, invalid.locator, invalid.issues, fix);
+  }
+
+  /**
+   * Returns the env var that would provide `key`, following the prefix of
+   * the chain's `EnvSource` (`HARMONY_CONFIG_<KEY>` by default).
+   *
+   * @param key The key.
+   * @returns The variable name.
+   *
+   * @example
+   * ```ts
+   * import { ConfigManager, EnvSource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * const manager = new ConfigManager([new EnvSource({ prefix: "APP_", env: {} })]);
+   * assert.equal(manager.envVar("Db"), "APP_Db");
+   * ```
+   */
+  envVar(key: string): string {
+    const env = this.sources.find((source) => source instanceof EnvSource);
+    return env instanceof EnvSource
+      ? env.locate(key)
+      : `${DEFAULT_ENV_PREFIX}${key}`;
   }
 
   /**

@@ -5,19 +5,10 @@
  * @module
  */
 import type { ConfigDefinition } from "../config.ts";
-import { ConfigValidationError, PromptUnavailableError } from "../errors.ts";
+import { PromptUnavailableError } from "../errors.ts";
 import type { ConfigManager } from "../manager.ts";
-import { EnvSource } from "../sources/env.ts";
 import { PromptSource } from "../sources/prompt.ts";
 import { skeleton } from "./skeleton.ts";
-
-/** The env var that would provide `key`, following the chain's `EnvSource` prefix. */
-function envVarFor(manager: ConfigManager, key: string): string {
-  const env = manager.sources.find((s): s is EnvSource =>
-    s instanceof EnvSource
-  );
-  return env?.locate(key) ?? `HARMONY_CONFIG_${key}`;
-}
 
 /**
  * Resolves `def` through `manager`; when no source has it, asks through the
@@ -54,7 +45,7 @@ export async function getOrPrompt<T, I>(
       throw new PromptUnavailableError(
         def.key,
         skeleton(def.schema),
-        envVarFor(manager, def.key),
+        manager.envVar(def.key),
       );
     }
     const value = await prompter.prompt(def);
@@ -63,11 +54,7 @@ export async function getOrPrompt<T, I>(
   }
   // The stored value fails the schema and migrate() did not fix it. Asking
   // again only helps when the answer can replace it where it is stored.
-  const invalid = new ConfigValidationError(
-    def.key,
-    resolution.locator,
-    resolution.issues,
-  );
+  const invalid = manager.invalidValue(def.key, resolution);
   if (
     prompter === undefined || !resolution.source.persists ||
     !prompter.isInteractive()

@@ -122,6 +122,28 @@ describe("ConfigManager", () => {
     });
   });
 
+  test("the fix fits the source: change an env var, correct a stored value; custom prefixes are named", async () => {
+    const Port = defineConfig({ key: "Port", schema: z.number() });
+    await using fromEnv = new ConfigManager([
+      new EnvSource({ prefix: "APP_", env: { APP_Port: '"x"' } }),
+    ]);
+    await assert.rejects(
+      fromEnv.get(Port),
+      /: change APP_Port to match the schema$/,
+    );
+    await using fromStore = new ConfigManager([
+      new MemorySource({ Port: "x" }),
+    ]);
+    await assert.rejects(
+      fromStore.get(Port),
+      /correct or delete the value at memory:Port, or add a migrate\(\) to the definition of "Port"$/,
+    );
+    await using empty = new ConfigManager([
+      new EnvSource({ prefix: "APP_", env: {} }),
+    ]);
+    await assert.rejects(empty.get(Port), /set APP_Port or run getOrPrompt/);
+  });
+
   test("migrate upgrades an old shape, writes it back, and explain says so", async () => {
     const Server = defineConfig({
       key: "Server",
