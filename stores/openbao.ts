@@ -304,7 +304,7 @@ export class OpenBaoStore implements SecretStore {
     const dir = v2
       ? this.#path("metadata", undefined)
       : this.#path(undefined, undefined);
-    const response = await this.#call("GET", `${dir}?list=true`, undefined);
+    const response = await this.#call("GET", `${dir}/?list=true`, undefined);
     if (isAbsent(response)) return [];
     if (response.status !== 200) {
       throw this.#unexpected(response, "list", undefined);

@@ -150,7 +150,7 @@ describe("OpenBaoStore: KV v2", () => {
     assert.equal(await s.delete("A"), false);
     assert.equal(bao.readKv("harmony/config/A"), undefined);
     const list = bao.requests.filter((r) => r.query === "?list=true");
-    assert.ok(list.every((r) => r.path === "secret/metadata/harmony/config"));
+    assert.ok(list.every((r) => r.path === "secret/metadata/harmony/config/"));
     const deletes = bao.requests.filter((r) => r.method === "DELETE");
     assert.deepEqual(deletes.map((r) => r.path), [
       "secret/metadata/harmony/config/A",
@@ -499,6 +499,11 @@ describe("OpenBaoStore: logins and the session cache", () => {
     }
     const second = store(bao, { auth: { appRole: { roleId, secretId } }, env });
     assert.equal(await second.get("Db"), '{"host":"db"}');
+    assert.deepEqual(
+      await second.keys(),
+      ["Db"],
+      "the documented policy allows listing",
+    );
     assert.equal(logins(), 1, "the second run reuses the cached session");
   });
 

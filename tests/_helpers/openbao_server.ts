@@ -755,7 +755,8 @@ export async function startFakeOpenBao(
   ): void {
     const full = `${mountPath}/${rest}`;
     if (listing) {
-      need(info, full, "list");
+      // OpenBao adds the trailing slash to a list path before the ACL check.
+      need(info, full.endsWith("/") ? full : `${full}/`, "list");
       const keys = listKeys([...mount.v1.keys()], rest);
       if (keys.length === 0) throw new HttpError(404, []);
       send(res, 200, envelope({ keys }));
@@ -930,7 +931,8 @@ export async function startFakeOpenBao(
 
     function v2Metadata(): void {
       if (listing) {
-        need(info, full, "list");
+        // OpenBao adds the trailing slash to a list path before the ACL check.
+        need(info, full.endsWith("/") ? full : `${full}/`, "list");
         const keys = listKeys([...mount.v2.keys()], keyPath);
         if (keys.length === 0) throw new HttpError(404, []);
         send(res, 200, envelope({ keys }));
