@@ -25,7 +25,6 @@
  *   stderr: { write: () => Promise.resolve() },
  *   readStdin: () => Promise.resolve(""),
  *   stdoutIsTerminal: false,
- *   stdinIsTerminal: false,
  *   cwd: ".",
  * });
  * assert.equal(code, 0);

@@ -32,7 +32,7 @@ const COMMAND_OPTIONS: Record<CommandName, readonly string[]> = {
   list: [],
   explain: ["reveal", "schema"],
   path: [],
-  doctor: ["schema"],
+  doctor: ["schema", "prompt"],
 };
 
 /** How many positional arguments each command takes: [min, max]. */

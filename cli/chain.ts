@@ -13,13 +13,14 @@ import type { PermissionDescriptor } from "../permissions.ts";
 import type { ConfigSource } from "../source.ts";
 import { EnvSource } from "../sources/env.ts";
 import { LocalFileSource } from "../sources/local_file.ts";
+import { PromptSource } from "../sources/prompt.ts";
 import { SqliteSource } from "../sources/sqlite.ts";
 import { UsageError } from "./errors.ts";
 import { guardedEnv, openBaoAddress } from "./env.ts";
 import { openBaoPlan } from "./openbao.ts";
 
 /** The kinds of source the CLI builds. */
-export type SourceKind = "env" | "file" | "openbao" | "sqlite";
+export type SourceKind = "env" | "file" | "openbao" | "sqlite" | "prompt";
 
 /** A source of the chain, before it is opened. */
 export interface SourcePlan {
@@ -41,6 +42,8 @@ export interface ChainOptions {
   readonly cwd?: string;
   /** The environment; defaults to the guarded process environment. */
   readonly env?: Record<string, string | undefined>;
+  /** Whether to end the chain with a `PromptSource`, for `get --prompt`. */
+  readonly prompt?: boolean;
 }
 
 /**
@@ -72,7 +75,9 @@ export function planChain(options: ChainOptions): SourcePlan[] {
     });
   }
   const bao = openBaoAddress(options.env);
-  if (bao !== undefined) plans.push(openBaoPlan(bao.address, bao.variable));
+  if (bao !== undefined) {
+    plans.push(openBaoPlan(bao.address, bao.variable, env));
+  }
   const dbPath = defaultDbPath({ env });
   const dbDir = dirname(dbPath);
   plans.push({
@@ -84,6 +89,17 @@ export function planChain(options: ChainOptions): SourcePlan[] {
     ],
     open: () => SqliteSource.open(dbPath, { env }),
   });
+  if (options.prompt) {
+    // Its questions go to stderr, so stdout keeps only the value. The
+    // module loads @inquirer/prompts only when a question is asked.
+    const promptSource = new PromptSource({ output: process.stderr });
+    plans.push({
+      kind: "prompt",
+      name: promptSource.name,
+      permissions: promptSource.permissions(),
+      open: () => Promise.resolve(promptSource),
+    });
+  }
   return plans;
 }
 

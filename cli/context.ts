@@ -18,8 +18,6 @@ export interface CommandContext {
   readonly cwd: string;
   /** Reads all of stdin, for `set KEY -`. */
   readStdin(): Promise<string>;
-  /** Whether stdin is a terminal, for `get --prompt`. */
-  readonly stdinIsTerminal: boolean;
 }
 
 /** A command: does its work and returns the exit code. */

@@ -89,13 +89,17 @@ ${SCHEMA}`,
 
 Prints Harmony's data dir ($HARMONY_DATA_DIR, else $XDG_DATA_HOME/harmony,
 else ~/.local/share/harmony) and the SQLite path inside it.`,
-  doctor: `Usage: harmony-config doctor [--schema MODULE#EXPORT]
+  doctor: `Usage: harmony-config doctor [--schema MODULE#EXPORT] [--prompt]
 
 Opens every source of the chain, checks its Deno permissions, that it can be
 reached and that its files are private (0600 files, 0700 dirs), then prints
 the minimal deno run flags the chain needs. Exits 1 when a check fails.
 
-  --schema M#E     Also check that the schema module can be loaded`,
+  --schema M#E     Also check that the schema module can be loaded
+  --prompt         Include what get --prompt needs (the terminal's env vars)
+
+Opening SQLite creates its directory, after which the flags are enough; in a
+terminal, Deno asks for read access to the data dir while creating it.`,
 };
 
 /**

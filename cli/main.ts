@@ -42,8 +42,6 @@ export interface CliIo {
   readStdin(): Promise<string>;
   /** Whether stdout is a terminal (colours are used only then). */
   stdoutIsTerminal: boolean;
-  /** Whether stdin is a terminal (prompts are shown only then). */
-  stdinIsTerminal: boolean;
   /** The directory relative paths start from. */
   cwd: string;
 }
@@ -93,7 +91,6 @@ export async function main(
       out,
       cwd: io.cwd,
       readStdin: io.readStdin,
-      stdinIsTerminal: io.stdinIsTerminal,
     });
   } catch (error) {
     const code = exitCodeFor(error);
@@ -168,7 +165,6 @@ export function processIo(): CliIo {
     stderr: sink(process.stderr),
     readStdin: () => readAll(process.stdin),
     stdoutIsTerminal: process.stdout.isTTY === true,
-    stdinIsTerminal: process.stdin.isTTY === true,
     cwd: process.cwd(),
   };
 }

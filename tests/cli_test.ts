@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { main } from "../cli.ts";
@@ -17,6 +18,8 @@ import {
   type RunResult,
 } from "./_helpers/subprocess.ts";
 import { tempDir } from "./_helpers/temp.ts";
+import { startFakeOpenBao } from "./_helpers/openbao_server.ts";
+import { PtySession, which } from "./_helpers/pty.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
 const CLI = join(ROOT, "cli.ts");
@@ -398,6 +401,153 @@ describe("harmony-config", { skip: denoOnly }, () => {
     assert.match(mismatch.stderr, /does not match the schema's key Limits/);
   });
 
+  it("puts OpenBao before SQLite when OPENBAO_URL is set, and reports it unavailable when sealed", async () => {
+    await using data = await tempDir();
+    await using bao = await startFakeOpenBao();
+    const env = {
+      HARMONY_DATA_DIR: data.path,
+      OPENBAO_URL: bao.address,
+      BAO_TOKEN: bao.rootToken,
+    };
+    const host = new URL(bao.address).host;
+    const broad = [
+      "--allow-env",
+      "--allow-read",
+      "--allow-write",
+      "--allow-net",
+    ];
+    const [toBao, toSqlite] = await Promise.all([
+      cli(broad, ["set", "Db", DB_VALUE], { env }),
+      cli(broad, [
+        "set",
+        "Db",
+        JSON.stringify({ host: "local", password: CANARY }),
+        "--source",
+        "sqlite",
+      ], { env }),
+    ]);
+    assertOk(toBao, "set to OpenBao");
+    assert.match(
+      toBao.stdout,
+      new RegExp(`Stored Db in openbao:${bao.address}`),
+    );
+    assertOk(toSqlite, "set --source sqlite");
+    assert.deepEqual(bao.readKv("harmony/config/Db"), JSON.parse(DB_VALUE));
+
+    const doctor = await cli(broad, ["doctor", "--json"], { env });
+    assertOk(doctor, "doctor");
+    const flags: string[] = JSON.parse(doctor.stdout).flags;
+    assert.deepEqual(flags, [
+      "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR,OPENBAO_URL,BAO_TOKEN",
+      `--allow-read=${join(data.path, "config")}`,
+      `--allow-write=${join(data.path, "config")}`,
+      `--allow-net=${host}`,
+    ]);
+    const [get, explain] = await Promise.all([
+      cli(flags, ["get", "Db", "--reveal"], { env }),
+      cli(flags, ["explain", "Db", "--json"], { env }),
+    ]);
+    assertOk(get, "get with doctor's flags");
+    assert.deepEqual(JSON.parse(get.stdout), JSON.parse(DB_VALUE));
+    assertOk(explain, "explain");
+    const steps = JSON.parse(explain.stdout).steps;
+    assert.deepEqual(
+      steps.map((
+        s: { status: string; winner: boolean },
+      ) => [s.status, s.winner]),
+      [["miss", false], ["hit", true], ["hit", false]],
+    );
+    assert.equal(
+      steps[1].locator,
+      `${bao.address}/v1/secret/data/harmony/config/Db`,
+    );
+    assert.equal(steps[1].version, 1);
+
+    bao.seal();
+    const [sealedExplain, sealedDoctor] = await Promise.all([
+      cli(flags, ["explain", "Db"], { env }),
+      cli(flags, ["doctor"], { env }),
+    ]);
+    assertOk(sealedExplain, "explain while sealed");
+    assert.match(sealedExplain.stdout, /answered by sqlite:/);
+    assert.match(sealedExplain.stdout, /openbao:\S+\s+unavailable/);
+    assert.equal(sealedDoctor.code, 1);
+    assert.match(sealedDoctor.stdout, /FAIL openbao:.*unreachable/);
+    assert.ok(
+      !everything([
+        toBao,
+        toSqlite,
+        doctor,
+        explain,
+        sealedExplain,
+        sealedDoctor,
+      ])
+        .includes(CANARY),
+    );
+  });
+
+  it(
+    "get --prompt asks in a terminal, masks the secret and stores the answer",
+    {
+      skip: which("script") ? false : "needs util-linux script for a pty",
+    },
+    async () => {
+      await using data = await tempDir();
+      const env = baseEnv({ HARMONY_DATA_DIR: data.path });
+      // doctor opens SQLite, which creates its dir (in a terminal Deno would
+      // otherwise ask to read the data dir above it); its flags then suffice.
+      const doctor = await cli(
+        ["--allow-env", "--allow-read", "--allow-write"],
+        ["doctor", "--prompt", "--schema", `${SCHEMA}#Db`, "--json"],
+        { env: { HARMONY_DATA_DIR: data.path } },
+      );
+      assertOk(doctor, "doctor --prompt");
+      const flags: string[] = JSON.parse(doctor.stdout).flags;
+      assert.match(flags[0]!, /,TERM,/);
+      const session = new PtySession([
+        process.execPath,
+        "run",
+        "--quiet",
+        ...flags,
+        CLI,
+        "get",
+        "--prompt",
+        "--schema",
+        `${SCHEMA}#Db`,
+      ], env);
+      await session.answer("host", "db.local");
+      await session.waitFor("port");
+      session.type("\r"); // keep the default
+      await session.answer("password", CANARY);
+      const { code, text } = await session.exited;
+      assert.equal(code, 0, text);
+      assert.ok(!text.includes(CANARY), "the secret was echoed");
+      assert.match(
+        text,
+        /\{"host":"db\.local","port":5432,"password":"<redacted>"\}/,
+      );
+      // Stored, so the next run asks nothing, even without a terminal.
+      const again = await cli(flags, ["get", "Db", "--reveal"], {
+        env: { HARMONY_DATA_DIR: data.path },
+      });
+      assertOk(again, "get after prompting");
+      assert.deepEqual(JSON.parse(again.stdout), {
+        host: "db.local",
+        port: 5432,
+        password: CANARY,
+      });
+      const noTerminal = await cli(flags, [
+        "get",
+        "--prompt",
+        "--schema",
+        `${SCHEMA}#Limits`,
+      ], {
+        env: { HARMONY_DATA_DIR: data.path },
+      });
+      assertOk(noTerminal, "defaults answer without asking");
+    },
+  );
+
   it("prints --version and --help", async () => {
     const [version, help] = await Promise.all([
       cli([], ["--version"]),
@@ -428,7 +578,6 @@ describe("harmony-config in process", () => {
       stderr: { write: (text) => Promise.resolve(void (err += text)) },
       readStdin: () => Promise.resolve(""),
       stdoutIsTerminal: false,
-      stdinIsTerminal: false,
       cwd: ROOT,
     });
     return { code, out, err };

@@ -51,7 +51,7 @@ export async function doctorCommand(context: CommandContext): Promise<number> {
   }));
   let plans: SourcePlan[] = [];
   try {
-    plans = planChain({ files: options.file, cwd });
+    plans = planChain({ files: options.file, cwd, prompt: options.prompt });
   } catch (error) {
     checks.push(failure("chain", error));
   }
@@ -79,7 +79,7 @@ export async function doctorCommand(context: CommandContext): Promise<number> {
     }
   }
 
-  const flags = permissionFlags(needed);
+  const flags = permissionFlags(byKind(needed));
   const ok = checks.every((check) => check.ok);
   if (out.json) {
     await out.document({ ok, checks, flags });
@@ -119,6 +119,8 @@ async function probe(
   switch (plan.kind) {
     case "env":
       return { ok: true, message: "reads HARMONY_CONFIG_<KEY> variables" };
+    case "prompt":
+      return { ok: true, message: "asks in a terminal" };
     case "sqlite": {
       const sqlite = source as SqliteSource;
       const count = (await sqlite.list()).length;
@@ -226,6 +228,16 @@ function failure(subject: string, error: unknown): Check {
       ? { fix: `add ${error.flag}` }
       : {}),
   };
+}
+
+/** Orders permissions env, read, write, net, so the flags read the same for every chain. */
+function byKind(
+  descriptors: readonly PermissionDescriptor[],
+): PermissionDescriptor[] {
+  const order = ["env", "read", "write", "net"];
+  return [...descriptors].sort((a, b) =>
+    order.indexOf(a.name) - order.indexOf(b.name)
+  );
 }
 
 function plural(count: number, noun: string): string {

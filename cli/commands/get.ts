@@ -9,7 +9,6 @@ import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode, UsageError } from "../errors.ts";
 import { formatJson } from "../output.ts";
-import { promptForValue } from "../prompt.ts";
 import { HIDDEN_WITHOUT_SCHEMA_NOTE, presentable } from "../redaction.ts";
 import { definitionFor, type LoadedDefinition } from "../schema.ts";
 
@@ -28,7 +27,7 @@ export async function getCommand(context: CommandContext): Promise<number> {
     );
   }
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    planChain({ files: options.file, cwd, prompt: options.prompt }),
   );
   const { value, source } = await resolveValue(manager, loaded, context);
   const shown = presentable(loaded, value, options.reveal);
@@ -50,11 +49,11 @@ async function resolveValue(
 ): Promise<{ value: unknown; source: string }> {
   const { def } = loaded;
   if (context.options.prompt) {
-    const value = await promptForValue(manager, def, context);
+    const value = await manager.getOrPrompt(def);
     const after = await manager.resolve(def);
     return {
       value,
-      source: after.kind === "found" ? after.source.name : "prompt",
+      source: after.kind === "found" ? after.source.name : "defaults",
     };
   }
   const resolution = await manager.resolve(def);
