@@ -17,7 +17,7 @@ import {
 } from "./_helpers/openbao_server.ts";
 import { startJwtIssuer } from "./_helpers/jwt_issuer.ts";
 import { tempDir } from "./_helpers/temp.ts";
-import { baseEnv, isDeno, runDeno } from "./_helpers/subprocess.ts";
+import { baseEnv, isDeno, runDeno, runFixture } from "./_helpers/subprocess.ts";
 
 const isWindows =
   (globalThis as { process?: { platform?: string } }).process?.platform ===
@@ -546,25 +546,28 @@ describe("OpenBaoStore: logins and the session cache", () => {
       role: "app",
       policies: ["root"],
       ttlSeconds: 60,
+      maxTtlSeconds: 130,
     });
     const s = store(bao, {
       auth: { appRole: { roleId, secretId } },
       sessionFile: false,
       now,
     });
+    const count = (path: string): number =>
+      bao.requests.filter((r) => r.path === path).length;
     await s.set("Db", "1");
-    clock += 61_000;
+    clock += 61_000; // past the expiry: log in again, no renewal
     await s.get("Db");
-    const logins = (): number =>
-      bao.requests.filter((r) => r.path === "auth/approle/login").length;
-    assert.equal(logins(), 2);
-    clock += 45_000; // two thirds: renew; the fake caps nothing yet
+    assert.equal(count("auth/approle/login"), 2);
+    assert.equal(count("auth/token/renew-self"), 0);
+    clock += 45_000; // two thirds of 60 s: renewed in full (45 + 60 < 130)
     await s.get("Db");
-    assert.equal(
-      bao.requests.filter((r) => r.path === "auth/token/renew-self").length,
-      1,
-    );
-    assert.equal(logins(), 2);
+    assert.equal(count("auth/token/renew-self"), 1);
+    assert.equal(count("auth/approle/login"), 2);
+    clock += 45_000; // due again; the max TTL caps it (90 + 60 > 130): log in again
+    await s.get("Db");
+    assert.equal(count("auth/token/renew-self"), 2);
+    assert.equal(count("auth/approle/login"), 3);
   });
 
   it("reports a rejected AppRole login as a LoginError, never as unavailable", async () => {
@@ -716,4 +719,60 @@ describe("examples/openbao.ts", () => {
       );
     },
   );
+});
+
+describe("OpenBaoStore in child processes", () => {
+  const fixture = new URL("./_fixtures/openbao_get.ts", import.meta.url);
+
+  it("reuses a login cached by a previous run", async () => {
+    await using bao = await startFakeOpenBao();
+    await using dir = await tempDir();
+    bao.putKv("harmony/config/Db", { host: "db" });
+    const { roleId, secretId } = bao.configureAppRole({
+      role: "app",
+      policies: ["root"],
+    });
+    const options = {
+      env: baseEnv({ HARMONY_DATA_DIR: dir.path }),
+      denoFlags: [
+        "--allow-net=127.0.0.1",
+        "--allow-env",
+        `--allow-read=${dir.path}`,
+        `--allow-write=${dir.path}`,
+      ],
+    };
+    for (let run = 0; run < 2; run++) {
+      const result = await runFixture(fixture, [
+        bao.address,
+        "Db",
+        roleId,
+        secretId,
+      ], options);
+      assert.equal(result.stdout.trim(), '{"host":"db"}', result.stderr);
+    }
+    assert.equal(
+      bao.requests.filter((r) => r.path === "auth/approle/login").length,
+      1,
+    );
+  });
+
+  it("names --allow-net=<host:port> when Deno denies the network", {
+    skip: isDeno ? false : "needs Deno's permission model",
+  }, async () => {
+    await using bao = await startFakeOpenBao();
+    const host = new URL(bao.address).host;
+    const result = await runFixture(fixture, [bao.address, "Db"], {
+      env: baseEnv({ BAO_TOKEN: bao.rootToken }),
+      denoFlags: ["--allow-env"],
+    });
+    assert.equal(result.code, 2);
+    assert.match(
+      result.stdout,
+      new RegExp(
+        `ConfigPermissionError: .*add --allow-net=${host.replace(".", "\\.")}`,
+      ),
+    );
+    assert.ok(!result.stdout.includes(bao.rootToken + " "));
+    assert.equal(bao.requests.length, 0);
+  });
 });

@@ -124,6 +124,8 @@ export interface FakeOpenBao extends AsyncDisposable {
     role: string;
     policies: string[];
     ttlSeconds?: number;
+    /** Renewals never pass login time + this. Default 24 h. */
+    maxTtlSeconds?: number;
   }): { roleId: string; secretId: string };
   /** Enables userpass auth with one user. */
   configureUserpass(options: {
@@ -237,7 +239,13 @@ export async function startFakeOpenBao(
   const jwtMounts = new Map<string, Map<string, JwtRole>>();
   const appRoles = new Map<
     string,
-    { roleId: string; secretId: string; policies: string[]; ttlSeconds: number }
+    {
+      roleId: string;
+      secretId: string;
+      policies: string[];
+      ttlSeconds: number;
+      maxTtlSeconds: number;
+    }
   >();
   const users = new Map<
     string,
@@ -613,7 +621,9 @@ export async function startFakeOpenBao(
       if (!role || role.secretId !== body.secret_id) {
         throw new HttpError(400, ["invalid role or secret ID"]);
       }
-      const { token, info } = issue(role.policies, role.ttlSeconds);
+      const { token, info } = issue(role.policies, role.ttlSeconds, {
+        maxTtlSeconds: role.maxTtlSeconds,
+      });
       send(res, 200, envelope(null, { auth: authBlock(token, info) }));
       return;
     }
@@ -1111,6 +1121,7 @@ export async function startFakeOpenBao(
         ...creds,
         policies: opts.policies,
         ttlSeconds: opts.ttlSeconds ?? 3600,
+        maxTtlSeconds: opts.maxTtlSeconds ?? 86_400,
       });
       return creds;
     },
