@@ -87,11 +87,10 @@ async function printExplanation(
   for (const [index, step] of steps.entries()) {
     const marker = step.winner ? out.style("green", "→") : " ";
     const status = out.style(STATUS_STYLE[step.status], step.status.padEnd(11));
-    await out.line(
-      `${marker} ${index + 1}. ${step.source.padEnd(width)}  ${status}${
-        step.winner ? " (winner)" : ""
-      }`,
-    );
+    const line = `${marker} ${index + 1}. ${
+      step.source.padEnd(width)
+    }  ${status}${step.winner ? " (winner)" : ""}`;
+    await out.line(line.trimEnd());
     for (const detail of stepDetails(step)) {
       await out.line(`       ${detail}`);
     }
