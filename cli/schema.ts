@@ -110,6 +110,8 @@ export async function loadSchema(
   const { path, exportName } = parseSchemaReference(reference, cwd);
   let module: Record<string, unknown>;
   try {
+    // The user's module, by file URL: unanalyzable on purpose (JSR's publish
+    // warning about it is expected), and Deno checks read access for it.
     module = await import(pathToFileURL(path).href);
   } catch (error) {
     // Deno reports a denied dynamic import as a TypeError, not NotCapable,
