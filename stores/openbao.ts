@@ -78,7 +78,17 @@ export interface OpenBaoStoreOptions {
   unavailableRetryMs?: number;
 }
 
-/** The default request bound, in ms. */
+/**
+ * The default bound on one request, redirects and 429 retries included, in ms.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_OPENBAO_TIMEOUT_MS } from "@harmony/config/openbao";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_OPENBAO_TIMEOUT_MS, 2000);
+ * ```
+ */
 export const DEFAULT_OPENBAO_TIMEOUT_MS = 2000;
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -103,6 +113,18 @@ const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * const store = new OpenBaoStore({ address: "http://127.0.0.1:8200", auth: { token: "root" } });
  * await store.set("Db", JSON.stringify({ host: "db" }));
  * console.log(await store.get("Db")); // {"host":"db"}
+ * ```
+ *
+ * @example Where a key lives, and what the store needs (no request is sent)
+ * ```ts
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new OpenBaoStore({
+ *   env: { OPENBAO_URL: "https://bao.example.com:8200", BAO_TOKEN: "t" },
+ * });
+ * assert.equal(store.locate("Db"), "https://bao.example.com:8200/v1/secret/data/harmony/config/Db");
+ * assert.deepEqual(store.permissions(), [{ name: "net", host: "bao.example.com:8200" }]);
  * ```
  *
  * @example Log in with AppRole; the session is cached in the data dir

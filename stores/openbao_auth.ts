@@ -20,6 +20,17 @@ import type { CachedSession, SessionCache } from "./session_cache.ts";
  * - `{ appRole: { roleId, secretId, mount = "approle" } }`: AppRole login.
  * - `{ jwt: { role, mount = "jwt", token } }`: JWT login with the JWT that
  *   `token()` returns, such as an OIDC ID token from a device login.
+ *
+ * @example The three kinds
+ * ```ts
+ * import type { OpenBaoAuth } from "@harmony/config/openbao";
+ *
+ * const fromEnv: OpenBaoAuth = {}; // BAO_TOKEN, then VAULT_TOKEN
+ * const appRole: OpenBaoAuth = { appRole: { roleId: "r", secretId: "s" } };
+ * const jwt: OpenBaoAuth = {
+ *   jwt: { role: "harmony-config", token: () => Promise.resolve("<an ID token>") },
+ * };
+ * ```
  */
 export type OpenBaoAuth =
   | { readonly token?: string | undefined }
