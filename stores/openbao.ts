@@ -495,6 +495,12 @@ export class OpenBaoStore implements SecretStore {
         options,
       );
     }
+    if (isVersionedPathWarning(response)) {
+      return new ConfigSourceError(
+        `${this.name} mount "${this.mount}/" is KV version 2, but KV v1 paths were used: pass kvVersion: 2, or leave kvVersion out to detect it`,
+        options,
+      );
+    }
     if (response.status === 404) {
       return new ConfigSourceError(
         `${this.name} has no KV engine at "${this.mount}/" (404${
@@ -519,7 +525,17 @@ export class OpenBaoStore implements SecretStore {
  * missing key.
  */
 function isAbsent(response: BaoResponse): boolean {
-  return response.status === 404 && errorsOf(response.body).length === 0;
+  return response.status === 404 && errorsOf(response.body).length === 0 &&
+    !isVersionedPathWarning(response);
+}
+
+/** The 404 a KV v2 mount gives to a KV v1-style path. */
+function isVersionedPathWarning(response: BaoResponse): boolean {
+  const warnings = response.body?.warnings;
+  return Array.isArray(warnings) &&
+    warnings.some((w) =>
+      typeof w === "string" && /Invalid path for a versioned K\/V/.test(w)
+    );
 }
 
 function hasError(response: BaoResponse, pattern: RegExp): boolean {

@@ -223,6 +223,17 @@ describe("OpenBaoStore: KV v1", () => {
     assert.ok(bao.requests.every((r) => !r.path.includes("/data/")));
   });
 
+  it("says so when KV v1 paths reach a KV v2 mount, instead of reading absent", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "db" });
+    const error = await rejection(store(bao, { kvVersion: 1 }).get("Db"));
+    assert.ok(error instanceof ConfigSourceError);
+    assert.match(
+      error.message,
+      /is KV version 2, but KV v1 paths were used: pass kvVersion: 2/,
+    );
+  });
+
   it("names the command to run when the mount does not exist", async () => {
     await using bao = await startFakeOpenBao();
     const error = await rejection(store(bao, { mount: "nope" }).get("Db"));
