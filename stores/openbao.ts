@@ -395,15 +395,14 @@ export class OpenBaoStore implements SecretStore {
     key: string | undefined,
     body?: unknown,
   ): Promise<BaoResponse> {
-    const send = async (): Promise<BaoResponse> =>
-      await this.#http.request(method, path, {
-        token: await this.#keeper.token(key),
-        body,
-        key,
-      });
+    let token = "";
+    const send = async (): Promise<BaoResponse> => {
+      token = await this.#keeper.token(key);
+      return await this.#http.request(method, path, { token, body, key });
+    };
     let response = await send();
     if (response.status !== 403) return response;
-    if (await this.#keeper.recoverFromForbidden(key)) {
+    if (await this.#keeper.recoverFromForbidden(token, key)) {
       response = await send();
       if (response.status !== 403) return response;
     }

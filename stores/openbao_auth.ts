@@ -101,14 +101,26 @@ export class TokenKeeper {
   /**
    * Decides what a 403 meant, by asking `lookup-self` with the same token.
    *
+   * @param usedToken The token the refused request carried.
+   * @param key The key the request was for, named in errors.
    * @returns `true` when the token was dead and a new login succeeded (retry
    * the request once); `false` when the token is alive, so the 403 is a policy
    * denial.
    * @throws {ConfigSourceError} When a static token is dead.
    */
-  async recoverFromForbidden(key?: string): Promise<boolean> {
+  async recoverFromForbidden(
+    usedToken: string,
+    key?: string,
+  ): Promise<boolean> {
+    // Another caller may already be replacing, or have replaced, the token
+    // this request was sent with: then retrying is enough.
+    if (this.#pending !== undefined) {
+      await this.#pending;
+      return true;
+    }
     const session = this.#session;
     if (session === undefined) return false;
+    if (session.token !== usedToken) return true;
     const lookup = await this.#options.http.request(
       "GET",
       "auth/token/lookup-self",

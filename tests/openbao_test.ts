@@ -549,6 +549,34 @@ describe("OpenBaoStore: logins and the session cache", () => {
     assert.ok(!recached.includes(oldToken));
   });
 
+  it("logs in only once when concurrent requests find the token dead", async () => {
+    await using bao = await startFakeOpenBao();
+    const { roleId, secretId } = bao.configureAppRole({
+      role: "app",
+      policies: ["root"],
+    });
+    const s = store(bao, {
+      auth: { appRole: { roleId, secretId } },
+      sessionFile: false,
+    });
+    await s.set("A", "1");
+    await s.set("B", "2");
+    const first = bao.requests.find((r) => r.path === "auth/approle/login");
+    assert.ok(first);
+    for (const token of bao.liveTokens()) {
+      if (token !== bao.rootToken) bao.revokeToken(token);
+    }
+    assert.deepEqual(await Promise.all([s.get("A"), s.get("B"), s.get("A")]), [
+      "1",
+      "2",
+      "1",
+    ]);
+    assert.equal(
+      bao.requests.filter((r) => r.path === "auth/approle/login").length,
+      2,
+    );
+  });
+
   it("logs in again when the clock passes the session's expiry or a renewal is capped", async () => {
     let clock = Date.UTC(2030, 0, 1);
     const now = (): number => clock;

@@ -140,6 +140,8 @@ export interface FakeOpenBao extends AsyncDisposable {
   createToken(options?: CreateTokenOptions): string;
   /** Revokes a token. */
   revokeToken(token: string): void;
+  /** Every token that is neither revoked nor expired. */
+  liveTokens(): string[];
   /** What the server knows of a token, for assertions. */
   tokenInfo(token: string): Readonly<TokenInfo> | undefined;
   /** Mounts a KV engine (default version 2) at `path`, optionally in a namespace such as `ns1/`. */
@@ -1146,6 +1148,11 @@ export async function startFakeOpenBao(
     revokeToken(token): void {
       const info = tokens.get(token);
       if (info) info.revoked = true;
+    },
+    liveTokens(): string[] {
+      return [...tokens.keys()].filter((token) =>
+        liveToken(token) !== undefined
+      );
     },
     tokenInfo(token): Readonly<TokenInfo> | undefined {
       return tokens.get(token);
