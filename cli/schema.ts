@@ -193,7 +193,12 @@ export async function definitionFor(
  * @throws {InvalidKeyError} When the key is not an identifier.
  */
 export function rawDefinition(key: string): ConfigDefinition<unknown> {
-  return defineConfig({ key, schema: z.json() }) as ConfigDefinition<unknown>;
+  // Values reach it already parsed from JSON text. z.unknown() rather than
+  // z.json(): the latter drops an own "__proto__" key, so a value would not
+  // round-trip.
+  return defineConfig({ key, schema: z.unknown() }) as ConfigDefinition<
+    unknown
+  >;
 }
 
 function isDefinition(value: unknown): value is ConfigDefinition<unknown> {

@@ -399,6 +399,12 @@ describe("harmony-config", { skip: denoOnly }, () => {
     });
     assert.equal(mismatch.code, 2);
     assert.match(mismatch.stderr, /does not match the schema's key Limits/);
+    // Without a schema a value round-trips exactly, own "__proto__" key included.
+    const odd = '{"__proto__":{"x":1},"a":[1,null,"s"]}';
+    assertOk(await cli(flags, ["set", "Odd", odd], { env }), "set Odd");
+    const back = await cli(flags, ["get", "Odd", "--reveal"], { env });
+    assertOk(back, "get Odd");
+    assert.equal(back.stdout.trim(), odd);
   });
 
   it("puts OpenBao before SQLite when OPENBAO_URL is set, and reports it unavailable when sealed", async () => {
