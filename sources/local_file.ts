@@ -3,9 +3,8 @@
  *
  * @module
  */
-import { readdir, readFile, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { ensureDir, writeFileAtomic } from "../_fs.ts";
+import { ensureDir, nodeFs, writeFileAtomic } from "../_fs.ts";
 import { ConfigSourceError } from "../errors.ts";
 import { parseJsonText, toJsonText } from "../json.ts";
 import { validateKey } from "../key.ts";
@@ -64,7 +63,7 @@ export class LocalFileSource implements ConfigSource {
     const path = this.locate(key);
     let text: string;
     try {
-      text = await readFile(path, "utf8");
+      text = await (await nodeFs()).readFile(path, "utf8");
     } catch (error) {
       if (errorCode(error) === "ENOENT") return undefined;
       throw this.#failure(error, "read", path, key);
@@ -94,7 +93,7 @@ export class LocalFileSource implements ConfigSource {
   async delete(key: string): Promise<boolean> {
     const path = this.locate(key);
     try {
-      await rm(path);
+      await (await nodeFs()).rm(path);
       return true;
     } catch (error) {
       if (errorCode(error) === "ENOENT") return false;
@@ -106,7 +105,7 @@ export class LocalFileSource implements ConfigSource {
   async keys(): Promise<string[]> {
     let names: string[];
     try {
-      names = await readdir(this.dir);
+      names = await (await nodeFs()).readdir(this.dir);
     } catch (error) {
       if (errorCode(error) === "ENOENT") return [];
       throw this.#failure(error, "read", this.dir);

@@ -3,10 +3,9 @@
  *
  * @module
  */
-import { open as openFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { ensureDir, FILE_MODE } from "../_fs.ts";
+import { ensureDir, FILE_MODE, nodeFs } from "../_fs.ts";
 import {
   ConfigError,
   ConfigPermissionError,
@@ -130,8 +129,12 @@ export class SqliteSource implements ConfigSource {
     const source = `sqlite:${file}`;
     const dir = dirname(file);
     try {
-      await ensureDir(dir);
-      await createOwnerOnly(file);
+      // An existing file needs no directory or file created, so the common
+      // case (every run but the first) never loads node:fs.
+      if (!isExistingFile(file)) {
+        await ensureDir(dir);
+        await createOwnerOnly(file);
+      }
     } catch (error) {
       throw typedFailure(error, file, undefined, () =>
         new ConfigSourceError(
@@ -323,10 +326,24 @@ export class SqliteSource implements ConfigSource {
   }
 }
 
+/**
+ * True when `file` exists and can be opened, found by opening it read-only
+ * (which never creates it). Any failure, a denied permission included,
+ * answers false, and the caller takes the creating path, which reports it.
+ */
+function isExistingFile(file: string): boolean {
+  try {
+    new DatabaseSync(file, { readOnly: true }).close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Creates an empty file with mode 0600 unless one exists; SQLite adopts an empty file. */
 async function createOwnerOnly(file: string): Promise<void> {
   try {
-    const handle = await openFile(file, "wx", FILE_MODE);
+    const handle = await (await nodeFs()).open(file, "wx", FILE_MODE);
     await handle.close();
   } catch (error) {
     if (errorCode(error) !== "EEXIST") throw error;
