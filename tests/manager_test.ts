@@ -349,7 +349,7 @@ describe("ConfigManager", () => {
     const Url = defineConfig({
       key: "Url",
       schema: z.string().refine(
-        async (s) => s.startsWith("https://"),
+        (s) => Promise.resolve(s.startsWith("https://")),
         "must use https",
       )
         .transform((s) => new URL(s).host),

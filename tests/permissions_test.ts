@@ -13,7 +13,18 @@ const denoOnly = {
   skip: isDeno ? false : "needs Deno's permission model",
 } as const;
 
-async function attempt(flags: string[], args: string[], env = baseEnv()) {
+interface Attempt {
+  ok?: unknown;
+  name?: string;
+  message?: string;
+  flag?: string;
+}
+
+async function attempt(
+  flags: string[],
+  args: string[],
+  env: Record<string, string> = baseEnv(),
+): Promise<Attempt> {
   const result = await runDeno([
     "run",
     "--quiet",
@@ -23,12 +34,7 @@ async function attempt(flags: string[], args: string[], env = baseEnv()) {
     ...args,
   ], { env });
   assert.equal(result.stderr, "", "the child reports through stdout only");
-  return JSON.parse(result.stdout) as {
-    ok?: unknown;
-    name?: string;
-    message?: string;
-    flag?: string;
-  };
+  return JSON.parse(result.stdout) as Attempt;
 }
 
 describe("permissions", () => {

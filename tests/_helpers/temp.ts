@@ -18,7 +18,7 @@ export async function tempDir(prefix = "harmony-config-"): Promise<TempDir> {
   const path = await mkdtemp(join(tmpdir(), prefix));
   return {
     path,
-    async [Symbol.asyncDispose]() {
+    async [Symbol.asyncDispose](): Promise<void> {
       await rm(path, { recursive: true, force: true });
     },
   };
