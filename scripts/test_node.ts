@@ -36,8 +36,11 @@ import {
   TMP_DIR,
 } from "./_npm.ts";
 
-const TEST_DIR = join(ROOT, "npm_test");
-const COMPILE_DIR = join(TMP_DIR, "npm_test_build");
+// One directory per run, so runs started at once by different people in
+// one work tree do not relink or reinstall under each other.
+const RESULTS_DIR = join(ROOT, "npm_test");
+const TEST_DIR = join(RESULTS_DIR, `run-${process.pid}`);
+const COMPILE_DIR = join(TMP_DIR, `npm_test_build-${process.pid}`);
 const TSC = join(TMP_DIR, "npm_build", "node_modules", ".bin", "tsc");
 const DEFAULT_VERSIONS = ["22", "24"];
 /** Repository files that tests read as data, linked beside the modules. */
@@ -65,15 +68,21 @@ async function main(versions: readonly string[]): Promise<void> {
       "npm/ or the toolchain is missing: run deno task build:npm first",
     );
   }
-  await installPackage();
-  const files = await compileTests();
-  await linkLibrary();
-  console.log(
-    `test:node: prepared ${files.length} test files in ${since(start)} s`,
-  );
-
   const outcomes: Outcome[] = [];
-  for (const version of versions) outcomes.push(await runSuite(version, files));
+  try {
+    await installPackage();
+    const files = await compileTests();
+    await linkLibrary();
+    console.log(
+      `test:node: prepared ${files.length} test files in ${since(start)} s`,
+    );
+    for (const version of versions) {
+      outcomes.push(await runSuite(version, files));
+    }
+  } finally {
+    await rm(TEST_DIR, { recursive: true, force: true });
+    await rm(COMPILE_DIR, { recursive: true, force: true });
+  }
   printTable(outcomes);
   if (outcomes.some((o) => o.fail > 0 || o.tests === 0)) process.exit(1);
 }
@@ -190,7 +199,7 @@ async function linkLibrary(): Promise<void> {
   }
   // Tests read these as data (the version check reads deno.json).
   for (const file of REPO_DATA_FILES) {
-    await symlink(join("..", file), join(TEST_DIR, file));
+    await symlink(relative(TEST_DIR, join(ROOT, file)), join(TEST_DIR, file));
   }
 }
 
@@ -219,6 +228,8 @@ async function runSuite(
     env: { DENO: Deno.execPath(), NO_COLOR: "1", FORCE_COLOR: "0" },
   });
   const report = await readFile(tap, "utf8").catch(() => "");
+  // Kept after the run directory is gone, for reading failures at leisure.
+  await writeFile(join(RESULTS_DIR, `node-${version}.tap`), report);
   const count = (name: string): number =>
     Number(new RegExp(`^# ${name} (\\d+)$`, "m").exec(report)?.[1] ?? 0);
   const skips = [...report.matchAll(/^\s*ok \d+ - (.*?) # SKIP ?(.*)$/gm)].map(

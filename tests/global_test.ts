@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import {
   ConfigManager,
@@ -13,12 +12,10 @@ import {
   reset,
   set,
 } from "../mod.ts";
-import { baseEnv, isDeno, runDeno } from "./_helpers/subprocess.ts";
+import { baseEnv, runFixture } from "./_helpers/subprocess.ts";
 import { tempDir } from "./_helpers/temp.ts";
 
-const fixture = fileURLToPath(
-  new URL("./_fixtures/core_global.ts", import.meta.url),
-);
+const fixture = new URL("./_fixtures/core_global.ts", import.meta.url);
 const Name = defineConfig({ key: "Name", schema: z.string() });
 
 describe("global init/get/set", () => {
@@ -38,24 +35,23 @@ describe("global init/get/set", () => {
 
   test(
     "get before init builds env then SQLite at the default path, which persists across runs",
-    { skip: isDeno ? false : "spawns Deno with explicit permission flags" },
     async () => {
       await using dir = await tempDir();
-      const flags = [
-        "run",
-        "--quiet",
-        "--allow-env=HARMONY_*,XDG_DATA_HOME,HOME",
-        `--allow-read=${dir.path}`,
-        `--allow-write=${dir.path}`,
-        fixture,
-      ];
-      const env = baseEnv({ HARMONY_DATA_DIR: dir.path });
+      const options = {
+        // Under Deno, exactly the permissions the default chain needs.
+        denoFlags: [
+          "--allow-env=HARMONY_*,XDG_DATA_HOME,HOME",
+          `--allow-read=${dir.path}`,
+          `--allow-write=${dir.path}`,
+        ],
+        env: baseEnv({ HARMONY_DATA_DIR: dir.path }),
+      };
       for (const expected of [1, 2]) {
-        const result = await runDeno([...flags, "lazy"], { env });
+        const result = await runFixture(fixture, ["lazy"], options);
         assert.equal(result.stderr, "");
         assert.deepEqual(JSON.parse(result.stdout), { runs: expected });
       }
-      const initResult = await runDeno([...flags, "init"], { env });
+      const initResult = await runFixture(fixture, ["init"], options);
       const { sources } = JSON.parse(initResult.stdout) as {
         sources: string[];
       };

@@ -1,4 +1,5 @@
 // Child process for tests/global_test.ts: the global API over the default chain.
+import process from "node:process";
 import { z } from "zod";
 import { defineConfig, get, init, reset, set } from "../../mod.ts";
 
@@ -6,7 +7,7 @@ const Counter = defineConfig({
   key: "Counter",
   schema: z.object({ runs: z.number().int() }),
 });
-const mode = Deno.args[0];
+const mode = process.argv[2];
 if (mode === "lazy") {
   // get before init builds the default chain: env, then SQLite at the default path.
   let runs = 0;
