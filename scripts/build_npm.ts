@@ -18,6 +18,7 @@ import {
   mkdir,
   readdir,
   readFile,
+  rename,
   rm,
   writeFile,
 } from "node:fs/promises";
@@ -30,9 +31,11 @@ import {
   type DenoJson,
   dependencyField,
   exportMap,
+  type GraphModule,
   importGraph,
   NPM_DIR,
   npmDependencies,
+  type NpmDependency,
   packageExports,
   readDenoJson,
   readmeSummary,
@@ -48,8 +51,12 @@ import {
 const MIN_NODE = "22.13";
 
 const BUILD_DIR = join(TMP_DIR, "npm_build");
-const SRC_DIR = join(BUILD_DIR, "src");
-const OUT_DIR = join(BUILD_DIR, "out");
+// Per run, so two builds started at once in one work tree do not mix their
+// files; the toolchain's node_modules above them is shared.
+const RUN_DIR = join(BUILD_DIR, `run-${process.pid}`);
+const SRC_DIR = join(RUN_DIR, "src");
+const OUT_DIR = join(RUN_DIR, "out");
+const STAGE_DIR = join(RUN_DIR, "npm");
 
 /** The npm package.json, derived from deno.json and the import graph. */
 export interface PackageJson {
@@ -80,31 +87,41 @@ async function main(): Promise<void> {
   );
 
   await prepareToolchain(config, dependencyField(deps));
-  await rm(SRC_DIR, { recursive: true, force: true });
-  await rm(OUT_DIR, { recursive: true, force: true });
+  try {
+    await build(config, graph, deps, start);
+  } finally {
+    await rm(RUN_DIR, { recursive: true, force: true });
+  }
+}
+
+async function build(
+  config: DenoJson,
+  graph: readonly GraphModule[],
+  deps: readonly NpmDependency[],
+  start: number,
+): Promise<void> {
   for (const module of graph) {
     await mkdir(dirname(join(SRC_DIR, module.path)), { recursive: true });
     await cp(join(ROOT, module.path), join(SRC_DIR, module.path));
   }
   await writeFile(
-    join(BUILD_DIR, "tsconfig.json"),
+    join(RUN_DIR, "tsconfig.json"),
     JSON.stringify(await tsconfig(), null, 2),
   );
   const compileStart = performance.now();
   await run(join(BUILD_DIR, "node_modules", ".bin", "tsc"), [
     "-p",
-    join(BUILD_DIR, "tsconfig.json"),
-  ], { cwd: BUILD_DIR });
+    join(RUN_DIR, "tsconfig.json"),
+  ], { cwd: RUN_DIR });
   console.log(
     `build:npm: tsc ${TYPESCRIPT_VERSION} took ${since(compileStart)} s`,
   );
 
   await rewriteDeclarationSpecifiers(OUT_DIR);
-  await rm(NPM_DIR, { recursive: true, force: true });
-  await mkdir(NPM_DIR, { recursive: true });
-  await cp(OUT_DIR, join(NPM_DIR, "esm"), { recursive: true });
-  await cp(join(ROOT, "README.md"), join(NPM_DIR, "README.md"));
-  await cp(join(ROOT, "LICENSE"), join(NPM_DIR, "LICENSE"));
+  await mkdir(STAGE_DIR, { recursive: true });
+  await cp(OUT_DIR, join(STAGE_DIR, "esm"), { recursive: true });
+  await cp(join(ROOT, "README.md"), join(STAGE_DIR, "README.md"));
+  await cp(join(ROOT, "LICENSE"), join(STAGE_DIR, "LICENSE"));
 
   const pkg = await packageJson(config, dependencyField(deps));
   const cli = exportMap(config)[CLI_EXPORT];
@@ -113,9 +130,12 @@ async function main(): Promise<void> {
     pkg.files.push("bin/");
   }
   await writeFile(
-    join(NPM_DIR, "package.json"),
+    join(STAGE_DIR, "package.json"),
     JSON.stringify(pkg, null, 2) + "\n",
   );
+  // Swap the finished package in whole, never leaving a half-written npm/.
+  await rm(NPM_DIR, { recursive: true, force: true });
+  await rename(STAGE_DIR, NPM_DIR);
   console.log(
     `build:npm: wrote npm/ (${pkg.name}@${pkg.version}, ${
       Object.keys(pkg.exports).length
@@ -242,7 +262,7 @@ async function packageJson(
  */
 async function writeBin(cliSource: string): Promise<string> {
   const declarations = await readFile(
-    join(NPM_DIR, builtPath(cliSource, ".d.ts")),
+    join(STAGE_DIR, builtPath(cliSource, ".d.ts")),
     "utf8",
   );
   const exportsMain =
@@ -253,7 +273,7 @@ async function writeBin(cliSource: string): Promise<string> {
       `${cliSource} must export main(args: string[]): Promise<number> for the npm bin`,
     );
   }
-  const binPath = join(NPM_DIR, "bin", `${BIN_NAME}.js`);
+  const binPath = join(STAGE_DIR, "bin", `${BIN_NAME}.js`);
   await mkdir(dirname(binPath), { recursive: true });
   const target = builtPath(cliSource, ".js").replace(/^\.\//, "../");
   await writeFile(
