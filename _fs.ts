@@ -21,9 +21,20 @@ export function nodeFs(): Promise<typeof import("node:fs/promises")> {
   return fsModule ??= import("node:fs/promises");
 }
 
-/** Creates `dir` and its missing parents with mode 0700. */
+/**
+ * Creates `dir` and its missing parents with mode 0700.
+ *
+ * An existing directory is detected with a `stat` of `dir` itself first:
+ * Deno's recursive `mkdir` also checks access to the parents, which would
+ * need (or, in a terminal, prompt for) more than the directory a source uses.
+ */
 export async function ensureDir(dir: string): Promise<void> {
-  const { mkdir } = await nodeFs();
+  const { mkdir, stat } = await nodeFs();
+  try {
+    if ((await stat(dir)).isDirectory()) return;
+  } catch (error) {
+    if ((error as { code?: unknown } | null)?.code !== "ENOENT") throw error;
+  }
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
 }
 

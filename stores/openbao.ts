@@ -23,7 +23,7 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { ConfigSourceError, SourceUnavailableError } from "../errors.ts";
 import { validateKey } from "../key.ts";
-import { dataDir } from "../paths.ts";
+import { DATA_DIR_ENV_VARS, dataDir } from "../paths.ts";
 import {
   type PermissionDescriptor,
   permissionErrorOr,
@@ -124,7 +124,14 @@ const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
  *   env: { OPENBAO_URL: "https://bao.example.com:8200", BAO_TOKEN: "t" },
  * });
  * assert.equal(store.locate("Db"), "https://bao.example.com:8200/v1/secret/data/harmony/config/Db");
- * assert.deepEqual(store.permissions(), [{ name: "net", host: "bao.example.com:8200" }]);
+ * // The network, and the env vars the address and token came from.
+ * assert.deepEqual(store.permissions(), [
+ *   { name: "net", host: "bao.example.com:8200" },
+ *   { name: "env", variable: "OPENBAO_URL" },
+ *   { name: "env", variable: "VAULT_ADDR" },
+ *   { name: "env", variable: "BAO_TOKEN" },
+ *   { name: "env", variable: "VAULT_TOKEN" },
+ * ]);
  * ```
  *
  * @example Log in with AppRole; the session is cached in the data dir
@@ -156,6 +163,8 @@ export class OpenBaoStore implements SecretStore {
   readonly #unavailableRetryMs: number;
   #kvVersion: Promise<1 | 2> | undefined;
   #down: { reason: string; until: number } | undefined;
+  /** The env vars the constructor consulted, for `permissions()`. */
+  readonly #envVars: string[] = [];
 
   /**
    * @param options The server, mount, prefix, namespace, auth and timeout.
@@ -164,6 +173,9 @@ export class OpenBaoStore implements SecretStore {
    */
   constructor(options: OpenBaoStoreOptions = {}) {
     const env = options.env ?? process.env;
+    if (options.address === undefined) {
+      this.#envVars.push("OPENBAO_URL", "VAULT_ADDR");
+    }
     this.#now = options.now ?? Date.now;
     this.#unavailableRetryMs = options.unavailableRetryMs ?? 5000;
     this.address = resolveAddress(options.address, env);
@@ -178,6 +190,12 @@ export class OpenBaoStore implements SecretStore {
     }
     const auth = resolveAuth(options.auth, env, this.name);
     const logsIn = "appRole" in auth || "jwt" in auth;
+    if (!logsIn && !(options.auth && "token" in options.auth)) {
+      this.#envVars.push("BAO_TOKEN", "VAULT_TOKEN");
+    }
+    if (logsIn && options.sessionFile === undefined) {
+      this.#envVars.push(...DATA_DIR_ENV_VARS);
+    }
     this.sessionFile = logsIn && options.sessionFile !== false
       ? options.sessionFile ?? join(dataDir({ env }), "session.json")
       : undefined;
@@ -342,10 +360,10 @@ export class OpenBaoStore implements SecretStore {
 
   /** Network access to the server, and read and write access to the session cache's directory when a login caches. */
   permissions(): PermissionDescriptor[] {
-    const permissions: PermissionDescriptor[] = [{
-      name: "net",
-      host: new URL(this.address).host,
-    }];
+    const permissions: PermissionDescriptor[] = [
+      { name: "net", host: new URL(this.address).host },
+      ...this.#envVars.map((variable) => ({ name: "env" as const, variable })),
+    ];
     if (this.sessionFile !== undefined) {
       const dir = dirname(this.sessionFile);
       permissions.push({ name: "read", path: dir }, {
