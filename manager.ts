@@ -391,14 +391,7 @@ export class ConfigManager {
         steps?.push(hitStep(source, entry, def.schema, migrated, "migrated"));
         return { kind: "found", value: migrated, source, migrated: true };
       }
-      steps?.push({
-        source: source.name,
-        status: "invalid",
-        locator: entry.locator,
-        ...timestamps(entry),
-        issues: checked.issues,
-        winner: false,
-      });
+      steps?.push(invalidStep(source, entry, checked.issues));
       return {
         kind: "invalid",
         source,
@@ -625,14 +618,7 @@ export class ConfigManager {
         winner: false,
       };
     }
-    return {
-      source: source.name,
-      status: "invalid",
-      locator: entry.locator,
-      ...timestamps(entry),
-      issues: checked.issues,
-      winner: false,
-    };
+    return invalidStep(source, entry, checked.issues);
   }
 }
 
@@ -689,6 +675,21 @@ function hitStep(
     ...timestamps(entry),
     value: redact(schema, value),
     winner: true,
+  };
+}
+
+function invalidStep(
+  source: ConfigSource,
+  entry: SourceEntry,
+  issues: readonly ValidationIssue[],
+): ExplainStep {
+  return {
+    source: source.name,
+    status: "invalid",
+    locator: entry.locator,
+    ...timestamps(entry),
+    issues,
+    winner: false,
   };
 }
 

@@ -7,7 +7,7 @@
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { ConfigError } from "./errors.ts";
-import { permissionErrorOr } from "./permissions.ts";
+import { readEnvVar } from "./_env.ts";
 
 /** Environment variables consulted when locating the data dir. */
 export const DATA_DIR_ENV_VARS: readonly string[] = [
@@ -17,29 +17,15 @@ export const DATA_DIR_ENV_VARS: readonly string[] = [
   "APPDATA",
 ];
 
+/** Names the data dir lookup in permission errors. */
+const DATA_DIR_LOOKUP = "the data dir lookup";
+
 /** Options for {@linkcode dataDir}. */
 export interface DataDirOptions {
   /** The environment to read; defaults to the process environment. */
   env?: Record<string, string | undefined>;
   /** The platform; defaults to `process.platform`. */
   platform?: string;
-}
-
-function readVar(
-  env: Record<string, string | undefined>,
-  name: string,
-): string | undefined {
-  try {
-    const value = env[name];
-    return value === "" ? undefined : value;
-  } catch (error) {
-    throw permissionErrorOr(
-      error,
-      "the data dir lookup",
-      `read access to ${name}`,
-      { name: "env", variable: name },
-    );
-  }
 }
 
 /**
@@ -68,18 +54,18 @@ function readVar(
 export function dataDir(options: DataDirOptions = {}): string {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
-  const explicit = readVar(env, "HARMONY_DATA_DIR");
+  const explicit = readEnvVar(env, "HARMONY_DATA_DIR", DATA_DIR_LOOKUP);
   if (explicit) return resolve(explicit);
   if (platform === "win32") {
-    const appData = readVar(env, "APPDATA");
+    const appData = readEnvVar(env, "APPDATA", DATA_DIR_LOOKUP);
     if (appData) return join(appData, "harmony", "data");
     throw new ConfigError(
       "Cannot locate the data dir: set HARMONY_DATA_DIR or APPDATA",
     );
   }
-  const xdg = readVar(env, "XDG_DATA_HOME");
+  const xdg = readEnvVar(env, "XDG_DATA_HOME", DATA_DIR_LOOKUP);
   if (xdg && platform !== "darwin") return join(xdg, "harmony");
-  const home = readVar(env, "HOME");
+  const home = readEnvVar(env, "HOME", DATA_DIR_LOOKUP);
   if (!home) {
     throw new ConfigError(
       "Cannot locate the data dir: set HARMONY_DATA_DIR or HOME",

@@ -23,11 +23,9 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { ConfigSourceError, SourceUnavailableError } from "../errors.ts";
 import { validateKey } from "../key.ts";
+import { readEnvVar } from "../_env.ts";
 import { DATA_DIR_ENV_VARS, dataDir } from "../paths.ts";
-import {
-  type PermissionDescriptor,
-  permissionErrorOr,
-} from "../permissions.ts";
+import type { PermissionDescriptor } from "../permissions.ts";
 import { decodeKvData, encodeKvData, isPlainObject } from "./kv_codec.ts";
 import { type OpenBaoAuth, TokenKeeper } from "./openbao_auth.ts";
 import {
@@ -559,27 +557,12 @@ function hasError(response: BaoResponse, pattern: RegExp): boolean {
   return errorsOf(response.body).some((e) => pattern.test(e));
 }
 
-function readEnv(
-  env: Record<string, string | undefined>,
-  name: string,
-): string | undefined {
-  try {
-    const value = env[name];
-    return value === "" ? undefined : value;
-  } catch (error) {
-    throw permissionErrorOr(error, "OpenBaoStore", `read access to ${name}`, {
-      name: "env",
-      variable: name,
-    });
-  }
-}
-
 function resolveAddress(
   explicit: string | undefined,
   env: Record<string, string | undefined>,
 ): string {
-  const address = explicit ?? readEnv(env, "OPENBAO_URL") ??
-    readEnv(env, "VAULT_ADDR");
+  const address = explicit ?? readEnvVar(env, "OPENBAO_URL", "OpenBaoStore") ??
+    readEnvVar(env, "VAULT_ADDR", "OpenBaoStore");
   if (address === undefined) {
     throw new ConfigSourceError(
       "OpenBaoStore has no server address: set OPENBAO_URL (or VAULT_ADDR), or pass { address }",
@@ -608,8 +591,8 @@ function resolveAuth(
 ): OpenBaoAuth {
   if (auth !== undefined && ("appRole" in auth || "jwt" in auth)) return auth;
   const token = (auth as { token?: string } | undefined)?.token ??
-    readEnv(env, "BAO_TOKEN") ??
-    readEnv(env, "VAULT_TOKEN");
+    readEnvVar(env, "BAO_TOKEN", "OpenBaoStore") ??
+    readEnvVar(env, "VAULT_TOKEN", "OpenBaoStore");
   if (token === undefined || token === "") {
     throw new ConfigSourceError(
       `${source} has no credentials: set BAO_TOKEN (or VAULT_TOKEN), or pass auth: { appRole } or { jwt }`,
