@@ -16,7 +16,12 @@ import { getOrPrompt as promptForMissing } from "./prompting/get_or_prompt.ts";
 import { redact, unwrapSchema } from "./secret.ts";
 import type { ConfigSource, SourceEntry } from "./source.ts";
 import { DEFAULT_ENV_PREFIX, EnvSource } from "./sources/env.ts";
-import { validateAsync, validateSyncFirst } from "./validation.ts";
+import {
+  validate,
+  validateAsync,
+  validateSyncFirst,
+  type ValidationResult,
+} from "./validation.ts";
 
 /** What one source said about a key in {@linkcode ConfigManager.explain}. */
 export type ExplainStatus =
@@ -147,7 +152,48 @@ export class ConfigManager {
    * assert.deepEqual(await manager.get(Db), { host: "db", port: 5432 });
    * ```
    */
-  async get<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
+  get<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
+    try {
+      const hit = this.#syncHit(def);
+      if (hit !== undefined) return Promise.resolve(hit.value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#resolveForGet(def);
+  }
+
+  /**
+   * The common case of `get` without a promise hop per source: every source
+   * up to the one that answers offers `getSync`, and the value passes a
+   * synchronous schema. Anything else (a miss everywhere, an invalid value,
+   * a migration, an async schema or source) returns `undefined` and `get`
+   * takes the full path, so both agree on every outcome.
+   */
+  #syncHit<T, I>(def: ConfigDefinition<T, I>): { value: T } | undefined {
+    this.#assertOpen();
+    for (const source of this.sources) {
+      if (source.getSync === undefined) return undefined;
+      let value: unknown;
+      try {
+        value = source.getSync(def.key);
+      } catch (error) {
+        if (error instanceof SourceUnavailableError) return undefined;
+        throw error;
+      }
+      if (value === undefined) continue;
+      let checked: ValidationResult<T>;
+      try {
+        checked = validate(def.schema, value);
+      } catch {
+        // An async refinement or transform: the full path awaits it.
+        return undefined;
+      }
+      return checked.ok ? { value: checked.value } : undefined;
+    }
+    return undefined;
+  }
+
+  async #resolveForGet<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
     const resolution = await this.resolve(def);
     switch (resolution.kind) {
       case "found":

@@ -60,6 +60,13 @@ export interface ConfigSource {
   delete(key: string): Promise<boolean>;
   /** Lists the keys the source holds. */
   keys(): Promise<string[]>;
+  /**
+   * `get` without a promise, for sources whose reads never wait on a
+   * network (env, SQLite through `node:sqlite`, memory). `ConfigManager.get`
+   * uses it to walk such sources without a promise hop for each; it must
+   * return exactly what `get` resolves to, and throw what `get` rejects with.
+   */
+  getSync?(key: string): unknown;
   /** Like `get`, with where the value lives and when it was written. */
   entry?(key: string): Promise<SourceEntry | undefined>;
   /** Where `key` would live in this source, such as `HARMONY_CONFIG_Db` or `/dir/Db.json`. */

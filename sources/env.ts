@@ -61,13 +61,16 @@ export class EnvSource implements ConfigSource {
 
   /** Parses the variable as JSON, or returns `undefined` when it is unset. */
   get(key: string): Promise<unknown> {
-    // Not `async` and no intermediate entry: a miss here is on the path of
-    // every read that falls through to SQLite.
     try {
-      return Promise.resolve(this.#value(this.locate(key), key));
+      return Promise.resolve(this.getSync(key));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** `get` without a promise: a miss here is on the path of every read that falls through to SQLite. */
+  getSync(key: string): unknown {
+    return this.#value(this.locate(key), key);
   }
 
   /** Like `get`, with the variable name as the locator. */

@@ -42,10 +42,17 @@ export class MemorySource implements ConfigSource {
 
   /** Returns a copy of the value, or `undefined`. */
   get(key: string): Promise<unknown> {
+    try {
+      return Promise.resolve(this.getSync(key));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** `get` without a promise. */
+  getSync(key: string): unknown {
     const text = this.#values.get(validateKey(key, this.name));
-    return Promise.resolve(
-      text === undefined ? undefined : parseJsonText(text, key, this.name),
-    );
+    return text === undefined ? undefined : parseJsonText(text, key, this.name);
   }
 
   /** Returns the value with its locator, or `undefined`. */

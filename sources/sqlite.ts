@@ -189,16 +189,19 @@ export class SqliteSource implements ConfigSource {
   /** Returns the stored value, or `undefined`. */
   get(key: string): Promise<unknown> {
     try {
-      validateKey(key, this.name);
-      const row = this.#run(key, () => this.#select.get(key)) as
-        | { value: string }
-        | undefined;
-      return Promise.resolve(
-        row === undefined ? undefined : this.#parse(row.value, key),
-      );
+      return Promise.resolve(this.getSync(key));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** `get` without a promise: `node:sqlite` reads synchronously anyway. */
+  getSync(key: string): unknown {
+    validateKey(key, this.name);
+    const row = this.#run(key, () => this.#select.get(key)) as
+      | { value: string }
+      | undefined;
+    return row === undefined ? undefined : this.#parse(row.value, key);
   }
 
   /** Like `get`, with the row locator and its `updated_at`. */

@@ -345,6 +345,53 @@ describe("ConfigManager", () => {
     await assert.rejects(manager.get(Postgres), /closed/);
   });
 
+  test("get's synchronous path and the full path agree on every outcome", async () => {
+    /** A source that only reads asynchronously, as a network store does. */
+    const asyncOnly = (initial: Record<string, unknown>): ConfigSource => {
+      const inner = new MemorySource(initial);
+      return {
+        name: "async-only",
+        persists: false,
+        get: (key) => inner.get(key),
+        set: (key, value) => inner.set(key, value),
+        delete: (key) => inner.delete(key),
+        keys: () => inner.keys(),
+      };
+    };
+    const Port = defineConfig({ key: "Port", schema: z.number().int() });
+    const value = { Port: 1 };
+    const chains: [string, ConfigSource[]][] = [
+      ["sync sources only", [
+        new EnvSource({ env: {} }),
+        new MemorySource(value),
+      ]],
+      ["an async source first", [asyncOnly({}), new MemorySource(value)]],
+      ["an async source answering", [
+        new EnvSource({ env: {} }),
+        asyncOnly(value),
+      ]],
+    ];
+    for (const [name, sources] of chains) {
+      await using manager = new ConfigManager(sources);
+      assert.equal(await manager.get(Port), 1, name);
+      assert.equal((await manager.explain(Port)).value, 1, name);
+    }
+    // Outcomes the synchronous path leaves to the full one.
+    await using invalid = new ConfigManager([new MemorySource({ Port: 1.5 })]);
+    await assert.rejects(invalid.get(Port), ConfigValidationError);
+    await using missing = new ConfigManager([new MemorySource()]);
+    await assert.rejects(missing.get(Port), ConfigNotFoundError);
+    // Errors reject the promise; nothing is thrown synchronously.
+    const pending = missing.get(
+      defineConfig({ key: "Other", schema: z.string() }),
+    );
+    assert.ok(pending instanceof Promise);
+    await assert.rejects(pending, ConfigNotFoundError);
+    await missing.close();
+    const closed = missing.get(Port);
+    await assert.rejects(closed, /closed/);
+  });
+
   test("async refinements and transforms validate", async () => {
     const Url = defineConfig({
       key: "Url",

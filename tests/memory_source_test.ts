@@ -16,6 +16,12 @@ describe("MemorySource", () => {
     assert.equal(await source.get("Obj"), undefined);
   });
 
+  test("an invalid key rejects the promise rather than throwing", async () => {
+    const pending = new MemorySource().get("../x");
+    assert.ok(pending instanceof Promise);
+    await assert.rejects(pending, /Invalid key/);
+  });
+
   test("rejects what JSON cannot hold, as a real store would", async () => {
     const source = new MemorySource();
     await assert.rejects(source.set("U", undefined), ConfigSourceError);
