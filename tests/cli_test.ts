@@ -1,6 +1,9 @@
 /**
- * The `harmony-config` CLI, run as a real subprocess with explicit
- * permission flags against a temporary data dir.
+ * The `harmony-config` CLI, run as a real subprocess against a temporary
+ * data dir, on Deno and on Node alike: under Deno `deno run` with explicit
+ * least-privilege flags on cli.ts; under Node (the suite compiled, against
+ * the npm build) `node cli.js`, the packed entry point. Tests about Deno's
+ * permission model itself skip on Node, each saying why.
  */
 import assert from "node:assert/strict";
 import { readFile, stat } from "node:fs/promises";
@@ -14,7 +17,7 @@ import { Output } from "../cli/output.ts";
 import {
   baseEnv,
   isDeno,
-  runDeno,
+  runFixture,
   type RunResult,
 } from "./_helpers/subprocess.ts";
 import { tempDir } from "./_helpers/temp.ts";
@@ -22,24 +25,46 @@ import { startFakeOpenBao } from "./_helpers/openbao_server.ts";
 import { PtySession, which } from "./_helpers/pty.ts";
 
 const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
-const CLI = join(ROOT, "cli.ts");
-const SCHEMA = join(ROOT, "tests", "_fixtures", "cli_schema.ts");
+/** cli.ts; runFixture maps it to the packed cli.js on Node. */
+const CLI = new URL("../cli.ts", import.meta.url);
+/** Loaded by the CLI itself, so on Node it is the compiled fixture. */
+const SCHEMA = fileURLToPath(
+  new URL(`./_fixtures/cli_schema.${isDeno ? "ts" : "js"}`, import.meta.url),
+);
 const ESC = "\x1b[";
 const CANARY = "canary-7f3a9c-never-print-me";
 const DB_VALUE = JSON.stringify({ host: "sqlite-host", password: CANARY });
-const denoOnly = isDeno ? false : "runs cli.ts with Deno's permission flags";
 
-/** Runs the CLI with exactly these permission flags. */
+/** Why a test about Deno's permission model does not run on Node. */
+function denoPermissionsOnly(what: string): false | string {
+  return isDeno ? false : `${what}: Node has no permission model`;
+}
+
+/**
+ * Runs the CLI: under Deno with exactly these permission flags; under Node
+ * the packed cli.js, which takes no flags.
+ */
 function cli(
   flags: readonly string[],
   args: readonly string[],
   options: { env?: Record<string, string>; stdin?: string } = {},
 ): Promise<RunResult> {
-  return runDeno(["run", "--quiet", ...flags, CLI, ...args], {
+  return runFixture(CLI, args, {
+    denoFlags: flags,
     env: baseEnv(options.env ?? {}),
     cwd: ROOT,
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
   });
+}
+
+/** The command line that starts the CLI, for a pty: what runFixture runs. */
+function cliCommand(flags: readonly string[]): string[] {
+  const path = fileURLToPath(CLI);
+  return isDeno ? [process.execPath, "run", "--quiet", ...flags, path] : [
+    process.execPath,
+    "--disable-warning=ExperimentalWarning",
+    path.replace(/\.ts$/, ".js"),
+  ];
 }
 
 /** Scoped flags for a data dir: its env var, the HARMONY_CONFIG_ prefix, the config dir. */
@@ -52,6 +77,9 @@ function scoped(dataDir: string, ...extraRead: string[]): string[] {
   ];
 }
 
+/** Whole-kind grants, for runs whose permissions are not under test. */
+const BROAD = ["--allow-env", "--allow-read", "--allow-write"];
+
 function assertOk(result: RunResult, what: string): void {
   assert.equal(result.code, 0, `${what}: ${result.stderr}`);
 }
@@ -60,7 +88,7 @@ function everything(results: readonly RunResult[]): string {
   return results.map((r) => r.stdout + r.stderr).join("\n");
 }
 
-describe("harmony-config", { skip: denoOnly }, () => {
+describe("harmony-config", () => {
   it("sets from stdin and from an argument, and explains a key held by env, a file dir and SQLite", async () => {
     await using data = await tempDir();
     await using files = await tempDir();
@@ -231,20 +259,20 @@ describe("harmony-config", { skip: denoOnly }, () => {
     assert.ok(!everything(runs).includes(ESC), "NO_COLOR is honoured");
   });
 
-  it("exits 0 ok, 1 error, 2 usage, 3 not found", async () => {
+  it("exits 0 ok, 1 error, 2 usage, 3 not found; a stack only with --debug", async () => {
     await using data = await tempDir();
-    const flags = scoped(data.path);
+    const flags = scoped(data.path, ROOT);
     const env = { HARMONY_DATA_DIR: data.path };
-    const [path, usage, missing, unsetMissing, explainMissing, denied, debug] =
+    const badEnv = { ...env, HARMONY_CONFIG_Db: '{"host":5}' };
+    const [path, usage, missing, unsetMissing, explainMissing, invalid, debug] =
       await Promise.all([
         cli(flags, ["path", "--json"], { env }),
         cli(flags, ["frobnicate"], { env }),
         cli(flags, ["get", "Nope"], { env }),
         cli(flags, ["unset", "Nope"], { env }),
         cli(flags, ["explain", "Nope"], { env }),
-        // No write access to the data dir: a permission error naming the fix.
-        cli(flags.slice(0, 2), ["get", "Nope"], { env }),
-        cli(flags.slice(0, 2), ["get", "Nope", "--debug"], { env }),
+        cli(flags, ["get", "--schema", `${SCHEMA}#Db`], { env: badEnv }),
+        cli(flags, ["get", "Nope", "--debug"], { env }),
       ]);
     assertOk(path, "path");
     assert.deepEqual(JSON.parse(path.stdout), {
@@ -255,9 +283,32 @@ describe("harmony-config", { skip: denoOnly }, () => {
     assert.match(usage.stderr, /Unknown command: use one of get, set/);
     assert.equal(missing.code, 3);
     assert.match(missing.stderr, /No value for key "Nope"/);
+    assert.match(missing.stderr, /harmony-config set Nope/);
+    assert.doesNotMatch(missing.stderr, /\n\s+at /, "no stack without --debug");
     assert.equal(unsetMissing.code, 3);
     assert.equal(explainMissing.code, 3);
     assert.match(explainMissing.stdout, /Nope: no answer/);
+    assert.equal(invalid.code, 1);
+    assert.match(
+      invalid.stderr,
+      /Invalid value for key "Db" in HARMONY_CONFIG_Db/,
+    );
+    assert.doesNotMatch(invalid.stderr, /\n\s+at /, "no stack without --debug");
+    assert.equal(debug.code, 3);
+    assert.match(debug.stderr, /\n\s+at /, "--debug shows the stack");
+  });
+
+  it("exits 1 naming the flags to add when Deno denies a permission", {
+    skip: denoPermissionsOnly("runs without --allow-write to be denied"),
+  }, async () => {
+    await using data = await tempDir();
+    const flags = scoped(data.path);
+    const env = { HARMONY_DATA_DIR: data.path };
+    const [denied, debug] = await Promise.all([
+      // No write access to the data dir: a permission error naming the fix.
+      cli(flags.slice(0, 2), ["get", "Nope"], { env }),
+      cli(flags.slice(0, 2), ["get", "Nope", "--debug"], { env }),
+    ]);
     assert.equal(denied.code, 1);
     assert.match(
       denied.stderr,
@@ -270,19 +321,32 @@ describe("harmony-config", { skip: denoOnly }, () => {
     assert.match(debug.stderr, /\n\s+at /, "--debug shows the stack");
   });
 
-  it("doctor prints flags that are enough for get, and each flag is needed", async () => {
-    await using data = await tempDir();
-    await using files = await tempDir();
-    const env = { HARMONY_DATA_DIR: data.path, HARMONY_CONFIG_Port: "8080" };
-    const broad = ["--allow-env", "--allow-read", "--allow-write"];
+  /** A data dir holding Db in SQLite, a --file dir, and doctor's JSON report. */
+  async function doctorSetup(
+    data: string,
+    files: string,
+  ): Promise<
+    {
+      env: Record<string, string>;
+      args: string[];
+      report: { ok: boolean; flags: string[] };
+    }
+  > {
+    const env = { HARMONY_DATA_DIR: data, HARMONY_CONFIG_Port: "8080" };
+    const args = ["--file", files];
     assertOk(
-      await cli(broad, ["set", "Db", DB_VALUE, "--source", "sqlite"], { env }),
+      await cli(BROAD, ["set", "Db", DB_VALUE, "--source", "sqlite"], { env }),
       "set --source sqlite",
     );
-    const args = ["--file", files.path];
-    const doctor = await cli(broad, ["doctor", "--json", ...args], { env });
+    const doctor = await cli(BROAD, ["doctor", "--json", ...args], { env });
     assertOk(doctor, "doctor");
-    const report = JSON.parse(doctor.stdout);
+    return { env, args, report: JSON.parse(doctor.stdout) };
+  }
+
+  it("doctor checks every source and prints the least-privilege flags of the chain", async () => {
+    await using data = await tempDir();
+    await using files = await tempDir();
+    const { env, args, report } = await doctorSetup(data.path, files.path);
     assert.equal(report.ok, true);
     const configDir = join(data.path, "config");
     assert.deepEqual(report.flags, [
@@ -290,11 +354,35 @@ describe("harmony-config", { skip: denoOnly }, () => {
       `--allow-read=${files.path},${configDir}`,
       `--allow-write=${files.path},${configDir}`,
     ]);
-    const flags: string[] = report.flags;
+    const text = await cli(BROAD, ["doctor", ...args], { env });
+    assertOk(text, "doctor");
+    assert.match(text.stdout, /ok {3}env: reads HARMONY_CONFIG_<KEY>/);
+    assert.match(
+      text.stdout,
+      /ok {3}file:.*readable, 0 keys; files 0600, dir 0700/,
+    );
+    assert.match(text.stdout, /ok {3}sqlite:.*1 key; files 0600, dir 0700/);
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `Minimal deno run flags for this chain:\n  ${
+          report.flags.join(" ").replaceAll("*", "\\*")
+        }\n`,
+      ),
+    );
+  });
+
+  it("doctor's flags are enough for get, and each flag is needed", {
+    skip: denoPermissionsOnly("runs get with doctor's flags, then one less"),
+  }, async () => {
+    await using data = await tempDir();
+    await using files = await tempDir();
+    const { env, args, report } = await doctorSetup(data.path, files.path);
+    const flags = report.flags;
     const [get, port, doctorAgain, ...withoutOne] = await Promise.all([
       cli(flags, ["get", "Db", "--reveal", ...args], { env }),
       cli(flags, ["get", "Port", "--reveal", ...args], { env }),
-      cli(flags, ["doctor", ...args], { env }),
+      cli(flags, ["doctor", "--json", ...args], { env }),
       ...flags.map((_, i) =>
         cli(flags.filter((_, j) => j !== i), ["get", "Db", ...args], { env })
       ),
@@ -304,23 +392,41 @@ describe("harmony-config", { skip: denoOnly }, () => {
     assertOk(port, "get Port with doctor's flags");
     assert.equal(port.stdout.trim(), "8080");
     assertOk(doctorAgain, "doctor with its own flags");
-    assert.match(
-      doctorAgain.stdout,
-      /ok {3}sqlite:.*1 key; files 0600, dir 0700/,
-    );
-    assert.match(doctorAgain.stdout, /Minimal deno run flags/);
+    assert.deepEqual(JSON.parse(doctorAgain.stdout), report);
     for (const [i, result] of withoutOne.entries()) {
       assert.equal(result.code, 1, `without ${flags[i]}: ${result.stderr}`);
       assert.match(result.stderr, /add --allow-/);
     }
   });
 
-  it("doctor reports what fails and how to fix it", async () => {
+  it("doctor fails on a schema export that is not a definition and names the real ones", async () => {
+    await using data = await tempDir();
+    const env = { HARMONY_DATA_DIR: data.path };
+    const result = await cli(BROAD, [
+      "doctor",
+      "--schema",
+      `${SCHEMA}#Nope`,
+    ], { env });
+    assert.equal(result.code, 1);
+    assert.match(result.stdout, /ok {3}sqlite:/);
+    assert.match(
+      result.stdout,
+      /FAIL schema:.*no ConfigDefinition export named Nope: use one of #Db, #Limits/,
+    );
+    assert.match(
+      result.stdout,
+      new RegExp(`--allow-read=${join(data.path, "config")},${ROOT}`),
+    );
+  });
+
+  it("doctor reports a permission the run lacks and the flag that fixes it", {
+    skip: denoPermissionsOnly("runs doctor without --allow-write"),
+  }, async () => {
     await using data = await tempDir();
     const env = { HARMONY_DATA_DIR: data.path };
     const result = await cli(
       ["--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR", "--allow-read"],
-      ["doctor", "--schema", `${SCHEMA}#Nope`],
+      ["doctor"],
       { env },
     );
     assert.equal(result.code, 1);
@@ -331,14 +437,6 @@ describe("harmony-config", { skip: denoOnly }, () => {
       ),
     );
     assert.match(result.stdout, /fix: add --allow-write=/);
-    assert.match(
-      result.stdout,
-      /FAIL schema:.*no ConfigDefinition export named Nope: use one of #Db, #Limits/,
-    );
-    assert.match(
-      result.stdout,
-      new RegExp(`--allow-read=${join(data.path, "config")},${ROOT}`),
-    );
   });
 
   it("lists keys source by source, SQLite with updated_at, and unsets", async () => {
@@ -503,7 +601,7 @@ describe("harmony-config", { skip: denoOnly }, () => {
       // doctor opens SQLite, which creates its dir (in a terminal Deno would
       // otherwise ask to read the data dir above it); its flags then suffice.
       const doctor = await cli(
-        ["--allow-env", "--allow-read", "--allow-write"],
+        BROAD,
         ["doctor", "--prompt", "--schema", `${SCHEMA}#Db`, "--json"],
         { env: { HARMONY_DATA_DIR: data.path } },
       );
@@ -511,11 +609,7 @@ describe("harmony-config", { skip: denoOnly }, () => {
       const flags: string[] = JSON.parse(doctor.stdout).flags;
       assert.match(flags[0]!, /,TERM,/);
       const session = new PtySession([
-        process.execPath,
-        "run",
-        "--quiet",
-        ...flags,
-        CLI,
+        ...cliCommand(flags),
         "get",
         "--prompt",
         "--schema",
