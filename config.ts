@@ -6,7 +6,26 @@
 import type { z } from "zod";
 import { validateKey } from "./key.ts";
 
-/** What {@linkcode defineConfig} takes. */
+/**
+ * What {@linkcode defineConfig} takes.
+ *
+ * @example Wrap defineConfig with an app-wide naming rule
+ * ```ts
+ * import { type ConfigDefinition, type ConfigDefinitionOptions, defineConfig } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * // Every key of the billing service starts with "Billing".
+ * function billingConfig<S extends z.ZodType>(
+ *   options: ConfigDefinitionOptions<S>,
+ * ): ConfigDefinition<z.output<S>, z.input<S>> {
+ *   return defineConfig({ ...options, key: `Billing${options.key}` });
+ * }
+ *
+ * const Stripe = billingConfig({ key: "Stripe", schema: z.object({ account: z.string() }) });
+ * assert.equal(Stripe.key, "BillingStripe");
+ * ```
+ */
 export interface ConfigDefinitionOptions<S extends z.ZodType> {
   /**
    * The key: an identifier such as `PostgresConfig`. It is also the env var
@@ -29,6 +48,24 @@ export interface ConfigDefinitionOptions<S extends z.ZodType> {
  * A key paired with its schema, made by {@linkcode defineConfig}. `T` is the
  * parsed type that `get` returns; `I` is the input type that `set` accepts,
  * where fields with defaults may be left out.
+ *
+ * @example Check every required key at startup
+ * ```ts
+ * import { type ConfigDefinition, ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const Host = defineConfig({ key: "Host", schema: z.string() });
+ * const required: ConfigDefinition<unknown>[] = [Port, Host];
+ *
+ * const manager = new ConfigManager([new MemorySource({ Port: 8080 })]);
+ * const missing: string[] = [];
+ * for (const def of required) {
+ *   if ((await manager.explain(def)).answeredBy === undefined) missing.push(def.key);
+ * }
+ * assert.deepEqual(missing, ["Host"]);
+ * ```
  */
 export interface ConfigDefinition<T, I = T> {
   /** The key, already validated. */

@@ -8,7 +8,25 @@
  * @module
  */
 
-/** Options accepted by every {@linkcode ConfigError}. */
+/**
+ * Options accepted by every {@linkcode ConfigError}.
+ *
+ * @example Fail a custom source with the key, the source and the cause
+ * ```ts
+ * import { type ConfigErrorOptions, ConfigSourceError } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const options: ConfigErrorOptions = {
+ *   key: "Db",
+ *   source: "file:/etc/app/Db.json",
+ *   cause: new Error("EACCES"), // never an error that quotes the value
+ * };
+ * const error = new ConfigSourceError("Cannot read /etc/app/Db.json: make it readable by this user", options);
+ * assert.equal(error.key, "Db");
+ * assert.equal(error.source, "file:/etc/app/Db.json");
+ * assert.ok(error.cause instanceof Error);
+ * ```
+ */
 export interface ConfigErrorOptions extends ErrorOptions {
   /** The configuration key the error is about. */
   key?: string;
@@ -87,7 +105,25 @@ export class ConfigNotFoundError extends ConfigError {
   }
 }
 
-/** One failing path of a value that did not match its schema. */
+/**
+ * One failing path of a value that did not match its schema.
+ *
+ * @example List what is wrong with a stored value
+ * ```ts
+ * import { ConfigManager, ConfigValidationError, defineConfig, MemorySource, type ValidationIssue } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string(), port: z.number() }) });
+ * const manager = new ConfigManager([new MemorySource({ Db: { port: "5432" } })]);
+ * await assert.rejects(manager.get(Db), (error) => {
+ *   assert.ok(error instanceof ConfigValidationError);
+ *   const issues: readonly ValidationIssue[] = error.issues;
+ *   assert.deepEqual(issues.map((issue) => issue.path), ["host", "port"]);
+ *   return true;
+ * });
+ * ```
+ */
 export interface ValidationIssue {
   /** The dotted path to the failing field; empty for the value itself. */
   readonly path: string;

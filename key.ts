@@ -7,7 +7,20 @@ import { InvalidKeyError } from "./errors.ts";
 
 const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-/** The longest key accepted; it keeps `<KEY>.json` well inside file-name limits. */
+/**
+ * The longest key accepted; it keeps `<KEY>.json` well inside file-name limits.
+ *
+ * @example Check a generated key before defining it
+ * ```ts
+ * import { InvalidKeyError, MAX_KEY_LENGTH, validateKey } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const key = `Tenant_${"a".repeat(200)}`;
+ * assert.ok(key.length > MAX_KEY_LENGTH);
+ * assert.throws(() => validateKey(key), InvalidKeyError);
+ * assert.equal(validateKey(key.slice(0, MAX_KEY_LENGTH)).length, MAX_KEY_LENGTH);
+ * ```
+ */
 export const MAX_KEY_LENGTH = 128;
 
 /**
