@@ -23,7 +23,24 @@ import {
   type ValidationResult,
 } from "./validation.ts";
 
-/** What one source said about a key in {@linkcode ConfigManager.explain}. */
+/**
+ * What one source said about a key in {@linkcode ConfigManager.explain}.
+ *
+ * @example Tell a store that is down from a key that is absent
+ * ```ts
+ * import { ConfigManager, defineConfig, type ExplainStatus, MemorySource, type SecretStore, SourceUnavailableError, StoreSource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const down = (): Promise<never> => Promise.reject(new SourceUnavailableError("vault", "sealed"));
+ * const sealed: SecretStore = { name: "vault", get: down, set: down, delete: down, keys: down };
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const manager = new ConfigManager([new StoreSource(sealed), new MemorySource({ Port: 8080 })]);
+ *
+ * const statuses: ExplainStatus[] = (await manager.explain(Port)).steps.map((step) => step.status);
+ * assert.deepEqual(statuses, ["unavailable", "hit"]);
+ * ```
+ */
 export type ExplainStatus =
   | "hit"
   | "miss"
@@ -32,7 +49,29 @@ export type ExplainStatus =
   | "unavailable"
   | "error";
 
-/** One source's answer in an {@linkcode Explanation}. */
+/**
+ * One source's answer in an {@linkcode Explanation}.
+ *
+ * @example Read which source answered
+ * ```ts
+ * import { ConfigManager, defineConfig, EnvSource, type ExplainStep, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const manager = new ConfigManager([
+ *   new EnvSource({ env: { HARMONY_CONFIG_Port: "9090" } }),
+ *   new MemorySource({ Port: 8080 }),
+ * ]);
+ * const lines = (await manager.explain(Port)).steps.map((step: ExplainStep) =>
+ *   `${step.source} ${step.status} ${step.locator}${step.winner ? " <- used" : ""}`
+ * );
+ * assert.deepEqual(lines, [
+ *   "env hit HARMONY_CONFIG_Port <- used",
+ *   "memory hit memory:Port",
+ * ]);
+ * ```
+ */
 export interface ExplainStep {
   /** The source's name, such as `env` or `sqlite:/abs/config.db`. */
   readonly source: string;
@@ -54,7 +93,22 @@ export interface ExplainStep {
   readonly winner: boolean;
 }
 
-/** The report of {@linkcode ConfigManager.explain}: who answered and what every source said. */
+/**
+ * The report of {@linkcode ConfigManager.explain}: who answered and what every source said.
+ *
+ * @example Report why a key has no value, without throwing
+ * ```ts
+ * import { ConfigManager, defineConfig, EnvSource, type Explanation, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });
+ * const manager = new ConfigManager([new EnvSource({ env: {} }), new MemorySource()]);
+ * const report: Explanation = await manager.explain(Db);
+ * assert.equal(report.answeredBy, undefined); // get() would throw
+ * assert.match(report.error ?? "", /set HARMONY_CONFIG_Db/);
+ * ```
+ */
 export interface Explanation {
   /** The key. */
   readonly key: string;
@@ -74,6 +128,35 @@ export interface Explanation {
 /**
  * How a key resolved, for code that builds on `ConfigManager` (prompting,
  * the CLI). `get` turns every kind but `found` and `defaults` into an error.
+ *
+ * @example Handle every outcome without exceptions
+ * ```ts
+ * import { type ConfigDefinition, ConfigManager, defineConfig, MemorySource, type Resolution } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * async function status<T, I>(manager: ConfigManager, def: ConfigDefinition<T, I>): Promise<string> {
+ *   const resolution: Resolution<T> = await manager.resolve(def);
+ *   switch (resolution.kind) {
+ *     case "found":
+ *       return `from ${resolution.source.name}`;
+ *     case "defaults":
+ *       return "from the schema's defaults";
+ *     case "invalid":
+ *       return `invalid at ${resolution.locator}: ${resolution.issues.map((i) => i.path).join(", ")}`;
+ *     case "missing":
+ *       return `missing (${resolution.unavailable.length} sources unavailable)`;
+ *   }
+ * }
+ *
+ * const manager = new ConfigManager([new MemorySource({ Db: { port: "80" } })]);
+ * const Db = defineConfig({ key: "Db", schema: z.object({ port: z.number() }) });
+ * const Retries = defineConfig({ key: "Retries", schema: z.number().default(3) });
+ * const Host = defineConfig({ key: "Host", schema: z.string() });
+ * assert.equal(await status(manager, Db), "invalid at memory:Db: port");
+ * assert.equal(await status(manager, Retries), "from the schema's defaults");
+ * assert.equal(await status(manager, Host), "missing (0 sources unavailable)");
+ * ```
  */
 export type Resolution<T> =
   | {
