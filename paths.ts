@@ -9,7 +9,18 @@ import process from "node:process";
 import { ConfigError } from "./errors.ts";
 import { readEnvVar } from "./_env.ts";
 
-/** Environment variables consulted when locating the data dir. */
+/**
+ * Environment variables consulted when locating the data dir.
+ *
+ * @example Grant exactly the variables the lookup reads
+ * ```ts
+ * import { DATA_DIR_ENV_VARS, type PermissionDescriptor, permissionFlags } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const needs = DATA_DIR_ENV_VARS.map((variable): PermissionDescriptor => ({ name: "env", variable }));
+ * assert.deepEqual(permissionFlags(needs), ["--allow-env=HARMONY_DATA_DIR,XDG_DATA_HOME,HOME,APPDATA"]);
+ * ```
+ */
 export const DATA_DIR_ENV_VARS: readonly string[] = [
   "HARMONY_DATA_DIR",
   "XDG_DATA_HOME",
@@ -20,7 +31,19 @@ export const DATA_DIR_ENV_VARS: readonly string[] = [
 /** Names the data dir lookup in permission errors. */
 const DATA_DIR_LOOKUP = "the data dir lookup";
 
-/** Options for {@linkcode dataDir}. */
+/**
+ * Options for {@linkcode dataDir}.
+ *
+ * @example Find where another platform keeps the data
+ * ```ts
+ * import { dataDir, type DataDirOptions, defaultDbPath } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const mac: DataDirOptions = { env: { HOME: "/Users/a" }, platform: "darwin" };
+ * assert.equal(dataDir(mac), "/Users/a/Library/Application Support/harmony");
+ * assert.equal(defaultDbPath(mac), "/Users/a/Library/Application Support/harmony/config/config.db");
+ * ```
+ */
 export interface DataDirOptions {
   /** The environment to read; defaults to the process environment. */
   env?: Record<string, string | undefined>;

@@ -12,6 +12,20 @@ import { ConfigPermissionError } from "./errors.ts";
 /**
  * A permission a source needs, shaped like Deno's permission descriptors.
  * An env `variable` ending in `*` is a prefix.
+ *
+ * @example Collect the flags a chain needs
+ * ```ts
+ * import { ConfigManager, EnvSource, LocalFileSource, type PermissionDescriptor, permissionFlags } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const manager = new ConfigManager([new EnvSource(), new LocalFileSource("/etc/myapp")]);
+ * const needs: PermissionDescriptor[] = manager.sources.flatMap((source) => source.permissions?.() ?? []);
+ * assert.deepEqual(permissionFlags(needs), [
+ *   "--allow-env=HARMONY_CONFIG_*",
+ *   "--allow-read=/etc/myapp",
+ *   "--allow-write=/etc/myapp",
+ * ]);
+ * ```
  */
 export type PermissionDescriptor =
   | { readonly name: "env"; readonly variable: string }

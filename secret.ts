@@ -8,7 +8,22 @@ import { z } from "zod";
 /** The metadata key that marks a schema as secret: `.meta({ secret: true })`. */
 const SECRET_META_KEY = "secret";
 
-/** What a redacted secret is shown as. */
+/**
+ * What a redacted secret is shown as.
+ *
+ * @example Tell a hidden field in a report
+ * ```ts
+ * import { ConfigManager, defineConfig, MemorySource, REDACTED, secret } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Db = defineConfig({ key: "Db", schema: z.object({ user: z.string(), password: secret(z.string()) }) });
+ * const manager = new ConfigManager([new MemorySource({ Db: { user: "app", password: "hunter2" } })]);
+ * const shown = (await manager.explain(Db)).value as { user: string; password: string };
+ * assert.equal(shown.password, REDACTED);
+ * assert.equal(shown.user, "app");
+ * ```
+ */
 export const REDACTED = "<redacted>";
 
 /**

@@ -5,7 +5,20 @@
  */
 import type { PermissionDescriptor } from "./permissions.ts";
 
-/** A value read from a source, with what the source knows about it. */
+/**
+ * A value read from a source, with what the source knows about it.
+ *
+ * @example Read a value with where it lives
+ * ```ts
+ * import { EnvSource, type SourceEntry } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const env = new EnvSource({ env: { HARMONY_CONFIG_Port: "8080" } });
+ * const entry: SourceEntry | undefined = await env.entry("Port");
+ * assert.deepEqual(entry, { value: 8080, locator: "HARMONY_CONFIG_Port" });
+ * assert.equal(await env.entry("Host"), undefined);
+ * ```
+ */
 export interface SourceEntry {
   /** The raw JSON value. */
   readonly value: unknown;

@@ -55,10 +55,37 @@ function processAccess(): EnvAccess {
   };
 }
 
-/** The default prefix, shared with the Rust crate. */
+/**
+ * The default prefix, shared with the Rust crate.
+ *
+ * @example Name the variable that sets a key
+ * ```ts
+ * import { DEFAULT_ENV_PREFIX, EnvSource } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const variable = `${DEFAULT_ENV_PREFIX}PostgresConfig`;
+ * assert.equal(variable, "HARMONY_CONFIG_PostgresConfig");
+ * assert.equal(new EnvSource({ env: {} }).locate("PostgresConfig"), variable);
+ * ```
+ */
 export const DEFAULT_ENV_PREFIX = "HARMONY_CONFIG_";
 
-/** Options for {@linkcode EnvSource}. */
+/**
+ * Options for {@linkcode EnvSource}.
+ *
+ * @example Use your own prefix, and a fixed environment in tests
+ * ```ts
+ * import { ConfigManager, defineConfig, EnvSource, type EnvSourceOptions } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const options: EnvSourceOptions = { prefix: "MYAPP_", env: { MYAPP_Port: "8080" } };
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const manager = new ConfigManager([new EnvSource(options)]);
+ * assert.equal(await manager.get(Port), 8080);
+ * assert.equal(manager.envVar("Port"), "MYAPP_Port");
+ * ```
+ */
 export interface EnvSourceOptions {
   /** The variable prefix; the key follows it with its case kept. Default `HARMONY_CONFIG_`. */
   prefix?: string;
