@@ -6,7 +6,26 @@
 import { z } from "zod";
 import type { ValidationIssue } from "./errors.ts";
 
-/** The outcome of {@linkcode validate}. */
+/**
+ * The outcome of {@linkcode validate}.
+ *
+ * @example Check a value before storing it
+ * ```ts
+ * import { validate, type ValidationResult } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = z.number().int().min(1);
+ * const result: ValidationResult<number> = validate(Port, 0);
+ * if (result.ok) {
+ *   const port: number = result.value; // typed and parsed
+ *   console.log(`port ${port}`);
+ * } else {
+ *   // Paths and zod's messages only; the value is never quoted.
+ *   assert.deepEqual(result.issues.map((issue) => issue.path), [""]);
+ * }
+ * ```
+ */
 export type ValidationResult<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly issues: readonly ValidationIssue[] };

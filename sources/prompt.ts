@@ -15,7 +15,25 @@ import {
 } from "../permissions.ts";
 import type { ConfigSource } from "../source.ts";
 
-/** Options for {@linkcode PromptSource}. */
+/**
+ * Options for {@linkcode PromptSource}.
+ *
+ * @example Prompt on streams you control; a closed input cancels
+ * ```ts
+ * import { defineConfig, PromptCancelledError, PromptSource } from "@harmony/config";
+ * import { PassThrough } from "node:stream";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const input = new PassThrough(); // such as a web terminal's keystrokes
+ * const prompt = new PromptSource({ input, output: new PassThrough() });
+ * assert.ok(prompt.isInteractive()); // an injected stream counts as a terminal
+ *
+ * input.destroy(); // the other side went away
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * await assert.rejects(prompt.prompt(Port), PromptCancelledError);
+ * ```
+ */
 export interface PromptSourceOptions {
   /** Where answers are read from; defaults to stdin. An injected stream counts as interactive. */
   input?: Readable;
@@ -23,7 +41,27 @@ export interface PromptSourceOptions {
   output?: Writable;
 }
 
-/** What {@linkcode PromptSource.prompt} is asked to do. */
+/**
+ * What {@linkcode PromptSource.prompt} is asked to do.
+ *
+ * @example Ask again for a stored value that no longer validates
+ * ```ts ignore
+ * import { ConfigManager, defineConfig, PromptSource, SqliteSource } from "@harmony/config";
+ * import { z } from "zod";
+ *
+ * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string(), port: z.number() }) });
+ * await using manager = new ConfigManager([await SqliteSource.open()]);
+ * const stored = await manager.resolve(Db);
+ * if (stored.kind === "invalid") {
+ *   // The questions start from the stored answers; the reason is shown first.
+ *   const fixed = await new PromptSource().prompt(Db, {
+ *     defaults: stored.raw,
+ *     reason: `The stored value is invalid at ${stored.locator}`,
+ *   });
+ *   await manager.set(Db, fixed);
+ * }
+ * ```
+ */
 export interface PromptRequest {
   /** A value whose still-valid fields pre-fill the questions. */
   defaults?: unknown;

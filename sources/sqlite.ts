@@ -18,7 +18,28 @@ import type { PermissionDescriptor } from "../permissions.ts";
 import { defaultDbPath } from "../paths.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 
-/** Options for {@linkcode SqliteSource.open}. */
+/**
+ * Options for {@linkcode SqliteSource.open}.
+ *
+ * @example Wait longer for busy writers, or find the default path in another data dir
+ * ```ts
+ * import { SqliteSource } from "@harmony/config";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "harmony-"));
+ * // Many processes write at once: wait up to 30 s for the lock.
+ * const busy = await SqliteSource.open(join(dir, "shared.db"), { busyTimeoutMs: 30_000 });
+ * busy.close();
+ * // No path: <data dir>/config/config.db, with the data dir from `env`.
+ * const byEnv = await SqliteSource.open(undefined, { env: { HARMONY_DATA_DIR: dir } });
+ * assert.equal(byEnv.path, join(dir, "config", "config.db"));
+ * byEnv.close();
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export interface SqliteSourceOptions {
   /** How long a write waits for another process's lock, in ms. Default 10000. */
   busyTimeoutMs?: number;
@@ -26,7 +47,29 @@ export interface SqliteSourceOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** A key stored in SQLite, with when it was last written. */
+/**
+ * A key stored in SQLite, with when it was last written.
+ *
+ * @example List stored keys with their write times
+ * ```ts
+ * import { type SqliteKeyInfo, SqliteSource } from "@harmony/config";
+ * import { mkdtemp, rm } from "node:fs/promises";
+ * import { tmpdir } from "node:os";
+ * import { join } from "node:path";
+ * import assert from "node:assert/strict";
+ *
+ * const dir = await mkdtemp(join(tmpdir(), "harmony-"));
+ * {
+ *   using source = await SqliteSource.open(join(dir, "config.db"));
+ *   await source.set("Port", 8080);
+ *   await source.set("Host", "db");
+ *   const infos: SqliteKeyInfo[] = await source.list();
+ *   assert.deepEqual(infos.map((info) => info.key), ["Host", "Port"]);
+ *   assert.match(infos[0]!.updatedAt, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/);
+ * }
+ * await rm(dir, { recursive: true });
+ * ```
+ */
 export interface SqliteKeyInfo {
   /** The key. */
   readonly key: string;

@@ -14,7 +14,31 @@ import type { PermissionDescriptor } from "../permissions.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 import type { SecretStore } from "../stores/secret_store.ts";
 
-/** Options for {@linkcode StoreSource}. */
+/**
+ * Options for {@linkcode StoreSource}.
+ *
+ * @example A shared, read-only store in front of local storage
+ * ```ts
+ * import { ConfigManager, defineConfig, MemorySource, type SecretStore, StoreSource, type StoreSourceOptions } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const team = new Map([["Region", '"eu-west"']]);
+ * const store: SecretStore = {
+ *   name: "team-store",
+ *   get: (key) => Promise.resolve(team.get(key)),
+ *   set: () => Promise.reject(new Error("read-only")),
+ *   delete: () => Promise.resolve(false),
+ *   keys: () => Promise.resolve([...team.keys()]),
+ * };
+ * const options: StoreSourceOptions = { name: "team", persists: false, onUnavailable: "fallthrough" };
+ * const manager = new ConfigManager([new StoreSource(store, options), new MemorySource()]);
+ *
+ * const Region = defineConfig({ key: "Region", schema: z.string() });
+ * assert.equal((await manager.explain(Region)).answeredBy, "team");
+ * assert.equal(manager.persistentSource("Region").name, "memory"); // set() writes here
+ * ```
+ */
 export interface StoreSourceOptions {
   /** The source's name in `explain()`; default the store's name. */
   name?: string;

@@ -6,7 +6,35 @@
  */
 import type { PermissionDescriptor } from "../permissions.ts";
 
-/** A value read from a {@linkcode SecretStore}, with what the store knows about it. */
+/**
+ * A value read from a {@linkcode SecretStore}, with what the store knows about it.
+ *
+ * @example Report the stored version in explain()
+ * ```ts
+ * import { ConfigManager, defineConfig, type SecretEntry, type SecretStore, StoreSource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const entry: SecretEntry = {
+ *   value: "8080",
+ *   locator: "https://bao.example.com/v1/secret/data/app/Port",
+ *   version: 3,
+ *   updatedAt: "2025-01-02T03:04:05Z",
+ * };
+ * const store: SecretStore = {
+ *   name: "bao",
+ *   entry: (key) => Promise.resolve(key === "Port" ? entry : undefined),
+ *   get: (key) => Promise.resolve(key === "Port" ? entry.value : undefined),
+ *   set: () => Promise.resolve(),
+ *   delete: () => Promise.resolve(false),
+ *   keys: () => Promise.resolve(["Port"]),
+ * };
+ * const Port = defineConfig({ key: "Port", schema: z.number() });
+ * const [step] = (await new ConfigManager([new StoreSource(store)]).explain(Port)).steps;
+ * assert.equal(step?.version, 3);
+ * assert.equal(step?.locator, entry.locator);
+ * ```
+ */
 export interface SecretEntry {
   /** The value as JSON text. */
   readonly value: string;
