@@ -39,7 +39,27 @@ import { SessionCache } from "./session_cache.ts";
 
 export type { OpenBaoAuth } from "./openbao_auth.ts";
 
-/** Options for {@linkcode OpenBaoStore}. */
+/**
+ * Options for {@linkcode OpenBaoStore}.
+ *
+ * @example Point the store at a team's mount, folder and namespace
+ * ```ts
+ * import { OpenBaoStore, type OpenBaoStoreOptions } from "@harmony/config/openbao";
+ * import assert from "node:assert/strict";
+ *
+ * const options: OpenBaoStoreOptions = {
+ *   address: "https://bao.example.com:8200",
+ *   mount: "kv",
+ *   prefix: "apps/billing",
+ *   namespace: "team-a",
+ *   auth: { token: "s.example" }, // usually from BAO_TOKEN instead
+ *   timeoutMs: 5_000,
+ * };
+ * const store = new OpenBaoStore(options);
+ * assert.equal(store.locate("Stripe"), "https://bao.example.com:8200/v1/team-a/kv/data/apps/billing/Stripe");
+ * assert.deepEqual(store.permissions(), [{ name: "net", host: "bao.example.com:8200" }]);
+ * ```
+ */
 export interface OpenBaoStoreOptions {
   /** The server, such as `https://bao.example.com:8200`. Default `$OPENBAO_URL`, then `$VAULT_ADDR`. */
   address?: string;

@@ -60,7 +60,27 @@ const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 const DEFAULT_INTERVAL_MS = 5_000;
 const SLOW_DOWN_STEP_MS = 5_000;
 
-/** What the user must do to approve a device login. */
+/**
+ * What the user must do to approve a device login.
+ *
+ * @example Show the code in your own words (pass it as `onPrompt`)
+ * ```ts
+ * import type { DevicePrompt } from "@harmony/config/zitadel";
+ * import assert from "node:assert/strict";
+ *
+ * function describeLogin(prompt: DevicePrompt, now: number): string {
+ *   const minutes = Math.round((prompt.expiresAt - now) / 60_000);
+ *   const page = prompt.verificationUriComplete ?? prompt.verificationUri;
+ *   return `Open ${page} and confirm ${prompt.userCode} within ${minutes} min`;
+ * }
+ *
+ * const now = Date.now();
+ * assert.equal(
+ *   describeLogin({ verificationUri: "https://auth.example.com/device", userCode: "WDJB-MJHT", expiresAt: now + 300_000 }, now),
+ *   "Open https://auth.example.com/device and confirm WDJB-MJHT within 5 min",
+ * );
+ * ```
+ */
 export interface DevicePrompt {
   /** The page to open, such as `https://my-instance.zitadel.cloud/device`. */
   readonly verificationUri: string;
@@ -72,7 +92,26 @@ export interface DevicePrompt {
   readonly expiresAt: number;
 }
 
-/** The tokens of a finished login. Only the ID token is meant for OpenBao. */
+/**
+ * The tokens of a finished login. Only the ID token is meant for OpenBao.
+ *
+ * @example Decide when to refresh
+ * ```ts
+ * import type { OidcTokens } from "@harmony/config/zitadel";
+ * import assert from "node:assert/strict";
+ *
+ * // True when the ID token has less than a minute left: call refreshLogin
+ * // with tokens.refreshToken, or deviceLogin when there is none.
+ * function needsRefresh(tokens: OidcTokens, now: number = Date.now()): boolean {
+ *   return tokens.expiresAt - 60_000 <= now;
+ * }
+ *
+ * const now = Date.now();
+ * const tokens: OidcTokens = { idToken: "eyJ…", refreshToken: "r1", expiresAt: now + 30_000 };
+ * assert.ok(needsRefresh(tokens, now));
+ * assert.ok(!needsRefresh({ ...tokens, expiresAt: now + 3_600_000 }, now));
+ * ```
+ */
 export interface OidcTokens {
   /** The ID token (a JWT) whose `aud` holds the client id. */
   readonly idToken: string;
@@ -82,7 +121,24 @@ export interface OidcTokens {
   readonly expiresAt: number;
 }
 
-/** Options shared by {@linkcode deviceLogin} and {@linkcode refreshLogin}. */
+/**
+ * Options shared by {@linkcode deviceLogin} and {@linkcode refreshLogin}.
+ *
+ * @example An unreachable provider is unavailable, not a failed login
+ * ```ts
+ * import { SourceUnavailableError } from "@harmony/config";
+ * import { type OidcClientOptions, refreshLogin } from "@harmony/config/zitadel";
+ * import assert from "node:assert/strict";
+ *
+ * const client: OidcClientOptions = {
+ *   issuer: "https://auth.example.com",
+ *   clientId: "283746529384756@harmony",
+ *   timeoutMs: 5_000,
+ *   fetch: () => Promise.reject(new TypeError("network is down")), // what fetch does offline
+ * };
+ * await assert.rejects(refreshLogin({ ...client, refreshToken: "r1" }), SourceUnavailableError);
+ * ```
+ */
 export interface OidcClientOptions {
   /** The issuer URL, such as `https://my-instance.zitadel.cloud`. */
   issuer: string;
@@ -96,7 +152,46 @@ export interface OidcClientOptions {
   timeoutMs?: number;
 }
 
-/** Options for {@linkcode deviceLogin}. */
+/**
+ * Options for {@linkcode deviceLogin}.
+ *
+ * @example Drive the device flow against a stand-in provider, as a test would
+ * ```ts
+ * import { deviceLogin, type DeviceLoginOptions, type DevicePrompt } from "@harmony/config/zitadel";
+ * import assert from "node:assert/strict";
+ *
+ * const issuer = "https://auth.example.com";
+ * // The client reads iss, aud and exp; OpenBao checks the signature.
+ * const claims = btoa(JSON.stringify({ iss: issuer, aud: "cli-app", exp: 2_000_000_000 }));
+ * const answers: Record<string, object> = {
+ *   "/.well-known/openid-configuration": {
+ *     issuer,
+ *     device_authorization_endpoint: `${issuer}/oauth/v2/device_authorization`,
+ *     token_endpoint: `${issuer}/oauth/v2/token`,
+ *   },
+ *   "/oauth/v2/device_authorization": {
+ *     device_code: "dc",
+ *     user_code: "WDJB-MJHT",
+ *     verification_uri: `${issuer}/device`,
+ *     expires_in: 300,
+ *   },
+ *   "/oauth/v2/token": { id_token: `e30.${claims}.sig`, refresh_token: "r1" },
+ * };
+ * const shown: DevicePrompt[] = [];
+ * const options: DeviceLoginOptions = {
+ *   issuer,
+ *   clientId: "cli-app",
+ *   scopes: ["openid", "offline_access"],
+ *   onPrompt: (prompt) => void shown.push(prompt),
+ *   sleep: () => Promise.resolve(), // no waiting between polls
+ *   fetch: (url) => Promise.resolve(Response.json(answers[new URL(String(url)).pathname])),
+ * };
+ * const tokens = await deviceLogin(options);
+ * assert.equal(shown[0]?.userCode, "WDJB-MJHT");
+ * assert.equal(tokens.refreshToken, "r1");
+ * assert.equal(tokens.expiresAt, 2_000_000_000_000);
+ * ```
+ */
 export interface DeviceLoginOptions extends OidcClientOptions {
   /** The scopes; default `openid profile offline_access`. */
   scopes?: readonly string[];
@@ -106,7 +201,31 @@ export interface DeviceLoginOptions extends OidcClientOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Options for {@linkcode refreshLogin}. */
+/**
+ * Options for {@linkcode refreshLogin}.
+ *
+ * @example A refused refresh token means a new device login
+ * ```ts
+ * import { LoginError } from "@harmony/config";
+ * import { refreshLogin, type RefreshLoginOptions } from "@harmony/config/zitadel";
+ * import assert from "node:assert/strict";
+ *
+ * const issuer = "https://auth.example.com";
+ * const options: RefreshLoginOptions = {
+ *   issuer,
+ *   clientId: "cli-app",
+ *   refreshToken: "revoked",
+ *   // A stand-in provider that has revoked the token.
+ *   fetch: (url) =>
+ *     Promise.resolve(
+ *       String(url).endsWith("/.well-known/openid-configuration")
+ *         ? Response.json({ issuer, token_endpoint: `${issuer}/oauth/v2/token` })
+ *         : Response.json({ error: "invalid_grant" }, { status: 400 }),
+ *     ),
+ * };
+ * await assert.rejects(refreshLogin(options), (error) => error instanceof LoginError && error.code === "invalid_grant");
+ * ```
+ */
 export interface RefreshLoginOptions extends OidcClientOptions {
   /** The refresh token from an earlier login. */
   refreshToken: string;
@@ -469,7 +588,28 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Options for {@linkcode openBaoWithZitadel}. */
+/**
+ * Options for {@linkcode openBaoWithZitadel}.
+ *
+ * @example Configure the store; nothing is sent until the first read
+ * ```ts
+ * import { openBaoWithZitadel, type OpenBaoWithZitadelOptions } from "@harmony/config/zitadel";
+ * import assert from "node:assert/strict";
+ *
+ * const options: OpenBaoWithZitadelOptions = {
+ *   address: "https://bao.example.com",
+ *   issuer: "https://my-instance.zitadel.cloud",
+ *   clientId: "283746529384756@harmony",
+ *   role: "harmony-config",
+ *   jwtMount: "zitadel",
+ *   sessionFile: false, // keep the OpenBao token in memory only
+ *   onPrompt: ({ verificationUri, userCode }) => console.error(`Open ${verificationUri}, code ${userCode}`),
+ * };
+ * const store = openBaoWithZitadel(options);
+ * assert.equal(store.name, "openbao:https://bao.example.com");
+ * assert.equal(store.sessionFile, undefined);
+ * ```
+ */
 export interface OpenBaoWithZitadelOptions
   extends Omit<OpenBaoStoreOptions, "auth"> {
   /** The Zitadel instance URL, exactly as OpenBao's `bound_issuer`. */
