@@ -32,7 +32,26 @@ const COMMANDS: Record<CommandName, Command> = {
   doctor: doctorCommand,
 };
 
-/** The streams and terminal facts a run uses; the process's by default. */
+/**
+ * The streams and terminal facts a run uses; the process's by default.
+ *
+ * @example Capture a run's output and exit code in a test
+ * ```ts
+ * import { type CliIo, main } from "@harmony/config/cli";
+ * import assert from "node:assert/strict";
+ *
+ * let stderr = "";
+ * const io: CliIo = {
+ *   stdout: { write: () => Promise.resolve() },
+ *   stderr: { write: (text) => Promise.resolve(void (stderr += text)) },
+ *   readStdin: () => Promise.resolve(""), // what `set KEY -` would read
+ *   stdoutIsTerminal: false, // no colours
+ *   cwd: ".",
+ * };
+ * assert.equal(await main(["frobnicate"], io), 2); // a usage error
+ * assert.match(stderr, /Unknown command/);
+ * ```
+ */
 export interface CliIo {
   /** Standard output. */
   stdout: TextSink;

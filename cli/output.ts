@@ -5,7 +5,36 @@
  * @module
  */
 
-/** A stream the CLI writes text to. */
+/**
+ * A stream the CLI writes text to.
+ *
+ * @example Collect the CLI's output in memory
+ * ```ts
+ * import { main, type TextSink } from "@harmony/config/cli";
+ * import assert from "node:assert/strict";
+ *
+ * class Collected implements TextSink {
+ *   text = "";
+ *   write(text: string): Promise<void> {
+ *     this.text += text;
+ *     return Promise.resolve();
+ *   }
+ * }
+ *
+ * const stdout = new Collected();
+ * const stderr = new Collected();
+ * const code = await main(["--help"], {
+ *   stdout,
+ *   stderr,
+ *   readStdin: () => Promise.resolve(""),
+ *   stdoutIsTerminal: false,
+ *   cwd: ".",
+ * });
+ * assert.equal(code, 0);
+ * assert.match(stdout.text, /explain/);
+ * assert.equal(stderr.text, "");
+ * ```
+ */
 export interface TextSink {
   /** Writes the text; resolves once it has been handed to the stream. */
   write(text: string): Promise<void>;
