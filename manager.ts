@@ -13,6 +13,7 @@ import {
   type ValidationIssue,
 } from "./errors.ts";
 import { getOrPrompt as promptForMissing } from "./prompting/get_or_prompt.ts";
+import { persistedValue } from "./persisted_value.ts";
 import { redact, unwrapSchema } from "./secret.ts";
 import type { ConfigSource, SourceEntry } from "./source.ts";
 import { DEFAULT_ENV_PREFIX, EnvSource } from "./sources/env.ts";
@@ -179,6 +180,32 @@ export type Resolution<T> =
   };
 
 /**
+ * Options for {@linkcode ConfigManager.resolve}.
+ *
+ * @example Resolve as explain() does: collect the steps, write nothing back
+ * ```ts
+ * import { ConfigManager, defineConfig, type ExplainStep, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number(), migrate: (old) => Number(old) });
+ * const store = new MemorySource({ Port: "80" });
+ * const manager = new ConfigManager([store]);
+ * const steps: ExplainStep[] = [];
+ * const resolution = await manager.resolve(Port, { steps, writeBack: false });
+ * assert.equal(resolution.kind, "found");
+ * assert.equal(steps[0]?.status, "migrated");
+ * assert.equal(await store.get("Port"), "80");
+ * ```
+ */
+export interface ResolveOptions {
+  /** Receives what each source asked said, as `explain` reports it. */
+  readonly steps?: ExplainStep[];
+  /** Whether a migrated value is written back. Default `true`; `explain` passes `false`. */
+  readonly writeBack?: boolean;
+}
+
+/**
  * Resolves typed configuration through an ordered chain of sources.
  *
  * The first source that has the key answers with its whole value, which the
@@ -322,7 +349,10 @@ export class ConfigManager {
         "pass a value that matches the schema",
       );
     }
-    await target.set(def.key, result.value);
+    await target.set(
+      def.key,
+      await persistedValue(def.schema, value, result.value),
+    );
     return result.value;
   }
 
@@ -419,7 +449,7 @@ export class ConfigManager {
     let resolution: Resolution<T> | undefined;
     let error: unknown;
     try {
-      resolution = await this.resolve(def, steps);
+      resolution = await this.resolve(def, { steps, writeBack: false });
     } catch (caught) {
       error = caught;
     }
@@ -461,10 +491,13 @@ export class ConfigManager {
   /**
    * Resolves `def` without throwing for a missing or invalid value, for code
    * that builds on the manager. A migrated value is written back to the
-   * source that held it when that source persists.
+   * source that held it when that source persists, unless `writeBack` is
+   * `false`; a write-back that fails leaves the old value for the next read
+   * to migrate again, and never fails the read.
    *
    * @param def The definition.
-   * @param steps When given, receives what each source asked said.
+   * @param options `steps` receives what each source asked said;
+   * `writeBack: false` keeps a migration from writing (as `explain` does).
    * @returns How the key resolved.
    * @throws {ConfigError} When a source fails (other than being unavailable).
    *
@@ -481,8 +514,9 @@ export class ConfigManager {
    */
   async resolve<T, I>(
     def: ConfigDefinition<T, I>,
-    steps?: ExplainStep[],
+    options: ResolveOptions = {},
   ): Promise<Resolution<T>> {
+    const { steps, writeBack = true } = options;
     this.#assertOpen();
     const key = def.key;
     const unavailable: SourceUnavailableError[] = [];
@@ -515,12 +549,23 @@ export class ConfigManager {
         steps?.push(hitStep(source, entry, def.schema, checked.value, "hit"));
         return { kind: "found", value: checked.value, source, migrated: false };
       }
-      const migrated = await this.#migrate(def, source, entry);
-      if (migrated !== undefined) {
-        steps?.push(hitStep(source, entry, def.schema, migrated, "migrated"));
-        return { kind: "found", value: migrated, source, migrated: true };
+      const migration = await migrate(def, source, entry, writeBack);
+      if ("value" in migration) {
+        steps?.push({
+          ...hitStep(source, entry, def.schema, migration.value, "migrated"),
+          reason: migration.note,
+        });
+        return {
+          kind: "found",
+          value: migration.value,
+          source,
+          migrated: true,
+        };
       }
-      steps?.push(invalidStep(source, entry, checked.issues));
+      steps?.push({
+        ...invalidStep(source, entry, checked.issues),
+        ...(migration.note === undefined ? {} : { reason: migration.note }),
+      });
       return {
         kind: "invalid",
         source,
@@ -681,7 +726,10 @@ export class ConfigManager {
       }
     }
     if (failures.length > 0) {
-      throw new AggregateError(failures, "Some sources failed to close");
+      throw new ConfigSourceError(
+        `${failures.length} of ${this.sources.length} sources failed to close: the process may still hold their files or connections`,
+        { cause: new AggregateError(failures) },
+      );
     }
   }
 
@@ -694,25 +742,6 @@ export class ConfigManager {
     if (this.#closed) {
       throw new ConfigError("This ConfigManager is closed: create a new one");
     }
-  }
-
-  async #migrate<T, I>(
-    def: ConfigDefinition<T, I>,
-    source: ConfigSource,
-    entry: SourceEntry,
-  ): Promise<T | undefined> {
-    if (def.migrate === undefined) return undefined;
-    let candidate: unknown;
-    try {
-      candidate = await def.migrate(entry.value);
-    } catch {
-      // A migration that cannot handle this shape leaves the value invalid.
-      return undefined;
-    }
-    const checked = await validateAsync(def.schema, candidate);
-    if (!checked.ok) return undefined;
-    if (source.persists) await source.set(def.key, checked.value);
-    return checked.value;
   }
 
   async #inspect<T, I>(
@@ -748,6 +777,56 @@ export class ConfigManager {
       };
     }
     return invalidStep(source, entry, checked.issues);
+  }
+}
+
+/** What a migration did: a value (with a note for explain), or why not. */
+type Migration<T> =
+  | { readonly value: T; readonly note: string }
+  | { readonly note: string | undefined };
+
+/**
+ * Runs `def.migrate` on a stored value that failed the schema. When the
+ * result validates it is returned, and written back if asked and the source
+ * persists; the write is best effort, since the read already has its value.
+ */
+async function migrate<T, I>(
+  def: ConfigDefinition<T, I>,
+  source: ConfigSource,
+  entry: SourceEntry,
+  writeBack: boolean,
+): Promise<Migration<T>> {
+  if (def.migrate === undefined) return { note: undefined };
+  let candidate: unknown;
+  try {
+    candidate = await def.migrate(entry.value);
+  } catch (error) {
+    return { note: `migrate() threw ${describe(error)}` };
+  }
+  const checked = await validateAsync(def.schema, candidate);
+  if (!checked.ok) {
+    return { note: "migrate() returned a value that fails the schema too" };
+  }
+  if (!source.persists) {
+    return {
+      value: checked.value,
+      note: "migrated; this source does not persist",
+    };
+  }
+  if (!writeBack) {
+    return { value: checked.value, note: "migrated; get() writes it back" };
+  }
+  try {
+    await source.set(
+      def.key,
+      await persistedValue(def.schema, candidate, checked.value),
+    );
+    return { value: checked.value, note: "migrated and written back" };
+  } catch (error) {
+    return {
+      value: checked.value,
+      note: `migrated, not written back: ${describe(error)}`,
+    };
   }
 }
 

@@ -60,6 +60,7 @@ export {
   type ExplainStep,
   type Explanation,
   type Resolution,
+  type ResolveOptions,
 } from "./manager.ts";
 export {
   DATA_DIR_ENV_VARS,
@@ -67,6 +68,7 @@ export {
   type DataDirOptions,
   defaultDbPath,
 } from "./paths.ts";
+export { persistedValue } from "./persisted_value.ts";
 export {
   type PermissionDescriptor,
   permissionFlag,

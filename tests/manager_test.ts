@@ -144,7 +144,7 @@ describe("ConfigManager", () => {
     await assert.rejects(empty.get(Port), /set APP_Port or run getOrPrompt/);
   });
 
-  test("migrate upgrades an old shape, writes it back, and explain says so", async () => {
+  test("migrate upgrades an old shape; get writes it back, explain only reports it", async () => {
     const Server = defineConfig({
       key: "Server",
       schema: z.object({ url: z.string().url() }),
@@ -155,12 +155,106 @@ describe("ConfigManager", () => {
     });
     const store = new MemorySource({ Server: { host: "a", port: 80 } });
     await using manager = new ConfigManager([store]);
-    const how = await manager.explain(Server);
-    assert.equal(how.steps[0]?.status, "migrated");
-    assert.equal(how.answeredBy, "memory");
-    assert.deepEqual(await store.get("Server"), { url: "http://a:80" });
+    const before = await manager.explain(Server);
+    assert.equal(before.steps[0]?.status, "migrated");
+    assert.equal(before.steps[0]?.reason, "migrated; get() writes it back");
+    assert.equal(before.answeredBy, "memory");
+    assert.deepEqual(await store.get("Server"), { host: "a", port: 80 });
     assert.deepEqual(await manager.get(Server), { url: "http://a:80" });
+    assert.deepEqual(await store.get("Server"), { url: "http://a:80" });
     assert.equal((await manager.explain(Server)).steps[0]?.status, "hit");
+  });
+
+  test("a write-back that fails never fails the read; the next read migrates again", async () => {
+    const Port = defineConfig({
+      key: "Port",
+      schema: z.number(),
+      migrate: (old) => Number(old),
+    });
+    const inner = new MemorySource({ Port: "80" });
+    const readOnly: ConfigSource = {
+      name: "read-only",
+      persists: true,
+      get: (key) => inner.get(key),
+      set: () =>
+        Promise.reject(new ConfigSourceError("read-only refuses writes")),
+      delete: () => Promise.resolve(false),
+      keys: () => inner.keys(),
+    };
+    await using manager = new ConfigManager([readOnly]);
+    assert.equal(await manager.get(Port), 80);
+    assert.equal(await manager.get(Port), 80);
+    assert.equal(await inner.get("Port"), "80");
+  });
+
+  test("explain says when migrate() threw or returned an invalid value", async () => {
+    const Throws = defineConfig({
+      key: "Throws",
+      schema: z.number(),
+      migrate: () => {
+        throw new TypeError("CANARY-MIGRATE cannot read");
+      },
+    });
+    const Wrong = defineConfig({
+      key: "Wrong",
+      schema: z.number(),
+      migrate: () => "still text",
+    });
+    await using manager = new ConfigManager([
+      new MemorySource({ Throws: "x", Wrong: "x" }),
+    ]);
+    const threw = await manager.explain(Throws);
+    assert.equal(threw.steps[0]?.status, "invalid");
+    assert.equal(threw.steps[0]?.reason, "migrate() threw TypeError");
+    assert.ok(!JSON.stringify(threw).includes("CANARY"));
+    const wrong = await manager.explain(Wrong);
+    assert.equal(
+      wrong.steps[0]?.reason,
+      "migrate() returned a value that fails the schema too",
+    );
+  });
+
+  test("set stores what the schema reads back, even through a transform", async () => {
+    const Db = defineConfig({
+      key: "Db",
+      schema: z.object({
+        port: z.string().transform(Number),
+        host: z.string().default("localhost"),
+      }),
+    });
+    const store = new MemorySource();
+    await using manager = new ConfigManager([store]);
+    assert.deepEqual(await manager.set(Db, { port: "5432" }), {
+      port: 5432,
+      host: "localhost",
+    });
+    assert.deepEqual(await store.get("Db"), { port: "5432" });
+    assert.deepEqual(await manager.get(Db), { port: 5432, host: "localhost" });
+    // Without a transform, the parsed value, defaults filled, is what is stored.
+    await manager.set(Postgres, { host: "h", password: "p" });
+    assert.deepEqual(await store.get("PostgresConfig"), {
+      host: "h",
+      port: 5432,
+      password: "p",
+    });
+  });
+
+  test("a source that fails to close gives a typed error naming how many", async () => {
+    const failing: ConfigSource = {
+      name: "failing",
+      persists: false,
+      get: () => Promise.resolve(undefined),
+      set: () => Promise.resolve(),
+      delete: () => Promise.resolve(false),
+      keys: () => Promise.resolve([]),
+      close: () => Promise.reject(new Error("handle stuck")),
+    };
+    const manager = new ConfigManager([failing, new MemorySource()]);
+    await assert.rejects(manager.close(), (error) => {
+      assert.ok(error instanceof ConfigSourceError);
+      assert.match(error.message, /^1 of 2 sources failed to close/);
+      return true;
+    });
   });
 
   test("a migration that fails leaves the original error and the stored value", async () => {
