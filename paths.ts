@@ -79,6 +79,10 @@ export function dataDir(options: DataDirOptions = {}): string {
   const platform = options.platform ?? process.platform;
   const explicit = readEnvVar(env, "HARMONY_DATA_DIR", DATA_DIR_LOOKUP);
   if (explicit) return resolve(explicit);
+  // XDG_DATA_HOME comes second on every platform, as the spec orders it, so
+  // a user who sets it gets one data dir whatever the OS.
+  const xdg = readEnvVar(env, "XDG_DATA_HOME", DATA_DIR_LOOKUP);
+  if (xdg) return join(xdg, "harmony");
   if (platform === "win32") {
     const appData = readEnvVar(env, "APPDATA", DATA_DIR_LOOKUP);
     if (appData) return join(appData, "harmony", "data");
@@ -86,8 +90,6 @@ export function dataDir(options: DataDirOptions = {}): string {
       "Cannot locate the data dir: set HARMONY_DATA_DIR or APPDATA",
     );
   }
-  const xdg = readEnvVar(env, "XDG_DATA_HOME", DATA_DIR_LOOKUP);
-  if (xdg && platform !== "darwin") return join(xdg, "harmony");
   const home = readEnvVar(env, "HOME", DATA_DIR_LOOKUP);
   if (!home) {
     throw new ConfigError(

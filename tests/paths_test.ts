@@ -30,12 +30,20 @@ describe("dataDir", () => {
       "/home/a/.local/share/harmony",
     );
     assert.equal(
-      dataDir({
-        env: { HOME: "/Users/a", XDG_DATA_HOME: "/x" },
-        platform: "darwin",
-      }),
+      dataDir({ env: { HOME: "/Users/a" }, platform: "darwin" }),
       "/Users/a/Library/Application Support/harmony",
     );
+    // XDG_DATA_HOME comes before the platform default everywhere.
+    for (const platform of ["linux", "darwin", "win32"]) {
+      assert.equal(
+        dataDir({
+          env: { HOME: "/h", APPDATA: "C:\\A", XDG_DATA_HOME: "/x" },
+          platform,
+        }),
+        "/x/harmony",
+        platform,
+      );
+    }
     assert.match(
       dataDir({
         env: { APPDATA: "C:\\Users\\a\\AppData\\Roaming" },
