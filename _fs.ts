@@ -5,6 +5,12 @@
  */
 import { basename, dirname, join } from "node:path";
 
+/** The `code` of a file-system error, such as `ENOENT`, when it has one. */
+export function errorCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : undefined;
+}
+
 /** Mode of every directory the library creates. */
 export const DIR_MODE = 0o700;
 /** Mode of every file the library creates. */
@@ -33,7 +39,7 @@ export async function ensureDir(dir: string): Promise<void> {
   try {
     if ((await stat(dir)).isDirectory()) return;
   } catch (error) {
-    if ((error as { code?: unknown } | null)?.code !== "ENOENT") throw error;
+    if (errorCode(error) !== "ENOENT") throw error;
   }
   await mkdir(dir, { recursive: true, mode: DIR_MODE });
 }

@@ -24,6 +24,25 @@ const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export const MAX_KEY_LENGTH = 128;
 
 /**
+ * Tells whether `key` is a valid key, without throwing: for filtering the
+ * names a directory or the environment holds.
+ *
+ * @param key The candidate key.
+ * @returns `true` for an identifier of at most {@linkcode MAX_KEY_LENGTH} characters.
+ *
+ * @example Keep the file names that are keys
+ * ```ts
+ * import { isValidKey } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(["Db", "../x", "a-b", "Cache"].filter(isValidKey), ["Db", "Cache"]);
+ * ```
+ */
+export function isValidKey(key: string): boolean {
+  return key.length <= MAX_KEY_LENGTH && KEY_PATTERN.test(key);
+}
+
+/**
  * Throws {@linkcode InvalidKeyError} unless `key` is an identifier such as
  * `PostgresConfig`: no path separators, dots, NUL or other characters that
  * could escape a directory or an env var name.

@@ -53,7 +53,7 @@ export {
   reset,
   set,
 } from "./global.ts";
-export { MAX_KEY_LENGTH, validateKey } from "./key.ts";
+export { isValidKey, MAX_KEY_LENGTH, validateKey } from "./key.ts";
 export {
   ConfigManager,
   type ExplainStatus,

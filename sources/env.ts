@@ -6,7 +6,7 @@
 import process from "node:process";
 import { ConfigPermissionError } from "../errors.ts";
 import { parseJsonText, toJsonText } from "../json.ts";
-import { validateKey } from "../key.ts";
+import { isValidKey, validateKey } from "../key.ts";
 import { isPermissionDenied, permissionErrorOr } from "../permissions.ts";
 import type { PermissionDescriptor } from "../permissions.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
@@ -212,7 +212,7 @@ export class EnvSource implements ConfigSource {
       names
         .filter((name) => name.startsWith(this.prefix))
         .map((name) => name.slice(this.prefix.length))
-        .filter((key) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)),
+        .filter(isValidKey),
     );
   }
 

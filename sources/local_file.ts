@@ -4,10 +4,10 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { ensureDir, nodeFs, writeFileAtomic } from "../_fs.ts";
+import { ensureDir, errorCode, nodeFs, writeFileAtomic } from "../_fs.ts";
 import { ConfigSourceError } from "../errors.ts";
 import { parseJsonText, toJsonText } from "../json.ts";
-import { validateKey } from "../key.ts";
+import { isValidKey, validateKey } from "../key.ts";
 import { permissionErrorOr } from "../permissions.ts";
 import type { PermissionDescriptor } from "../permissions.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
@@ -111,8 +111,9 @@ export class LocalFileSource implements ConfigSource {
       throw this.#failure(error, "read", this.dir);
     }
     return names
-      .filter((name) => /^[A-Za-z_][A-Za-z0-9_]*\.json$/.test(name))
+      .filter((name) => name.endsWith(".json"))
       .map((name) => name.slice(0, -".json".length))
+      .filter(isValidKey)
       .sort();
   }
 
@@ -152,9 +153,4 @@ export class LocalFileSource implements ConfigSource {
       },
     );
   }
-}
-
-function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
 }

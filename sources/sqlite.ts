@@ -5,7 +5,7 @@
  */
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { ensureDir, FILE_MODE, nodeFs } from "../_fs.ts";
+import { ensureDir, errorCode, FILE_MODE, nodeFs } from "../_fs.ts";
 import {
   ConfigError,
   ConfigPermissionError,
@@ -87,7 +87,7 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS config (
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
 const SQLITE_NOTADB = 26;
-const BUSY_RETRIES = 50;
+const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
 
 /**
  * Stores values as JSON text in `config(key, value, updated_at)`, the Rust
@@ -135,9 +135,11 @@ export class SqliteSource implements ConfigSource {
   // Kept in JS because `DatabaseSync.isOpen` is a native call that costs
   // as much as a third of a cached read.
   #open = true;
+  readonly #busyTimeoutMs: number;
 
-  private constructor(db: DatabaseSync, path: string) {
+  private constructor(db: DatabaseSync, path: string, busyTimeoutMs: number) {
     this.#db = db;
+    this.#busyTimeoutMs = busyTimeoutMs;
     this.path = path;
     this.name = `sqlite:${path}`;
     this.#select = db.prepare("SELECT value FROM config WHERE key = ?");
@@ -182,7 +184,7 @@ export class SqliteSource implements ConfigSource {
       throw typedFailure(error, file, undefined, () =>
         new ConfigSourceError(
           `Cannot create ${file} (${
-            errorCode(error)
+            errorCode(error) ?? "unknown error"
           }): check that ${dir} is writable by this user, or set HARMONY_DATA_DIR`,
           { source, cause: error },
         ));
@@ -197,9 +199,10 @@ export class SqliteSource implements ConfigSource {
           { source, cause: error },
         ));
     }
+    const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     try {
-      await retryWhileBusy(() => {
-        db.exec(`PRAGMA busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+      await retryWhileBusy(busyTimeoutMs, () => {
+        db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
         // Read before any write, so a file that is not a database fails here
         // and is never touched.
         db.prepare("SELECT count(*) FROM sqlite_master").get();
@@ -207,7 +210,7 @@ export class SqliteSource implements ConfigSource {
         db.exec("PRAGMA synchronous = FULL");
         db.exec(CREATE_TABLE);
       });
-      return new SqliteSource(db, file);
+      return new SqliteSource(db, file, busyTimeoutMs);
     } catch (error) {
       db.close();
       if (isNotADatabase(error)) {
@@ -269,16 +272,18 @@ export class SqliteSource implements ConfigSource {
   async set(key: string, value: unknown): Promise<void> {
     validateKey(key, this.name);
     const text = toJsonText(value, key, this.name);
-    await retryWhileBusy(() =>
-      this.#run(key, () => this.#upsert.run(key, text))
+    await retryWhileBusy(
+      this.#busyTimeoutMs,
+      () => this.#run(key, () => this.#upsert.run(key, text)),
     );
   }
 
   /** Deletes the row; resolves to `true` when it existed. */
   async delete(key: string): Promise<boolean> {
     validateKey(key, this.name);
-    const result = await retryWhileBusy(() =>
-      this.#run(key, () => this.#remove.run(key))
+    const result = await retryWhileBusy(
+      this.#busyTimeoutMs,
+      () => this.#run(key, () => this.#remove.run(key)),
     );
     return Number(result.changes) > 0;
   }
@@ -351,7 +356,19 @@ export class SqliteSource implements ConfigSource {
     try {
       return statement();
     } catch (error) {
-      if (isBusy(error)) throw error;
+      if (isBusy(error)) {
+        // Typed, with SQLite's error as the cause, which retryWhileBusy reads.
+        throw new ConfigSourceError(
+          `${this.name} stayed locked by another process past the busy timeout${
+            key ? ` for key "${key}"` : ""
+          }: retry, or raise busyTimeoutMs in SqliteSource.open`,
+          {
+            source: this.name,
+            ...(key === undefined ? {} : { key }),
+            cause: error,
+          },
+        );
+      }
       throw typedFailure(
         error,
         this.path,
@@ -397,16 +414,25 @@ async function createOwnerOnly(file: string): Promise<void> {
 }
 
 /**
- * Retries a statement that failed with SQLITE_BUSY despite the busy timeout
- * (a WAL recovery, or a journal-mode change racing another process).
+ * Retries a statement that failed with SQLITE_BUSY despite SQLite's own busy
+ * handler (a WAL recovery, or a journal-mode change racing another process),
+ * for at most `budgetMs` more, so a held lock costs about twice the busy
+ * timeout, never fifty times it.
  */
-async function retryWhileBusy<T>(statement: () => T): Promise<T> {
+async function retryWhileBusy<T>(
+  budgetMs: number,
+  statement: () => T,
+): Promise<T> {
+  const deadline = Date.now() + budgetMs;
   for (let attempt = 0;; attempt++) {
     try {
       return statement();
     } catch (error) {
-      if (!isBusy(error) || attempt >= BUSY_RETRIES) throw error;
-      await new Promise((done) => setTimeout(done, 5 + attempt * 5));
+      const busy = isBusy(error) ||
+        (error instanceof ConfigSourceError && isBusy(error.cause));
+      const wait = Math.min(5 + attempt * 5, deadline - Date.now());
+      if (!busy || wait <= 0) throw error;
+      await new Promise((done) => setTimeout(done, wait));
     }
   }
 }
@@ -456,9 +482,4 @@ function isNotADatabase(error: unknown): boolean {
 /** SQLite's own reason, which names files and statements but never bound values. */
 function sqliteReason(error: unknown): string {
   return (error as Error | null)?.message ?? String(error);
-}
-
-function errorCode(error: unknown): string {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : "unknown error";
 }

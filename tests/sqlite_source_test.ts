@@ -153,6 +153,32 @@ describe("SqliteSource", () => {
     });
   });
 
+  test("a write lock held past the busy timeout is a typed error, never SQLITE_BUSY", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "c.db");
+    using source = await SqliteSource.open(path, { busyTimeoutMs: 20 });
+    await source.set("K", 1);
+    // Another process holds the write lock and does not let go.
+    const holder = new DatabaseSync(path);
+    try {
+      holder.exec("BEGIN IMMEDIATE");
+      await assert.rejects(source.set("K", 2), (error) => {
+        assert.ok(error instanceof ConfigSourceError);
+        assert.equal(error.key, "K");
+        assert.equal(error.source, `sqlite:${path}`);
+        assert.match(error.message, /stayed locked by another process/);
+        return true;
+      });
+      // Readers are never blocked in WAL mode.
+      assert.equal(await source.get("K"), 1);
+    } finally {
+      holder.exec("ROLLBACK");
+      holder.close();
+    }
+    await source.set("K", 3);
+    assert.equal(await source.get("K"), 3);
+  });
+
   test("rejects invalid keys and closed handles with typed errors", async () => {
     await using dir = await tempDir();
     const source = await SqliteSource.open(join(dir.path, "c.db"));
