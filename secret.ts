@@ -52,11 +52,11 @@ export function secret<S extends z.ZodType>(schema: S): S {
 }
 
 /**
- * Returns the schema inside wrappers that do not change what the value
- * means: optional, nullable, default, prefault, catch, readonly, and the
- * input side of a pipe or transform.
+ * Returns the schema inside a wrapper that does not change what the value
+ * means (optional, nullable, default, prefault, catch, readonly, lazy), or
+ * `undefined` for anything else, pipes included.
  */
-function unwrapOnce(schema: z.ZodType): z.ZodType | undefined {
+function innerOfWrapper(schema: z.ZodType): z.ZodType | undefined {
   const def = schema._zod.def as unknown as Record<string, unknown>;
   switch (def.type) {
     case "optional":
@@ -67,14 +67,42 @@ function unwrapOnce(schema: z.ZodType): z.ZodType | undefined {
     case "readonly":
     case "nonoptional":
       return def.innerType as z.ZodType;
-    case "pipe":
-      return def.in as z.ZodType;
     case "lazy":
       return (schema as unknown as { _zod: { innerType: z.ZodType } })._zod
         .innerType;
     default:
       return undefined;
   }
+}
+
+/**
+ * Returns the schema inside wrappers that do not change what the value
+ * means, and the input side of a pipe or transform: what is asked for and
+ * parsed, as prompts need it.
+ */
+function unwrapOnce(schema: z.ZodType): z.ZodType | undefined {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  return def.type === "pipe" ? def.in as z.ZodType : innerOfWrapper(schema);
+}
+
+/**
+ * Removes the wrappers but stops at a pipe: a parsed value is the output of
+ * a pipe, so its input side does not describe it.
+ */
+function unwrapToOutput(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (
+    let next = innerOfWrapper(current);
+    next;
+    next = innerOfWrapper(current)
+  ) {
+    current = next;
+  }
+  return current;
+}
+
+function hasSecretMark(schema: z.ZodType): boolean {
+  return z.globalRegistry.get(schema)?.[SECRET_META_KEY] === true;
 }
 
 /**
@@ -123,7 +151,7 @@ export function isSecret(schema: z.ZodType): boolean {
     current;
     current = unwrapOnce(current)
   ) {
-    if (z.globalRegistry.get(current)?.[SECRET_META_KEY] === true) return true;
+    if (hasSecretMark(current)) return true;
   }
   return false;
 }
@@ -150,17 +178,23 @@ export function containsSecret(schema: z.ZodType): boolean {
 function containsSecretIn(schema: z.ZodType, seen: Set<z.ZodType>): boolean {
   if (seen.has(schema)) return false;
   seen.add(schema);
-  if (isSecret(schema)) return true;
-  return childSchemas(unwrapSchema(schema)).some((child) =>
-    containsSecretIn(child, seen)
-  );
+  if (hasSecretMark(schema)) return true;
+  return childSchemas(schema).some((child) => containsSecretIn(child, seen));
 }
 
+/** The schemas directly inside `schema`: both sides of a pipe, a wrapper's inner schema, fields, elements… */
 function childSchemas(schema: z.ZodType): z.ZodType[] {
   const def = schema._zod.def as unknown as Record<string, unknown>;
   switch (def.type) {
+    case "pipe":
+      // A secret may sit on either side: `.transform()` keeps it on the
+      // input side, `z.preprocess()` on the output side.
+      return [def.in as z.ZodType, def.out as z.ZodType];
     case "object":
-      return Object.values(def.shape as Record<string, z.ZodType>);
+      return [
+        ...Object.values(def.shape as Record<string, z.ZodType>),
+        ...(def.catchall ? [def.catchall as z.ZodType] : []),
+      ];
     case "array":
       return [def.element as z.ZodType];
     case "record":
@@ -177,8 +211,10 @@ function childSchemas(schema: z.ZodType): z.ZodType[] {
       return def.options as z.ZodType[];
     case "intersection":
       return [def.left as z.ZodType, def.right as z.ZodType];
-    default:
-      return [];
+    default: {
+      const inner = innerOfWrapper(schema);
+      return inner ? [inner] : [];
+    }
   }
 }
 
@@ -186,9 +222,12 @@ function childSchemas(schema: z.ZodType): z.ZodType[] {
  * Returns a copy of `value` with every secret field replaced by
  * `"<redacted>"`, guided by the schema.
  *
- * Where the schema cannot tell which part of a value is secret (a union
- * whose options do not match the value), the whole part is redacted if any
- * option holds a secret: redaction errs on the side of hiding.
+ * `value` is what the schema parsed to, so a pipe (a `.transform()`,
+ * `z.preprocess()` or `.pipe()`) is followed on its output side. Where the
+ * schema cannot tell which part of a value is secret (a union whose options
+ * do not match the value, a field the object schema does not name, the
+ * result of a transform whose input held a secret), the whole part is
+ * redacted if it could hold a secret: redaction errs on the side of hiding.
  *
  * @param schema The schema that describes the value.
  * @param value The value to redact; it is not modified.
@@ -210,9 +249,11 @@ function childSchemas(schema: z.ZodType): z.ZodType[] {
 export function redact(schema: z.ZodType, value: unknown): unknown {
   if (value === undefined || value === null) return value;
   if (isSecret(schema)) return REDACTED;
-  const inner = unwrapSchema(schema);
+  const inner = unwrapToOutput(schema);
   const def = inner._zod.def as unknown as Record<string, unknown>;
   switch (def.type) {
+    case "pipe":
+      return redactPipe(def.in as z.ZodType, def.out as z.ZodType, value);
     case "object": {
       if (!isPlainObject(value)) return redactOpaque(inner, value);
       const shape = def.shape as Record<string, z.ZodType>;
@@ -220,7 +261,9 @@ export function redact(schema: z.ZodType, value: unknown): unknown {
       const out: Record<string, unknown> = {};
       for (const [field, fieldValue] of Object.entries(value)) {
         const fieldSchema = shape[field] ?? catchall;
-        out[field] = fieldSchema ? redact(fieldSchema, fieldValue) : fieldValue;
+        out[field] = fieldSchema
+          ? redact(fieldSchema, fieldValue)
+          : redactOpaque(inner, fieldValue);
       }
       return out;
     }
@@ -247,7 +290,7 @@ export function redact(schema: z.ZodType, value: unknown): unknown {
     }
     case "union": {
       const options = def.options as z.ZodType[];
-      const match = options.find((option) => option.safeParse(value).success);
+      const match = options.find((option) => parses(option, value));
       return match ? redact(match, value) : redactOpaque(inner, value);
     }
     case "intersection":
@@ -257,6 +300,33 @@ export function redact(schema: z.ZodType, value: unknown): unknown {
       );
     default:
       return redactOpaque(inner, value);
+  }
+}
+
+/**
+ * A pipe's value came out of its output side, so that side says where the
+ * secrets are. A secret that went in on the input side may come out
+ * anywhere (a transform can rename, wrap or flatten it): when the output
+ * side marks no secret the whole value is hidden, and otherwise the input
+ * side's marks are applied as well, where the value still has their shape.
+ */
+function redactPipe(
+  input: z.ZodType,
+  output: z.ZodType,
+  value: unknown,
+): unknown {
+  const secretGoesIn = containsSecret(input);
+  if (secretGoesIn && !containsSecret(output)) return REDACTED;
+  const shown = redact(output, value);
+  return secretGoesIn ? redact(input, shown) : shown;
+}
+
+/** Whether `value` parses; an async schema cannot tell here, so it does not. */
+function parses(schema: z.ZodType, value: unknown): boolean {
+  try {
+    return schema.safeParse(value).success;
+  } catch {
+    return false;
   }
 }
 

@@ -78,7 +78,7 @@ export function validate<T>(
 ): ValidationResult<T> {
   const result = schema.safeParse(value, { reportInput: false });
   if (result.success) return { ok: true, value: result.data };
-  return { ok: false, issues: toIssues(result.error) };
+  return { ok: false, issues: toIssues(schema, result.error) };
 }
 
 /**
@@ -122,13 +122,117 @@ export function validateSyncFirst<T>(
   return schema.safeParseAsync(value, { reportInput: false }).then((result) =>
     result.success
       ? { ok: true, value: result.data }
-      : { ok: false, issues: toIssues(result.error) }
+      : { ok: false, issues: toIssues(schema, result.error) }
   );
 }
 
-function toIssues(error: z.ZodError): ValidationIssue[] {
+/**
+ * Turns zod's issues into ones that hold nothing taken from the input: the
+ * names of unrecognized keys are dropped (only their count is told), and
+ * record and map keys in a path become `*`, since those keys are data.
+ */
+function toIssues(schema: z.ZodType, error: z.ZodError): ValidationIssue[] {
   return error.issues.map((issue) => ({
-    path: formatPath(issue.path),
-    message: issue.message,
+    path: formatPath(maskDataKeys(schema, issue.path)),
+    message: issue.code === "unrecognized_keys"
+      ? `${issue.keys.length} unrecognized ${
+        issue.keys.length === 1 ? "key" : "keys"
+      }`
+      : issue.message,
   }));
+}
+
+/** What a record or map key in an issue path shows as. */
+const MASKED_KEY = "*";
+
+type Def = Record<string, unknown>;
+
+function defOf(schema: z.ZodType): Def {
+  return schema._zod.def as unknown as Def;
+}
+
+/**
+ * Walks `schema` along `path` and masks every segment that is a key of a
+ * record or map. Where the schema could be several things (a union, both
+ * sides of a pipe), a segment is masked if any of them is keyed by data.
+ * Where the schema cannot be followed, segments are kept: they then come
+ * from the schema's own refinements, not from the input's keys.
+ */
+function maskDataKeys(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+): PropertyKey[] {
+  let here = alternatives([schema]);
+  return path.map((segment) => {
+    const keyed = here.some((s) => {
+      const type = defOf(s).type;
+      return type === "record" || type === "map";
+    });
+    here = alternatives(here.flatMap((s) => childAt(s, segment)));
+    return keyed ? MASKED_KEY : segment;
+  });
+}
+
+/** The schemas a value described by `schemas` may be checked against, wrappers removed. */
+function alternatives(schemas: readonly z.ZodType[]): z.ZodType[] {
+  const out: z.ZodType[] = [];
+  const seen = new Set<z.ZodType>();
+  const visit = (schema: z.ZodType): void => {
+    if (seen.has(schema)) return;
+    seen.add(schema);
+    const def = defOf(schema);
+    switch (def.type) {
+      case "optional":
+      case "nullable":
+      case "default":
+      case "prefault":
+      case "catch":
+      case "readonly":
+      case "nonoptional":
+        return visit(def.innerType as z.ZodType);
+      case "lazy":
+        return visit(
+          (schema as unknown as { _zod: { innerType: z.ZodType } })._zod
+            .innerType,
+        );
+      case "pipe":
+        visit(def.in as z.ZodType);
+        return visit(def.out as z.ZodType);
+      case "union":
+        return (def.options as z.ZodType[]).forEach(visit);
+      case "intersection":
+        visit(def.left as z.ZodType);
+        return visit(def.right as z.ZodType);
+      default:
+        out.push(schema);
+    }
+  };
+  schemas.forEach(visit);
+  return out;
+}
+
+/** The schemas of the part of a value at `segment`. */
+function childAt(schema: z.ZodType, segment: PropertyKey): z.ZodType[] {
+  const def = defOf(schema);
+  const found = (s: unknown): z.ZodType[] => s ? [s as z.ZodType] : [];
+  switch (def.type) {
+    case "object":
+      return found(
+        (def.shape as Record<PropertyKey, z.ZodType>)[segment] ?? def.catchall,
+      );
+    case "array":
+      return found(def.element);
+    case "tuple":
+      return found(
+        typeof segment === "number"
+          ? (def.items as z.ZodType[])[segment] ?? def.rest
+          : undefined,
+      );
+    case "record":
+    case "map":
+    case "set":
+      return found(def.valueType);
+    default:
+      return [];
+  }
 }
