@@ -180,6 +180,29 @@ export type Resolution<T> =
   };
 
 /**
+ * Options for {@linkcode ConfigManager.set}.
+ *
+ * @example Write to a chosen source rather than the first that persists
+ * ```ts
+ * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Name = defineConfig({ key: "Name", schema: z.string() });
+ * const first = new MemorySource();
+ * const second = new MemorySource();
+ * const manager = new ConfigManager([first, second]);
+ * await manager.set(Name, "harmony", { target: second });
+ * assert.equal(await second.get("Name"), "harmony");
+ * assert.equal(await first.get("Name"), undefined);
+ * ```
+ */
+export interface SetOptions {
+  /** The source to write to; default the first source that persists. */
+  readonly target?: ConfigSource;
+}
+
+/**
  * Options for {@linkcode ConfigManager.resolve}.
  *
  * @example Resolve as explain() does: collect the steps, write nothing back
@@ -318,10 +341,12 @@ export class ConfigManager {
 
   /**
    * Validates `value`, then writes the parsed value to the first source that
-   * persists.
+   * persists, or to `options.target`.
    *
    * @param def The definition.
    * @param value The value; fields with defaults may be left out.
+   * @param options `target`: the source to write to instead, such as the one
+   * a CLI's `--source` names.
    * @returns The parsed value that was stored.
    * @throws {ConfigValidationError} When the value fails the schema; nothing is written.
    * @throws {ConfigSourceError} When no source in the chain persists.
@@ -338,15 +363,19 @@ export class ConfigManager {
    * await assert.rejects(manager.set(Name, ""));
    * ```
    */
-  async set<T, I>(def: ConfigDefinition<T, I>, value: I): Promise<T> {
-    const target = this.persistentSource(def.key);
+  async set<T, I>(
+    def: ConfigDefinition<T, I>,
+    value: I,
+    options: SetOptions = {},
+  ): Promise<T> {
+    const target = options.target ?? this.persistentSource(def.key);
     const result = await validateAsync(def.schema, value);
     if (!result.ok) {
       throw new ConfigValidationError(
         def.key,
         "the value passed to set()",
         result.issues,
-        "pass a value that matches the schema",
+        "pass a value that matches the schema; nothing was stored",
       );
     }
     await target.set(

@@ -61,6 +61,7 @@ export {
   type Explanation,
   type Resolution,
   type ResolveOptions,
+  type SetOptions,
 } from "./manager.ts";
 export {
   DATA_DIR_ENV_VARS,

@@ -3,7 +3,6 @@
  *
  * @module
  */
-import { ConfigValidationError } from "../../errors.ts";
 import type { ConfigManager } from "../../manager.ts";
 import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
@@ -63,11 +62,7 @@ async function resolveValue(
     case "defaults":
       return { value: resolution.value, source: "defaults" };
     case "invalid":
-      throw new ConfigValidationError(
-        def.key,
-        resolution.locator,
-        resolution.issues,
-      );
+      throw manager.invalidValue(def.key, resolution);
     case "missing":
       throw manager.notFound(def.key, resolution.unavailable);
   }

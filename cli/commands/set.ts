@@ -3,10 +3,8 @@
  *
  * @module
  */
-import { ConfigValidationError } from "../../errors.ts";
 import type { ConfigManager } from "../../manager.ts";
 import type { ConfigSource } from "../../source.ts";
-import { validateAsync } from "../../validation.ts";
 import { openChain, planChain, selectSource } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode, UsageError } from "../errors.ts";
@@ -39,16 +37,7 @@ export async function setCommand(context: CommandContext): Promise<number> {
   const target = options.source === undefined
     ? manager.persistentSource(key)
     : selectSource(manager, options.source, cwd);
-  const checked = await validateAsync(loaded.def.schema, value);
-  if (!checked.ok) {
-    throw new ConfigValidationError(
-      key,
-      "the value given to set",
-      checked.issues,
-      "pass a value that matches the schema; nothing was stored",
-    );
-  }
-  await target.set(key, checked.value);
+  await manager.set(loaded.def, value, { target });
   const locator = target.locate?.(key) ?? target.name;
   const shadowedBy = await shadowingSources(manager, target, key);
   if (out.json) {
