@@ -66,3 +66,24 @@ export function toJsonText(
   }
   return text;
 }
+
+/**
+ * True for a JSON object: not null, not an array.
+ *
+ * @param value Any parsed JSON value.
+ * @returns Whether `value` is an object with string keys.
+ *
+ * @example
+ * ```ts
+ * import { isPlainObject } from "./json.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.ok(isPlainObject({ host: "db" }));
+ * assert.ok(!isPlainObject([1, 2]) && !isPlainObject(null));
+ * ```
+ */
+export function isPlainObject(
+  value: unknown,
+): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

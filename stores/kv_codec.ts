@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { isPlainObject } from "../json.ts";
 
 /** The field a non-object value is wrapped in. */
 export const WRAP_FIELD = "value";
@@ -33,11 +34,4 @@ export function decodeKvData(data: Record<string, unknown>): unknown {
 function isWrapped(data: Record<string, unknown>): boolean {
   const keys = Object.keys(data);
   return keys.length === 1 && keys[0] === WRAP_FIELD;
-}
-
-/** True for a JSON object (not null, not an array). */
-export function isPlainObject(
-  value: unknown,
-): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -26,11 +26,13 @@ import { validateKey } from "../key.ts";
 import { readEnvVar } from "../_env.ts";
 import { DATA_DIR_ENV_VARS, dataDir } from "../paths.ts";
 import type { PermissionDescriptor } from "../permissions.ts";
-import { decodeKvData, encodeKvData, isPlainObject } from "./kv_codec.ts";
+import { isPlainObject } from "../json.ts";
+import { decodeKvData, encodeKvData } from "./kv_codec.ts";
 import { type OpenBaoAuth, TokenKeeper } from "./openbao_auth.ts";
 import {
   BaoHttp,
   type BaoResponse,
+  Deadline,
   errorsOf,
   serverMessage,
 } from "./openbao_http.ts";
@@ -71,8 +73,22 @@ export interface OpenBaoStoreOptions {
   namespace?: string;
   /** How to authenticate. Default a static token from `$BAO_TOKEN`, then `$VAULT_TOKEN`. */
   auth?: OpenBaoAuth;
-  /** The bound on each request, retries and redirects included, in ms. Default 2000. */
+  /**
+   * The bound on each operation (`get`, `set`, `delete`, `keys`), in ms,
+   * shared by all its requests: token lookup, renewal or login, mount
+   * detection, redirects, 429 retries and the retry after a dead token.
+   * The time a person takes to approve a device login is not counted.
+   * Default 2000.
+   */
   timeoutMs?: number;
+  /**
+   * Hosts a 307/308 from a standby may lead to, besides the address's own
+   * origin: the other nodes of an HA cluster, as `host:port` (that port) or
+   * `host` (any port). The token and a login's credentials are re-sent
+   * there, so any other redirect fails with a `ConfigSourceError` naming the
+   * host; https never drops to http. Default none.
+   */
+  redirectHosts?: readonly string[];
   /** The fetch implementation. Default the global `fetch`. */
   fetch?: typeof fetch;
   /** The environment to read addresses, tokens and the data dir from. Default the process environment. */
@@ -97,7 +113,7 @@ export interface OpenBaoStoreOptions {
 }
 
 /**
- * The default bound on one request, redirects and 429 retries included, in ms.
+ * The default bound on one store operation, all its requests included, in ms.
  *
  * @example
  * ```ts
@@ -179,8 +195,15 @@ export class OpenBaoStore implements SecretStore {
   readonly #keeper: TokenKeeper;
   readonly #now: () => number;
   readonly #unavailableRetryMs: number;
+  readonly #timeoutMs: number;
+  readonly #redirectHosts: readonly string[];
   #kvVersion: Promise<1 | 2> | undefined;
-  #down: { reason: string; until: number } | undefined;
+  #down: { source: string; reason: string; until: number } | undefined;
+  /**
+   * The KV v2 version each key had when this store last read or wrote it,
+   * used as `cas` on a key whose metadata requires check-and-set.
+   */
+  readonly #seenVersions = new Map<string, number>();
   /** The env vars the constructor consulted, for `permissions()`. */
   readonly #envVars: string[] = [];
 
@@ -217,10 +240,13 @@ export class OpenBaoStore implements SecretStore {
     this.sessionFile = logsIn && options.sessionFile !== false
       ? options.sessionFile ?? join(dataDir({ env }), "session.json")
       : undefined;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_OPENBAO_TIMEOUT_MS;
+    this.#redirectHosts = options.redirectHosts ?? [];
     this.#http = new BaoHttp({
       address: this.address,
       namespace: this.namespace,
-      timeoutMs: options.timeoutMs ?? DEFAULT_OPENBAO_TIMEOUT_MS,
+      timeoutMs: this.#timeoutMs,
+      redirectHosts: this.#redirectHosts,
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
       source: this.name,
     });
@@ -252,9 +278,11 @@ export class OpenBaoStore implements SecretStore {
   /** Like `get`, with the URL, the KV v2 version and its write time. */
   async entry(key: string): Promise<SecretEntry | undefined> {
     validateKey(key, this.name);
-    const v2 = await this.#kv(key) === 2;
+    const deadline = new Deadline(this.#timeoutMs);
+    const v2 = await this.#kv(key, deadline) === 2;
     const path = v2 ? this.#path("data", key) : this.#path(undefined, key);
-    const response = await this.#call("GET", path, key);
+    const response = await this.#call("GET", path, key, deadline);
+    if (v2) this.#remember(key, response);
     // Both a plain 404 and the soft-deleted or destroyed envelope mean absent.
     if (isAbsent(response)) return undefined;
     if (response.status !== 200) throw this.#unexpected(response, "read", key);
@@ -281,11 +309,15 @@ export class OpenBaoStore implements SecretStore {
 
   /**
    * Stores JSON text under `key`. When the key's metadata requires
-   * check-and-set, the write carries the current version; when another
-   * writer wins the race, the current version is read again and reported.
+   * check-and-set, the write carries the version this store saw when it last
+   * read or wrote the key, so a change made by someone else since then is
+   * reported instead of overwritten. A key this store has not seen is
+   * written with the current version from its metadata: last writer wins.
+   * When the check fails, the current version is read again and reported.
    */
   async set(key: string, value: string): Promise<void> {
     validateKey(key, this.name);
+    const deadline = new Deadline(this.#timeoutMs);
     let parsed: unknown;
     try {
       parsed = JSON.parse(value);
@@ -296,11 +328,12 @@ export class OpenBaoStore implements SecretStore {
       );
     }
     const data = encodeKvData(parsed);
-    if (await this.#kv(key) === 1) {
+    if (await this.#kv(key, deadline) === 1) {
       const response = await this.#call(
         "POST",
         this.#path(undefined, key),
         key,
+        deadline,
         data,
       );
       if (response.status !== 204 && response.status !== 200) {
@@ -309,13 +342,14 @@ export class OpenBaoStore implements SecretStore {
       return;
     }
     const path = this.#path("data", key);
-    let response = await this.#call("POST", path, key, { data });
+    let response = await this.#call("POST", path, key, deadline, { data });
     if (
       response.status === 400 &&
       hasError(response, /check-and-set parameter required/)
     ) {
-      const cas = await this.#currentVersion(key);
-      response = await this.#call("POST", path, key, {
+      const cas = this.#seenVersions.get(key) ??
+        await this.#currentVersion(key, deadline);
+      response = await this.#call("POST", path, key, deadline, {
         data,
         options: { cas },
       });
@@ -324,7 +358,8 @@ export class OpenBaoStore implements SecretStore {
       response.status === 400 &&
       hasError(response, /check-and-set parameter did not match/)
     ) {
-      const current = await this.#currentVersion(key);
+      this.#seenVersions.delete(key);
+      const current = await this.#currentVersion(key, deadline);
       throw new ConfigSourceError(
         `Cannot store key "${key}" at ${
           this.locate(key)
@@ -335,17 +370,26 @@ export class OpenBaoStore implements SecretStore {
     if (response.status !== 200 && response.status !== 204) {
       throw this.#unexpected(response, "write", key);
     }
+    const written = response.body?.data;
+    if (isPlainObject(written) && typeof written.version === "number") {
+      this.#seenVersions.set(key, written.version);
+    } else {
+      this.#seenVersions.delete(key);
+    }
   }
 
   /** Deletes the key with all its versions and metadata; resolves to `true` when it existed. */
   async delete(key: string): Promise<boolean> {
     validateKey(key, this.name);
-    const v2 = await this.#kv(key) === 2;
+    const deadline = new Deadline(this.#timeoutMs);
+    const v2 = await this.#kv(key, deadline) === 2;
     const path = v2 ? this.#path("metadata", key) : this.#path(undefined, key);
-    const exists = await this.#call("GET", path, key);
+    // Deleting the metadata resets the key's versions to 0.
+    this.#seenVersions.delete(key);
+    const exists = await this.#call("GET", path, key, deadline);
     if (isAbsent(exists)) return false;
     if (exists.status !== 200) throw this.#unexpected(exists, "delete", key);
-    const response = await this.#call("DELETE", path, key);
+    const response = await this.#call("DELETE", path, key, deadline);
     if (response.status !== 204 && response.status !== 200) {
       throw this.#unexpected(response, "delete", key);
     }
@@ -358,11 +402,17 @@ export class OpenBaoStore implements SecretStore {
    * and names that are not keys are skipped.
    */
   async keys(): Promise<string[]> {
-    const v2 = await this.#kv(undefined) === 2;
+    const deadline = new Deadline(this.#timeoutMs);
+    const v2 = await this.#kv(undefined, deadline) === 2;
     const dir = v2
       ? this.#path("metadata", undefined)
       : this.#path(undefined, undefined);
-    const response = await this.#call("GET", `${dir}/?list=true`, undefined);
+    const response = await this.#call(
+      "GET",
+      `${dir}/?list=true`,
+      undefined,
+      deadline,
+    );
     if (isAbsent(response)) return [];
     if (response.status !== 200) {
       throw this.#unexpected(response, "list", undefined);
@@ -380,6 +430,7 @@ export class OpenBaoStore implements SecretStore {
   permissions(): PermissionDescriptor[] {
     const permissions: PermissionDescriptor[] = [
       { name: "net", host: new URL(this.address).host },
+      ...this.#redirectHosts.map((host) => ({ name: "net" as const, host })),
       ...this.#envVars.map((variable) => ({ name: "env" as const, variable })),
     ];
     if (this.sessionFile !== undefined) {
@@ -397,19 +448,22 @@ export class OpenBaoStore implements SecretStore {
     method: string,
     path: string,
     key: string | undefined,
+    deadline: Deadline,
     body?: unknown,
   ): Promise<BaoResponse> {
     const now = this.#now();
     if (this.#down !== undefined && now < this.#down.until) {
       const seconds = Math.ceil((this.#down.until - now) / 1000);
+      // The source is the one that was down: OpenBao, or the identity
+      // provider a login needed.
       throw new SourceUnavailableError(
-        this.name,
+        this.#down.source,
         `${this.#down.reason} (remembered: not retried for ${seconds} s)`,
         key === undefined ? {} : { key },
       );
     }
     try {
-      const response = await this.#callOnce(method, path, key, body);
+      const response = await this.#callOnce(method, path, key, deadline, body);
       this.#down = undefined;
       return response;
     } catch (error) {
@@ -417,6 +471,7 @@ export class OpenBaoStore implements SecretStore {
         error instanceof SourceUnavailableError && this.#unavailableRetryMs > 0
       ) {
         this.#down = {
+          source: error.source ?? this.name,
           reason: error.reason,
           until: this.#now() + this.#unavailableRetryMs,
         };
@@ -429,35 +484,45 @@ export class OpenBaoStore implements SecretStore {
     method: string,
     path: string,
     key: string | undefined,
+    deadline: Deadline,
     body?: unknown,
   ): Promise<BaoResponse> {
     let token = "";
     const send = async (): Promise<BaoResponse> => {
-      token = await this.#keeper.token(key);
-      return await this.#http.request(method, path, { token, body, key });
+      token = await this.#keeper.token(key, deadline);
+      return await this.#http.request(method, path, {
+        token,
+        body,
+        key,
+        deadline,
+      });
     };
     let response = await send();
     if (response.status !== 403) return response;
-    if (await this.#keeper.recoverFromForbidden(token, key)) {
+    if (await this.#keeper.recoverFromForbidden(token, key, deadline)) {
       response = await send();
       if (response.status !== 403) return response;
     }
     return response;
   }
 
-  #kv(key: string | undefined): Promise<1 | 2> {
-    this.#kvVersion ??= this.#detectKv(key).catch((error) => {
+  #kv(key: string | undefined, deadline: Deadline): Promise<1 | 2> {
+    this.#kvVersion ??= this.#detectKv(key, deadline).catch((error) => {
       this.#kvVersion = undefined;
       throw error;
     });
     return this.#kvVersion;
   }
 
-  async #detectKv(key: string | undefined): Promise<1 | 2> {
+  async #detectKv(
+    key: string | undefined,
+    deadline: Deadline,
+  ): Promise<1 | 2> {
     const response = await this.#call(
       "GET",
       `sys/internal/ui/mounts/${this.mount}`,
       key,
+      deadline,
     );
     // A token without rights on the mount cannot see its type; assume v2 and
     // let the data request report the denial.
@@ -481,8 +546,27 @@ export class OpenBaoStore implements SecretStore {
     return options.version === "2" ? 2 : 1;
   }
 
-  async #currentVersion(key: string): Promise<number> {
-    const response = await this.#call("GET", this.#path("metadata", key), key);
+  /** Notes the version a KV v2 read saw, live or deleted, for a later CAS. */
+  #remember(key: string, response: BaoResponse): void {
+    const data = response.body?.data;
+    const metadata = isPlainObject(data) && isPlainObject(data.metadata)
+      ? data.metadata
+      : undefined;
+    if (typeof metadata?.version === "number") {
+      this.#seenVersions.set(key, metadata.version);
+    } else if (isAbsent(response)) {
+      // Never written (or its metadata deleted): only "absent" may follow.
+      this.#seenVersions.set(key, 0);
+    }
+  }
+
+  async #currentVersion(key: string, deadline: Deadline): Promise<number> {
+    const response = await this.#call(
+      "GET",
+      this.#path("metadata", key),
+      key,
+      deadline,
+    );
     if (isAbsent(response)) return 0;
     if (response.status !== 200) {
       throw this.#unexpected(response, "read the metadata of", key);

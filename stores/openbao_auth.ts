@@ -9,6 +9,7 @@ import { ConfigSourceError, LoginError } from "../errors.ts";
 import {
   type BaoHttp,
   type BaoResponse,
+  type Deadline,
   serverMessage,
 } from "./openbao_http.ts";
 import type { CachedSession, SessionCache } from "./session_cache.ts";
@@ -88,11 +89,14 @@ export class TokenKeeper {
     this.#options = options;
   }
 
-  /** Returns a token to use now, logging in or renewing first when due. */
-  async token(key?: string): Promise<string> {
+  /**
+   * Returns a token to use now, logging in or renewing first when due.
+   * Concurrent callers share one login, bounded by the first one's deadline.
+   */
+  async token(key?: string, deadline?: Deadline): Promise<string> {
     const session = this.#session;
     if (session !== undefined && !this.#renewDue(session)) return session.token;
-    this.#pending ??= this.#refresh(session, key).finally(() => {
+    this.#pending ??= this.#refresh(session, key, deadline).finally(() => {
       this.#pending = undefined;
     });
     return (await this.#pending).token;
@@ -103,6 +107,7 @@ export class TokenKeeper {
    *
    * @param usedToken The token the refused request carried.
    * @param key The key the request was for, named in errors.
+   * @param deadline The deadline of the operation the request belongs to.
    * @returns `true` when the token was dead and a new login succeeded (retry
    * the request once); `false` when the token is alive, so the 403 is a policy
    * denial.
@@ -111,6 +116,7 @@ export class TokenKeeper {
   async recoverFromForbidden(
     usedToken: string,
     key?: string,
+    deadline?: Deadline,
   ): Promise<boolean> {
     // Another caller may already be replacing, or have replaced, the token
     // this request was sent with: then retrying is enough.
@@ -124,16 +130,13 @@ export class TokenKeeper {
     const lookup = await this.#options.http.request(
       "GET",
       "auth/token/lookup-self",
-      {
-        token: session.token,
-        key,
-      },
+      { token: session.token, key, deadline },
     );
     if (lookup.status === 200) return false;
     if (!session.fromLogin) throw this.#deadStaticToken(key);
-    await this.#options.cache?.remove(this.#options.cacheId);
+    await this.#options.cache?.remove(this.#options.cacheId, session.token);
     this.#session = undefined;
-    this.#pending ??= this.#login(key).finally(() => {
+    this.#pending ??= this.#login(key, deadline).finally(() => {
       this.#pending = undefined;
     });
     await this.#pending;
@@ -151,11 +154,16 @@ export class TokenKeeper {
   async #refresh(
     session: Session | undefined,
     key: string | undefined,
+    deadline: Deadline | undefined,
   ): Promise<Session> {
     const auth = this.#options.auth;
     if (session === undefined) {
       if (isStatic(auth)) {
-        return this.#session = await this.#lookupStatic(auth.token, key);
+        return this.#session = await this.#lookupStatic(
+          auth.token,
+          key,
+          deadline,
+        );
       }
       const cached = await this.#options.cache?.load(this.#options.cacheId);
       if (
@@ -164,27 +172,28 @@ export class TokenKeeper {
       ) {
         this.#session = { ...cached, fromLogin: true };
         if (!this.#renewDue(this.#session)) return this.#session;
-        return await this.#renew(this.#session, key);
+        return await this.#renew(this.#session, key, deadline);
       }
-      return await this.#login(key);
+      return await this.#login(key, deadline);
     }
     if (
       session.expiresAt !== null && this.#options.now() >= session.expiresAt
     ) {
       if (!session.fromLogin) throw this.#deadStaticToken(key);
-      return await this.#login(key);
+      return await this.#login(key, deadline);
     }
-    return await this.#renew(session, key);
+    return await this.#renew(session, key, deadline);
   }
 
   async #lookupStatic(
     token: string,
     key: string | undefined,
+    deadline: Deadline | undefined,
   ): Promise<Session> {
     const response = await this.#options.http.request(
       "GET",
       "auth/token/lookup-self",
-      { token, key },
+      { token, key, deadline },
     );
     if (response.status === 403) throw this.#deadStaticToken(key);
     if (response.status !== 200) {
@@ -211,7 +220,11 @@ export class TokenKeeper {
     };
   }
 
-  async #renew(session: Session, key: string | undefined): Promise<Session> {
+  async #renew(
+    session: Session,
+    key: string | undefined,
+    deadline: Deadline | undefined,
+  ): Promise<Session> {
     const increment = Math.max(1, session.ttlSeconds);
     const response = await this.#options.http.request(
       "POST",
@@ -220,6 +233,7 @@ export class TokenKeeper {
         token: session.token,
         body: { increment: `${increment}s` },
         key,
+        deadline,
       },
     );
     const granted = response.body?.auth?.lease_duration;
@@ -230,7 +244,7 @@ export class TokenKeeper {
     }
     // Refused or capped: a login replaces the token; a static token is used
     // as it is until it dies.
-    if (session.fromLogin) return await this.#login(key);
+    if (session.fromLogin) return await this.#login(key, deadline);
     if (response.status === 403) throw this.#deadStaticToken(key);
     if (ok) {
       return await this.#keep({
@@ -251,12 +265,16 @@ export class TokenKeeper {
     };
     this.#session = renewed;
     if (renewed.fromLogin) {
+      // Best effort: an unwritable cache costs the next process a login.
       await this.#options.cache?.save(this.#options.cacheId, toCached(renewed));
     }
     return renewed;
   }
 
-  async #login(key: string | undefined): Promise<Session> {
+  async #login(
+    key: string | undefined,
+    deadline: Deadline | undefined,
+  ): Promise<Session> {
     const auth = this.#options.auth;
     let path: string;
     let body: Record<string, string>;
@@ -270,7 +288,11 @@ export class TokenKeeper {
       const mount = auth.jwt.mount ?? "jwt";
       path = `auth/${mount}/login`;
       // The JWT is fetched only now, used once, and never stored.
-      body = { role: auth.jwt.role, jwt: await auth.jwt.token() };
+      // A device login waits for a person: that time is not OpenBao's.
+      const jwt = deadline === undefined
+        ? await auth.jwt.token()
+        : await deadline.excluding(auth.jwt.token);
+      body = { role: auth.jwt.role, jwt };
       what = `JWT login at auth/${mount} for role "${auth.jwt.role}"`;
     } else {
       throw this.#deadStaticToken(key);
@@ -278,6 +300,7 @@ export class TokenKeeper {
     const response = await this.#options.http.request("POST", path, {
       body,
       key,
+      deadline,
     });
     const login = response.body?.auth;
     if (response.status !== 200 || typeof login?.client_token !== "string") {
@@ -305,6 +328,7 @@ export class TokenKeeper {
       fromLogin: true,
     };
     this.#session = session;
+    // Best effort: the login succeeded whether or not the cache is writable.
     await this.#options.cache?.save(this.#options.cacheId, toCached(session));
     return session;
   }

@@ -1,7 +1,8 @@
 /**
  * The HTTP layer of the OpenBao client: one logical request, bounded in
- * time, with OpenBao's headers, 307 redirects followed with the token kept,
- * a bounded retry on 429, and every transport failure turned into a typed
+ * time, with OpenBao's headers, 307/308 redirects followed (with the token
+ * and body) only to the configured origin or a host the caller allowed, a
+ * bounded retry on 429, and every transport failure turned into a typed
  * error that names the server but never a token or a value.
  *
  * @module
@@ -41,6 +42,13 @@ export interface BaoHttpOptions {
   readonly namespace?: string | undefined;
   /** The bound on one logical request, redirects and retries included. */
   readonly timeoutMs: number;
+  /**
+   * Hosts besides the address's own origin that a 307/308 may lead to, such
+   * as the other nodes of an HA cluster: `bao-2.example.com:8200` (that host
+   * and port) or `bao-2.example.com` (any port). The scheme may never drop
+   * from https to http.
+   */
+  readonly redirectHosts?: readonly string[] | undefined;
   /** The fetch implementation. */
   readonly fetch: typeof fetch;
   /** The locator used in errors, such as `openbao:http://127.0.0.1:8200`. */
@@ -55,6 +63,44 @@ export interface BaoRequest {
   readonly body?: unknown;
   /** The configuration key the request is for, named in errors. */
   readonly key?: string | undefined;
+  /**
+   * The deadline of the whole store operation this request is part of; the
+   * request ends by the earlier of it and its own `timeoutMs`.
+   */
+  readonly deadline?: Deadline | undefined;
+}
+
+/**
+ * The time one store operation (a `get()` with its lookup, login, mount
+ * detection, retry after a dead token, …) may take, shared by all its
+ * requests, so a slow server costs `timeoutMs` once rather than once per
+ * request.
+ */
+export class Deadline {
+  #at: number;
+
+  /** @param ms The budget, from now. */
+  constructor(ms: number) {
+    this.#at = Date.now() + ms;
+  }
+
+  /** The deadline, in ms since the epoch (`Date.now()`). */
+  get at(): number {
+    return this.#at;
+  }
+
+  /**
+   * Runs `wait` without charging its time to the budget: the time a person
+   * takes to approve a device login is not the server's.
+   */
+  async excluding<T>(wait: () => Promise<T>): Promise<T> {
+    const started = Date.now();
+    try {
+      return await wait();
+    } finally {
+      this.#at += Date.now() - started;
+    }
+  }
 }
 
 const MAX_REDIRECTS = 3;
@@ -85,7 +131,10 @@ export class BaoHttp {
     request: BaoRequest = {},
   ): Promise<BaoResponse> {
     const { address, timeoutMs } = this.#options;
-    const deadline = Date.now() + timeoutMs;
+    const deadline = Math.min(
+      Date.now() + timeoutMs,
+      request.deadline?.at ?? Infinity,
+    );
     let url = `${address}/v1/${path}`;
     let redirects = 0;
     let rateLimited = 0;
@@ -108,7 +157,7 @@ export class BaoHttp {
             request.key,
           );
         }
-        url = new URL(location, url).href;
+        url = this.#redirectTarget(location, url, request.key);
         continue;
       }
       if (status === 429) {
@@ -147,6 +196,53 @@ export class BaoHttp {
       }
       return { status, body };
     }
+  }
+
+  /**
+   * Where a redirect may go. The token and the body (a login's secret id or
+   * JWT) are re-sent there, so only to the configured origin or an allowed
+   * host, over http(s), and never from https down to http.
+   */
+  #redirectTarget(
+    location: string,
+    from: string,
+    key: string | undefined,
+  ): string {
+    let target: URL;
+    try {
+      target = new URL(location, from);
+    } catch {
+      throw new ConfigSourceError(
+        `${this.#options.source} redirected to a Location that is not a URL: check the proxy or load balancer in front of OpenBao`,
+        this.#errorOptions(key),
+      );
+    }
+    const origin = new URL(this.#options.address);
+    const previous = new URL(from);
+    if (target.protocol !== "http:" && target.protocol !== "https:") {
+      throw new ConfigSourceError(
+        `${this.#options.source} redirected to a ${target.protocol} URL, which is never followed: check the proxy or load balancer in front of OpenBao`,
+        this.#errorOptions(key),
+      );
+    }
+    if (previous.protocol === "https:" && target.protocol === "http:") {
+      throw new ConfigSourceError(
+        `${this.#options.source} redirected from https to http://${target.host}, which would send the token in clear: configure the cluster's api_addr with https`,
+        this.#errorOptions(key),
+      );
+    }
+    if (target.origin === origin.origin) return target.href;
+    const allowed = (this.#options.redirectHosts ?? []).some((host) => {
+      const wanted = host.toLowerCase();
+      return wanted === target.host || wanted === target.hostname;
+    });
+    if (!allowed) {
+      throw new ConfigSourceError(
+        `${this.#options.source} redirected to ${target.host}, which is not the configured server, so the token was not sent there: if it is another node of the cluster, pass redirectHosts: ["${target.host}"] to OpenBaoStore (or point the address at the active node)`,
+        this.#errorOptions(key),
+      );
+    }
+    return target.href;
   }
 
   async #send(
@@ -269,14 +365,15 @@ function retryAfterMs(header: string | null): number {
   return Number.isNaN(date) ? 0 : Math.max(0, date - Date.now());
 }
 
-function delay(ms: number): Promise<void> {
+/** Waits `ms` (nothing for 0 or less). */
+export function delay(ms: number): Promise<void> {
   return ms <= 0
     ? Promise.resolve()
     : new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** A short reason for a failed connection, from Deno's or Node's error. */
-function networkReason(error: unknown): string {
+export function networkReason(error: unknown): string {
   const cause =
     (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
   const code = typeof cause?.code === "string"

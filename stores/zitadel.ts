@@ -34,8 +34,14 @@
  *
  * @module
  */
-import { LoginError, SourceUnavailableError } from "../errors.ts";
+import {
+  ConfigPermissionError,
+  LoginError,
+  SourceUnavailableError,
+} from "../errors.ts";
+import { isPermissionDenied } from "../permissions.ts";
 import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao.ts";
+import { delay, networkReason } from "./openbao_http.ts";
 
 /**
  * The scopes asked for by default: an ID token, a profile and a refresh token.
@@ -59,6 +65,8 @@ const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
 /** RFC 8628 §3.5: the interval when the server names none, and the slow_down step. */
 const DEFAULT_INTERVAL_MS = 5_000;
 const SLOW_DOWN_STEP_MS = 5_000;
+/** The longest wait between polls while the provider fails (RFC 8628 §3.5 back-off). */
+const MAX_BACKOFF_MS = 60_000;
 
 /**
  * What the user must do to approve a device login.
@@ -250,7 +258,11 @@ interface HttpAnswer {
  * @throws {LoginError} When the user denies, the code expires, or the
  * provider's answers are unusable.
  * @throws {SourceUnavailableError} When the provider cannot be reached or
- * answers 5xx.
+ * answers 5xx before the user is asked, or keeps failing until the code
+ * expires. While polling, a failure is retried with back-off: the user may
+ * already have approved.
+ * @throws {ConfigPermissionError} When Deno denies network access to the
+ * provider (`--allow-net=<issuer host>`).
  *
  * @example Log in at Zitadel from a CLI
  * ```ts ignore
@@ -306,16 +318,47 @@ export async function deviceLogin(
   const sleep = options.sleep ?? delay;
   let intervalMs = (numberField(started.body, "interval") ?? 0) * 1000 ||
     DEFAULT_INTERVAL_MS;
+  let failures = 0;
+  let outage: SourceUnavailableError | undefined;
   while (true) {
-    await sleep(intervalMs);
+    await sleep(
+      failures === 0 ? intervalMs : Math.max(
+        0,
+        Math.min(
+          intervalMs * 2 ** failures,
+          MAX_BACKOFF_MS,
+          expiresAt - now(),
+        ),
+      ),
+    );
     // RFC 8628 §3.5: stop polling once the code has expired, whatever the
     // server would say.
-    if (now() >= expiresAt) throw client.expired();
-    const answer = await client.post(endpoints.token, {
-      grant_type: DEVICE_GRANT,
-      device_code: deviceCode,
-      client_id: options.clientId,
-    });
+    if (now() >= expiresAt) {
+      if (outage === undefined) throw client.expired();
+      throw new SourceUnavailableError(
+        outage.source ?? options.issuer,
+        `${outage.reason}, until the device code expired`,
+        { cause: outage },
+      );
+    }
+    let answer: HttpAnswer;
+    try {
+      answer = await client.post(endpoints.token, {
+        grant_type: DEVICE_GRANT,
+        device_code: deviceCode,
+        client_id: options.clientId,
+      });
+    } catch (error) {
+      // RFC 8628 §3.5: back off on a timeout or a server error and keep
+      // polling; the user may already have approved, and stopping now
+      // would throw that approval away.
+      if (!(error instanceof SourceUnavailableError)) throw error;
+      failures++;
+      outage = error;
+      continue;
+    }
+    failures = 0;
+    outage = undefined;
     if (answer.status === 200) return client.tokensFrom(answer.body);
     const error = stringField(answer.body, "error");
     if (error === "authorization_pending") continue;
@@ -337,6 +380,8 @@ export async function deviceLogin(
  * @throws {LoginError} When the provider refuses the refresh token
  * (`invalid_grant`): run {@linkcode deviceLogin} again.
  * @throws {SourceUnavailableError} When the provider cannot be reached.
+ * @throws {ConfigPermissionError} When Deno denies network access to the
+ * provider (`--allow-net=<issuer host>`).
  *
  * @example Refresh before the ID token expires
  * ```ts ignore
@@ -499,9 +544,23 @@ class OidcClient {
       status = response.status;
       text = await response.text();
     } catch (cause) {
+      const target = new URL(url);
+      if (isPermissionDenied(cause)) {
+        // Not "unavailable": falling through to the next source would hide
+        // a missing flag behind a value from elsewhere.
+        throw new ConfigPermissionError(
+          this.#source,
+          `network access to ${target.host} (the identity provider)`,
+          `--allow-net=${target.host}`,
+        );
+      }
+      // The reason says "identity provider": an OpenBao store that needed
+      // this login reports it under its own name.
       const reason = controller.signal.aborted
-        ? `timed out after ${timeoutMs} ms`
-        : `cannot reach ${new URL(url).origin}`;
+        ? `the identity provider ${target.origin} timed out after ${timeoutMs} ms`
+        : `the identity provider ${target.origin} cannot be reached (${
+          networkReason(cause)
+        })`;
       throw new SourceUnavailableError(this.#source, reason, { cause });
     } finally {
       clearTimeout(timer);
@@ -509,7 +568,9 @@ class OidcClient {
     if (status >= 500) {
       throw new SourceUnavailableError(
         this.#source,
-        `${new URL(url).pathname} answered HTTP ${status}`,
+        `the identity provider's ${
+          new URL(url).pathname
+        } answered HTTP ${status}`,
       );
     }
     return { status, body: parseObject(text) };
@@ -582,10 +643,6 @@ function promptOnStderr(prompt: DevicePrompt, expiresIn: number): void {
         ? `\nor open ${prompt.verificationUriComplete}`
         : ""),
   );
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
