@@ -123,9 +123,17 @@ async function askField(
   };
   const hasDefault = fallback !== undefined;
   if (field.secret) {
+    // Any part of the value may be secret, so nothing is pre-filled or
+    // echoed: the stored or default value is kept by an empty answer
+    // without being drawn.
     const hint = hasDefault ? " (leave empty to keep the current value)" : "";
+    const format = field.kind === "list"
+      ? " (comma-separated)"
+      : field.kind === "json"
+      ? " (JSON)"
+      : "";
     const answer = await prompts.password({
-      message: field.message + hint,
+      message: field.message + format + hint,
       mask: true,
       // Revealing the secret would draw it on the output stream.
       toggleMask: false,
@@ -137,13 +145,18 @@ async function askField(
             ? parsed
             : await check(field, parsed.value);
         }
+        if (field.kind === "list") return await checkList(field, text);
         return await check(
           field,
           text === "" ? undefined : coerceText(field, text),
         );
       },
     }, context);
-    if (answer === "") return hasDefault ? fallback : undefined;
+    if (answer === "") {
+      if (hasDefault) return fallback;
+      // As an unmasked list: an empty answer to a required list is `[]`.
+      return field.kind === "list" && !field.optional ? [] : undefined;
+    }
     if (field.kind === "json") {
       return (parseJson(answer) as { value: unknown }).value;
     }

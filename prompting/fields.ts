@@ -5,7 +5,7 @@
  * @module
  */
 import { z } from "zod";
-import { isSecret, unwrapSchema } from "../secret.ts";
+import { containsSecret, isSecret, unwrapSchema } from "../secret.ts";
 
 /** How a field is asked for. */
 export type FieldKind =
@@ -36,7 +36,11 @@ export interface PromptField {
   readonly schema: z.ZodType;
   /** Whether an empty answer is allowed (optional, has a default, or sits in an optional object). */
   readonly optional: boolean;
-  /** Whether the value must be masked. */
+  /**
+   * Whether the value holds a secret anywhere (the field itself, or an
+   * element, entry or field inside it): it is typed masked and never
+   * pre-filled.
+   */
   readonly secret: boolean;
   /** The schema's default, when it has one. */
   readonly defaultValue?: unknown;
@@ -166,7 +170,7 @@ function leaf(
     message: messageFor(label, schema),
     schema,
     optional: inOptionalObject || empty !== undefined,
-    secret: isSecret(schema),
+    secret: containsSecret(schema),
     ...(defaultValue === undefined ? {} : { defaultValue }),
   };
   const choices = literalChoices(inner);

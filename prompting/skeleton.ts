@@ -6,7 +6,7 @@
  * @module
  */
 import type { z } from "zod";
-import { isSecret, unwrapSchema } from "../secret.ts";
+import { containsSecret, isSecret, unwrapSchema } from "../secret.ts";
 import { literalChoices } from "./fields.ts";
 
 /** What a secret shows as in a skeleton. */
@@ -23,6 +23,8 @@ function skeletonOf(schema: z.ZodType): unknown {
       Object.entries(shape).map(([name, child]) => [name, skeletonOf(child)]),
     );
   }
+  // A list, record or transform holding secrets: its default would show them.
+  if (containsSecret(schema)) return SECRET_PLACEHOLDER;
   if (fallback !== undefined) return fallback;
   const optional = isOptional(schema) ? ", optional" : "";
   const choices = literalChoices(inner);

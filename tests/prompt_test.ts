@@ -560,6 +560,13 @@ describe("skeleton", () => {
       on: z.boolean().default(false),
       tags: z.array(z.string()),
       db: z.object({ password: secret(z.string().default("changeme")) }),
+      tokens: z.array(secret(z.string())).default(["canary-skeleton-1"]),
+      byHost: z.record(z.string(), secret(z.string())).default({
+        h: "canary-skeleton-2",
+      }),
+      pre: z.preprocess((v) => v, z.object({ pw: secret(z.string()) }))
+        .default({ pw: "canary-skeleton-3" }),
+      keys: z.array(secret(z.string())),
     });
     assert.deepEqual(JSON.parse(skeleton(schema)), {
       name: "<string>",
@@ -569,6 +576,96 @@ describe("skeleton", () => {
       on: false,
       tags: ["<string>"],
       db: { password: "<secret>" },
+      tokens: "<secret>",
+      byHost: "<secret>",
+      pre: "<secret>",
+      keys: "<secret>",
     });
+    assert.ok(!skeleton(schema).includes("canary-skeleton"));
+  });
+});
+
+describe("fields that hold secrets inside them", () => {
+  const CANARY = "canary-prompt-5b1d9e";
+
+  test("lists and records of secrets are typed masked and never drawn", async () => {
+    const Keys = defineConfig({
+      key: "Keys",
+      schema: z.object({
+        tokens: z.array(secret(z.string().min(3))),
+        byHost: z.record(z.string(), secret(z.string())),
+      }),
+    });
+    const { manager, term } = promptingManager(new MemorySource());
+    const pending = manager.getOrPrompt(Keys);
+    await term.answer("? tokens (comma-separated)", `${CANARY}-a, x`);
+    await term.waitFor("Item 2:");
+    term.type(KEY.backspace + `${CANARY}-b` + KEY.enter);
+    await term.answer(
+      "? byHost (JSON)",
+      JSON.stringify({ db: `${CANARY}-c` }),
+    );
+    assert.deepEqual(await pending, {
+      tokens: [`${CANARY}-a`, `${CANARY}-b`],
+      byHost: { db: `${CANARY}-c` },
+    });
+    assert.ok(term.text.includes("*****"), "typing shows a mask");
+    assert.ok(!term.raw.includes(CANARY), "the output holds a secret");
+  });
+
+  test("a secret list's default is not drawn, and Enter keeps it", async () => {
+    const Keys = defineConfig({
+      key: "Keys",
+      schema: z.object({
+        tokens: z.array(secret(z.string())).default([`${CANARY}-default`]),
+        name: z.string(),
+      }),
+    });
+    const { manager, term } = promptingManager(new MemorySource());
+    const pending = manager.getOrPrompt(Keys);
+    await term.answer(
+      "? tokens (comma-separated) (leave empty to keep the current value)",
+      "",
+    );
+    await term.answer("? name", "svc");
+    assert.deepEqual(await pending, {
+      tokens: [`${CANARY}-default`],
+      name: "svc",
+    });
+    assert.ok(!term.raw.includes(CANARY), "the output holds the default");
+  });
+
+  test("asked again after a branch switch: stored secret lists and records are kept without being drawn", async () => {
+    const Db = defineConfig({
+      key: "Db",
+      schema: z.object({
+        port: z.number().int(),
+        tokens: z.array(secret(z.string())),
+        byHost: z.record(z.string(), secret(z.string())),
+        pre: z.preprocess(
+          (raw) => raw,
+          z.object({ password: secret(z.string()) }),
+        ),
+      }),
+    });
+    const stored = {
+      port: "fivefourthreetwo",
+      tokens: [`${CANARY}-token`],
+      byHost: { db: `${CANARY}-host` },
+      pre: { password: `${CANARY}-pre` },
+    };
+    const memory = new MemorySource({ Db: stored });
+    const { manager, term } = promptingManager(memory);
+    const pending = manager.getOrPrompt(Db);
+    await term.waitFor("no longer matches");
+    await term.answer("? port", "5432");
+    const keep = "(leave empty to keep the current value)";
+    await term.answer(`? tokens (comma-separated) ${keep}`, "");
+    await term.answer(`? byHost (JSON) ${keep}`, "");
+    await term.answer(`? pre (JSON) ${keep}`, "");
+    const expected = { ...stored, port: 5432 };
+    assert.deepEqual(await pending, expected);
+    assert.deepEqual(await memory.get("Db"), expected);
+    assert.ok(!term.raw.includes(CANARY), "the output holds a stored secret");
   });
 });
