@@ -1,8 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { stat } from "node:fs/promises";
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
+import process from "node:process";
 import {
   ConfigError,
   ConfigSourceError,
@@ -10,6 +10,7 @@ import {
   SourceUnavailableError,
 } from "../errors.ts";
 import { OpenBaoStore, type OpenBaoStoreOptions } from "../stores/openbao.ts";
+import { SessionCache } from "../stores/session_cache.ts";
 import {
   closedPortAddress,
   type FakeOpenBao,
@@ -639,6 +640,81 @@ describe("OpenBaoStore: logins and the session cache", () => {
     assert.equal(logins(), 1, "the second run reuses the cached session");
   });
 
+  it(
+    "still answers when the session cache cannot be written; the next store logs in again",
+    {
+      skip: process.platform === "linux"
+        ? false
+        : "needs /proc, a directory where no file can be created",
+    },
+    async () => {
+      await using bao = await startFakeOpenBao();
+      bao.putKv("harmony/config/Db", { host: "db" });
+      const { roleId, secretId } = bao.configureAppRole({
+        role: "app",
+        policies: ["root"],
+      });
+      const options = {
+        auth: { appRole: { roleId, secretId } },
+        sessionFile: "/proc/self/harmony-session.json",
+      };
+      assert.equal(await store(bao, options).get("Db"), '{"host":"db"}');
+      assert.equal(await store(bao, options).get("Db"), '{"host":"db"}');
+      assert.equal(
+        bao.requests.filter((r) => r.path === "auth/approle/login").length,
+        2,
+      );
+    },
+  );
+
+  it("names the session file and the fix when it cannot be read, never a raw fs error", async () => {
+    await using bao = await startFakeOpenBao();
+    await using dir = await tempDir();
+    const sessionFile = join(dir.path, "session.json");
+    await mkdir(sessionFile);
+    const { roleId, secretId } = bao.configureAppRole({
+      role: "app",
+      policies: ["root"],
+    });
+    const error = await rejection(
+      store(bao, { auth: { appRole: { roleId, secretId } }, sessionFile })
+        .get("Db"),
+    );
+    assert.ok(error instanceof ConfigSourceError, String(error));
+    assert.ok(!(error instanceof SourceUnavailableError));
+    assert.equal(
+      error.message,
+      `Cannot read the OpenBao session cache ${sessionFile} (EISDIR): it is a directory: move it away, or pass sessionFile: false to OpenBaoStore`,
+    );
+  });
+
+  it("keeps every entry when many stores save to one session file at once", async () => {
+    await using dir = await tempDir();
+    const file = join(dir.path, "session.json");
+    const caches = Array.from({ length: 12 }, () => new SessionCache(file));
+    const failures = await Promise.all(
+      caches.map((cache, i) =>
+        cache.save(`id-${i}`, {
+          token: `t-${i}`,
+          expiresAt: null,
+          ttlSeconds: 0,
+          renewable: false,
+          obtainedAt: i,
+        })
+      ),
+    );
+    assert.deepEqual(failures, caches.map(() => undefined));
+    for (const [i, cache] of caches.entries()) {
+      assert.equal((await cache.load(`id-${i}`))?.token, `t-${i}`);
+    }
+    // remove() forgets only the token it was given: a fresher login that
+    // another process stored under the same id stays.
+    assert.equal(await caches[0]!.remove("id-1", "an-older-token"), undefined);
+    assert.equal((await caches[0]!.load("id-1"))?.token, "t-1");
+    await caches[0]!.remove("id-1", "t-1");
+    assert.equal(await caches[0]!.load("id-1"), undefined);
+  });
+
   it("logs in again once when the cached token died, then retries", async () => {
     await using bao = await startFakeOpenBao();
     await using dir = await tempDir();
@@ -915,6 +991,43 @@ describe("OpenBaoStore in child processes", () => {
       1,
     );
   });
+
+  it(
+    "answers, and logs in again next run, when Deno denies writing the session cache",
+    {
+      skip: isDeno ? false : "needs Deno's permission model",
+    },
+    async () => {
+      await using bao = await startFakeOpenBao();
+      await using dir = await tempDir();
+      bao.putKv("harmony/config/Db", { host: "db" });
+      const { roleId, secretId } = bao.configureAppRole({
+        role: "app",
+        policies: ["root"],
+      });
+      for (let run = 0; run < 2; run++) {
+        const result = await runFixture(fixture, [
+          bao.address,
+          "Db",
+          roleId,
+          secretId,
+        ], {
+          env: baseEnv({ HARMONY_DATA_DIR: dir.path }),
+          denoFlags: [
+            "--allow-net=127.0.0.1",
+            "--allow-env",
+            `--allow-read=${dir.path}`,
+          ],
+        });
+        assert.equal(result.stdout.trim(), '{"host":"db"}', result.stderr);
+        assert.equal(result.code, 0);
+      }
+      assert.equal(
+        bao.requests.filter((r) => r.path === "auth/approle/login").length,
+        2,
+      );
+    },
+  );
 
   it("names --allow-net=<host:port> when Deno denies the network", {
     skip: isDeno ? false : "needs Deno's permission model",
