@@ -205,6 +205,46 @@ describe("Zitadel device login in front of OpenBao", () => {
     assert.equal(claimsOf(loginJwts[1]!).aud, op.clientId);
   });
 
+  it("an identity-provider outage falls through to SQLite, and explain() blames the provider, not OpenBao", async () => {
+    await using dir = await tempDir();
+    const down = await startOidcProvider();
+    const issuer = down.issuer;
+    await using bao = await startFakeOpenBao();
+    await configure(bao, down);
+    await down.close();
+    await using sqlite = await SqliteSource.open(join(dir.path, "config.db"));
+    await sqlite.set("Database", { host: "local", port: 1 });
+    await using manager = new ConfigManager([
+      new StoreSource(
+        openBaoWithZitadel({
+          address: bao.address,
+          issuer,
+          clientId: "harmony-cli",
+          role: ROLE,
+          sessionFile: false,
+          kvVersion: 2,
+          sleep: () => Promise.resolve(),
+        }),
+      ),
+      sqlite,
+    ]);
+    assert.equal((await manager.get(Database)).host, "local");
+    const step = (await manager.explain(Database)).steps[0];
+    assert.equal(step?.source, `openbao:${bao.address}`);
+    assert.equal(step?.status, "unavailable");
+    // explain() asked again within the 5 s: the remembered reason still
+    // names the identity provider.
+    assert.match(
+      step?.reason ?? "",
+      new RegExp(
+        `^the identity provider ${
+          issuer.replaceAll(".", "\\.")
+        } cannot be reached \\(connection refused\\) \\(remembered: not retried for [1-5] s\\)$`,
+      ),
+    );
+    assert.equal(bao.requests.length, 0, "OpenBao itself was never asked");
+  });
+
   it("a denied device login is an error, never a fall-through to SQLite", async () => {
     await using dir = await tempDir();
     await using op = await startOidcProvider();

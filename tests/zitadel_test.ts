@@ -17,6 +17,7 @@ import {
   type OidcProvider,
   startOidcProvider,
 } from "./_helpers/oidc_provider.ts";
+import { baseEnv, isDeno, runFixture } from "./_helpers/subprocess.ts";
 
 /** A promise with its resolver, to wait on events instead of time. */
 function deferred<T = void>(): {
@@ -199,6 +200,74 @@ describe("deviceLogin against oidc-provider", () => {
   });
 });
 
+/**
+ * A fetch whose token-endpoint calls fail as `failures` says (one entry per
+ * call: a status to answer without asking the provider, or "network" for a
+ * refused connection); later calls reach the provider.
+ */
+function failingTokenFetch(failures: (number | "network")[]): typeof fetch {
+  return (input, init) => {
+    const url = input instanceof Request ? input.url : String(input);
+    if (url.endsWith("/token") && failures.length > 0) {
+      const failure = failures.shift()!;
+      return failure === "network"
+        ? Promise.reject(
+          new TypeError("error sending request: connection reset"),
+        )
+        : Promise.resolve(
+          Response.json({ error: "server_error" }, { status: failure }),
+        );
+    }
+    return fetch(input, init);
+  };
+}
+
+describe("deviceLogin polling through a provider outage", () => {
+  it("keeps polling with back-off after a 503 and a dropped connection, and keeps the approval", async () => {
+    await using op = await startOidcProvider();
+    const sleeps: number[] = [];
+    const tokens = await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      fetch: failingTokenFetch([503, "network"]),
+      // The user approves at once; the first two polls fail in transit.
+      onPrompt: (prompt) => op.approve(prompt.userCode, { sub: "dora" }),
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+    assert.deepEqual(sleeps, [5000, 10000, 20000], "doubling after failures");
+    assert.equal((await verifyIdToken(op, tokens.idToken)).sub, "dora");
+  });
+
+  it("is unavailable, not denied, when the provider fails until the code expires", async () => {
+    await using op = await startOidcProvider({ deviceCodeTtlSeconds: 60 });
+    let clock = 1_000_000;
+    const sleeps: number[] = [];
+    const err = await deviceLogin({
+      issuer: op.issuer,
+      clientId: op.clientId,
+      fetch: failingTokenFetch(Array.from({ length: 100 }, () => 502)),
+      now: () => clock,
+      onPrompt: () => {},
+      sleep: (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+        return Promise.resolve();
+      },
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof SourceUnavailableError, String(err));
+    assert.equal(err.source, `oidc:${op.issuer}`);
+    assert.equal(
+      err.reason,
+      "the identity provider's /token answered HTTP 502, until the device code expired",
+    );
+    // 5 s, then doubling, the last wait cut to what was left of the 60 s.
+    assert.deepEqual(sleeps, [5000, 10000, 20000, 25000]);
+  });
+});
+
 describe("refreshLogin against oidc-provider", () => {
   async function login(op: OidcProvider, sub: string): Promise<OidcTokens> {
     return await deviceLogin({
@@ -282,6 +351,27 @@ describe("deviceLogin failures before the user is asked", () => {
     assert.ok(err instanceof SourceUnavailableError);
     assert.equal(err.source, `oidc:${issuer}`);
   });
+
+  it(
+    "names --allow-net=<issuer host> when Deno denies reaching the provider, instead of falling through",
+    {
+      skip: isDeno ? false : "needs Deno's permission model",
+    },
+    async () => {
+      await using op = await startOidcProvider();
+      const host = new URL(op.issuer).host;
+      const result = await runFixture(
+        new URL("./_fixtures/zitadel_login.ts", import.meta.url),
+        [op.issuer, op.clientId],
+        { env: baseEnv(), denoFlags: [] },
+      );
+      assert.equal(result.code, 2, result.stderr);
+      assert.equal(
+        result.stdout.trim(),
+        `ConfigPermissionError: oidc:${op.issuer} needs network access to ${host} (the identity provider): add --allow-net=${host}`,
+      );
+    },
+  );
 
   it("refuses an issuer that discovery does not confirm", async () => {
     await using op = await startOidcProvider();
