@@ -97,6 +97,7 @@ export {
   PromptSource,
   type PromptSourceOptions,
 } from "./sources/prompt.ts";
+export type { PromptAnswer } from "./prompting/ask.ts";
 export {
   type SqliteKeyInfo,
   SqliteSource,

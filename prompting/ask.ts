@@ -254,6 +254,26 @@ export interface AskOptions {
 }
 
 /**
+ * What a person answered: the assembled input the schema accepted, and what
+ * it parsed to. Both are kept because a schema with a transform stores the
+ * input, not the parsed value.
+ *
+ * @example Store what reads back, return what the schema parsed
+ * ```ts ignore
+ * import { persistedValue, PromptSource } from "@harmony/config";
+ *
+ * const { input, value } = await new PromptSource().answer(Port);
+ * await store.set(Port.key, await persistedValue(Port.schema, input, value));
+ * ```
+ */
+export interface PromptAnswer<T> {
+  /** The answers, assembled into one value that the schema accepted. */
+  readonly input: unknown;
+  /** What the schema parsed `input` to. */
+  readonly value: T;
+}
+
+/**
  * Asks for every field, assembles the value and validates it as a whole;
  * fields named by a whole-value failure are asked again.
  *
@@ -270,7 +290,7 @@ export async function askForValue<T>(
   schema: z.ZodType<T>,
   plan: PromptPlan,
   options: AskOptions = {},
-): Promise<T> {
+): Promise<PromptAnswer<T>> {
   const answers = new Map<string, unknown>();
   const fallbacks = new Map<string, unknown>();
   for (const field of plan.fields) {
@@ -295,8 +315,9 @@ export async function askForValue<T>(
       answers.set(field.label, answer);
       fallbacks.set(field.label, answer ?? field.defaultValue);
     }
-    const result = await validateAsync(schema, assemble(plan, answers));
-    if (result.ok) return result.value;
+    const input = assemble(plan, answers);
+    const result = await validateAsync(schema, input);
+    if (result.ok) return { input, value: result.value };
     io.output.write(
       `The answers do not fit together: ${
         result.issues.map((i) => `${i.path || "(value)"}: ${i.message}`).join(

@@ -5,9 +5,12 @@
  * @module
  */
 import type { ConfigDefinition } from "../config.ts";
-import { PromptUnavailableError } from "../errors.ts";
+import { PromptUnavailableError, SourceUnavailableError } from "../errors.ts";
 import type { ConfigManager } from "../manager.ts";
+import { persistedValue } from "../persisted_value.ts";
+import type { ConfigSource } from "../source.ts";
 import { PromptSource } from "../sources/prompt.ts";
+import type { PromptAnswer } from "./ask.ts";
 import { skeleton } from "./skeleton.ts";
 
 /**
@@ -41,6 +44,14 @@ export async function getOrPrompt<T, I>(
     }
     // Checked before asking, so nobody answers questions that cannot be saved.
     const target = manager.persistentSource(def.key);
+    const down = resolution.unavailable.find((e) => e.source === target.name);
+    if (down !== undefined) {
+      throw new SourceUnavailableError(
+        target.name,
+        `${down.reason}; nothing was asked, since the answer could not be saved there`,
+        { key: def.key },
+      );
+    }
     if (!prompter.isInteractive()) {
       throw new PromptUnavailableError(
         def.key,
@@ -48,9 +59,7 @@ export async function getOrPrompt<T, I>(
         manager.envVar(def.key),
       );
     }
-    const value = await prompter.prompt(def);
-    await target.set(def.key, value);
-    return value;
+    return await save(target, def, await prompter.answer(def));
   }
   // The stored value fails the schema and migrate() did not fix it. Asking
   // again only helps when the answer can replace it where it is stored.
@@ -64,13 +73,25 @@ export async function getOrPrompt<T, I>(
   const paths = [
     ...new Set(resolution.issues.map((issue) => issue.path || "(value)")),
   ];
-  const value = await prompter.prompt(def, {
+  const answer = await prompter.answer(def, {
     defaults: resolution.raw,
     reason:
       `The stored value for "${def.key}" in ${resolution.locator} no longer matches its schema at: ${
         paths.join(", ")
       }. Please answer again; fields that are still valid are pre-filled.`,
   });
-  await resolution.source.set(def.key, value);
-  return value;
+  return await save(resolution.source, def, answer);
+}
+
+/** Stores an answer as `set` does (what reads back), and returns the parsed value. */
+async function save<T, I>(
+  target: ConfigSource,
+  def: ConfigDefinition<T, I>,
+  answer: PromptAnswer<T>,
+): Promise<T> {
+  await target.set(
+    def.key,
+    await persistedValue(def.schema, answer.input, answer.value),
+  );
+  return answer.value;
 }

@@ -7,7 +7,11 @@ import process from "node:process";
 import { type Readable, Writable } from "node:stream";
 import type { ConfigDefinition } from "../config.ts";
 import { ConfigPermissionError, PromptCancelledError } from "../errors.ts";
-import { askForValue, type PromptModule } from "../prompting/ask.ts";
+import {
+  askForValue,
+  type PromptAnswer,
+  type PromptModule,
+} from "../prompting/ask.ts";
 import { describeFields } from "../prompting/fields.ts";
 import {
   isPermissionDenied,
@@ -200,6 +204,31 @@ export class PromptSource implements ConfigSource {
     def: ConfigDefinition<T, I>,
     request: PromptRequest = {},
   ): Promise<T> {
+    return (await this.answer(def, request)).value;
+  }
+
+  /**
+   * Like `prompt`, and also returns the input the schema accepted, which is
+   * what to store when the schema transforms it.
+   *
+   * @param def The definition to ask for.
+   * @param request Defaults for the questions and a line to show first.
+   * @returns The accepted input and the parsed value.
+   * @throws {PromptCancelledError} On Ctrl-C or when the input closes.
+   *
+   * @example
+   * ```ts ignore
+   * import { defineConfig, PromptSource } from "@harmony/config";
+   * import { z } from "zod";
+   *
+   * const Port = defineConfig({ key: "Port", schema: z.string().transform(Number) });
+   * const { input, value } = await new PromptSource().answer(Port); // "8080", 8080
+   * ```
+   */
+  async answer<T, I>(
+    def: ConfigDefinition<T, I>,
+    request: PromptRequest = {},
+  ): Promise<PromptAnswer<T>> {
     const input = this.#input ?? process.stdin;
     const output = this.#output ?? process.stdout;
     const controller = new AbortController();

@@ -13,6 +13,7 @@ import {
   PromptCancelledError,
   PromptSource,
   secret,
+  SourceUnavailableError,
   SqliteSource,
 } from "../mod.ts";
 import { describeFields } from "../prompting/fields.ts";
@@ -69,6 +70,44 @@ describe("PromptSource", () => {
 });
 
 describe("getOrPrompt resolution", () => {
+  test("an answer through a transform stores the typed input, which reads back", async () => {
+    const Port = defineConfig({
+      key: "Port",
+      schema: z.object({ port: z.string().describe("Port").transform(Number) }),
+    });
+    const store = new MemorySource();
+    const { manager, term } = promptingManager(store);
+    await using _ = manager;
+    const pending = manager.getOrPrompt(Port);
+    await term.answer("port: Port", "8080");
+    assert.deepEqual(await pending, { port: 8080 });
+    assert.deepEqual(await store.get("Port"), { port: "8080" });
+    assert.deepEqual(await manager.get(Port), { port: 8080 });
+  });
+
+  test("asks nothing when the source the answer would be saved to is unavailable", async () => {
+    const Name = defineConfig({ key: "Name", schema: z.string() });
+    const down: ConfigSource = {
+      name: "store:down",
+      persists: true,
+      get: () =>
+        Promise.reject(new SourceUnavailableError("store:down", "sealed")),
+      set: () =>
+        Promise.reject(new SourceUnavailableError("store:down", "sealed")),
+      delete: () => Promise.resolve(false),
+      keys: () => Promise.resolve([]),
+    };
+    const { manager, term } = promptingManager(down, new MemorySource());
+    await using _ = manager;
+    await assert.rejects(manager.getOrPrompt(Name), (error) => {
+      assert.ok(error instanceof SourceUnavailableError);
+      assert.equal(error.source, "store:down");
+      assert.match(error.message, /sealed; nothing was asked/);
+      return true;
+    });
+    assert.equal(term.raw, "");
+  });
+
   test("full chain with PromptSource falls through to the prompt, persists to SQLite, and asks nothing next time (Rust chain test)", async () => {
     await using dir = await tempDir();
     const Server = defineConfig({
