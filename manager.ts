@@ -4,6 +4,7 @@
  * @module
  */
 import type { ConfigDefinition } from "./config.ts";
+import { lazyEntry, readEntry } from "./entry.ts";
 import {
   ConfigError,
   ConfigNotFoundError,
@@ -12,6 +13,16 @@ import {
   SourceUnavailableError,
   type ValidationIssue,
 } from "./errors.ts";
+import {
+  describeError,
+  type ExplainStep,
+  type Explanation,
+  hitStep,
+  inspectSource,
+  invalidStep,
+  missStep,
+} from "./explain.ts";
+import { migrate } from "./migration.ts";
 import { getOrPrompt as promptForMissing } from "./prompting/get_or_prompt.ts";
 import { persistedValue } from "./persisted_value.ts";
 import { redact, unwrapSchema } from "./secret.ts";
@@ -23,108 +34,6 @@ import {
   validateSyncFirst,
   type ValidationResult,
 } from "./validation.ts";
-
-/**
- * What one source said about a key in {@linkcode ConfigManager.explain}.
- *
- * @example Tell a store that is down from a key that is absent
- * ```ts
- * import { ConfigManager, defineConfig, type ExplainStatus, MemorySource, type SecretStore, SourceUnavailableError, StoreSource } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * const down = (): Promise<never> => Promise.reject(new SourceUnavailableError("vault", "sealed"));
- * const sealed: SecretStore = { name: "vault", get: down, set: down, delete: down, keys: down };
- * const Port = defineConfig({ key: "Port", schema: z.number() });
- * const manager = new ConfigManager([new StoreSource(sealed), new MemorySource({ Port: 8080 })]);
- *
- * const statuses: ExplainStatus[] = (await manager.explain(Port)).steps.map((step) => step.status);
- * assert.deepEqual(statuses, ["unavailable", "hit"]);
- * ```
- */
-export type ExplainStatus =
-  | "hit"
-  | "miss"
-  | "invalid"
-  | "migrated"
-  | "unavailable"
-  | "error";
-
-/**
- * One source's answer in an {@linkcode Explanation}.
- *
- * @example Read which source answered
- * ```ts
- * import { ConfigManager, defineConfig, EnvSource, type ExplainStep, MemorySource } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * const Port = defineConfig({ key: "Port", schema: z.number() });
- * const manager = new ConfigManager([
- *   new EnvSource({ env: { HARMONY_CONFIG_Port: "9090" } }),
- *   new MemorySource({ Port: 8080 }),
- * ]);
- * const lines = (await manager.explain(Port)).steps.map((step: ExplainStep) =>
- *   `${step.source} ${step.status} ${step.locator}${step.winner ? " <- used" : ""}`
- * );
- * assert.deepEqual(lines, [
- *   "env hit HARMONY_CONFIG_Port <- used",
- *   "memory hit memory:Port",
- * ]);
- * ```
- */
-export interface ExplainStep {
-  /** The source's name, such as `env` or `sqlite:/abs/config.db`. */
-  readonly source: string;
-  /** What the source said. */
-  readonly status: ExplainStatus;
-  /** Where the key lives in that source: env var, file path, DB row, store path. */
-  readonly locator?: string;
-  /** When the value was last written, where the source records it. */
-  readonly updatedAt?: string;
-  /** The stored version, where the source keeps versions. */
-  readonly version?: number;
-  /** The value, with secrets redacted; only on `hit` and `migrated`. */
-  readonly value?: unknown;
-  /** Why the source was unavailable or failed. */
-  readonly reason?: string;
-  /** The failing paths, on `invalid`. */
-  readonly issues?: readonly ValidationIssue[];
-  /** Whether this source's value is the one `get` returns. */
-  readonly winner: boolean;
-}
-
-/**
- * The report of {@linkcode ConfigManager.explain}: who answered and what every source said.
- *
- * @example Report why a key has no value, without throwing
- * ```ts
- * import { ConfigManager, defineConfig, EnvSource, type Explanation, MemorySource } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });
- * const manager = new ConfigManager([new EnvSource({ env: {} }), new MemorySource()]);
- * const report: Explanation = await manager.explain(Db);
- * assert.equal(report.answeredBy, undefined); // get() would throw
- * assert.match(report.error ?? "", /set HARMONY_CONFIG_Db/);
- * ```
- */
-export interface Explanation {
-  /** The key. */
-  readonly key: string;
-  /**
-   * What answered: a source name, `defaults` when the schema's defaults
-   * answered, or `undefined` when `get` would throw.
-   */
-  readonly answeredBy: string | undefined;
-  /** The resolved value with secrets redacted, when there is one. */
-  readonly value?: unknown;
-  /** What every source said, in chain order. */
-  readonly steps: readonly ExplainStep[];
-  /** The message of the error `get` would throw, when it would. */
-  readonly error?: string;
-}
 
 /**
  * How a key resolved, for code that builds on `ConfigManager` (prompting,
@@ -485,7 +394,7 @@ export class ConfigManager {
     // Keep asking the sources after the one that decided, so the report
     // shows what each of them holds too.
     for (const source of this.sources.slice(steps.length)) {
-      steps.push(await this.#inspect(def, source));
+      steps.push(await inspectSource(def, source));
     }
     const key = def.key;
     if (resolution?.kind === "found") {
@@ -513,7 +422,9 @@ export class ConfigManager {
       key,
       answeredBy: undefined,
       steps,
-      error: error instanceof ConfigError ? error.message : describe(error),
+      error: error instanceof ConfigError
+        ? error.message
+        : describeError(error),
     };
   }
 
@@ -772,181 +683,6 @@ export class ConfigManager {
       throw new ConfigError("This ConfigManager is closed: create a new one");
     }
   }
-
-  async #inspect<T, I>(
-    def: ConfigDefinition<T, I>,
-    source: ConfigSource,
-  ): Promise<ExplainStep> {
-    let entry: SourceEntry | undefined;
-    try {
-      entry = await readEntry(source, def.key, true);
-    } catch (error) {
-      return {
-        source: source.name,
-        status: error instanceof SourceUnavailableError
-          ? "unavailable"
-          : error instanceof ConfigValidationError
-          ? "invalid"
-          : "error",
-        reason: error instanceof SourceUnavailableError
-          ? error.reason
-          : describe(error),
-        ...(error instanceof ConfigValidationError
-          ? { issues: error.issues }
-          : {}),
-        winner: false,
-      };
-    }
-    if (entry === undefined) return missStep(source, def.key);
-    const checked = await validateAsync(def.schema, entry.value);
-    if (checked.ok) {
-      return {
-        ...hitStep(source, entry, def.schema, checked.value, "hit"),
-        winner: false,
-      };
-    }
-    return invalidStep(source, entry, checked.issues);
-  }
-}
-
-/** What a migration did: a value (with a note for explain), or why not. */
-type Migration<T> =
-  | { readonly value: T; readonly note: string }
-  | { readonly note: string | undefined };
-
-/**
- * Runs `def.migrate` on a stored value that failed the schema. When the
- * result validates it is returned, and written back if asked and the source
- * persists; the write is best effort, since the read already has its value.
- */
-async function migrate<T, I>(
-  def: ConfigDefinition<T, I>,
-  source: ConfigSource,
-  entry: SourceEntry,
-  writeBack: boolean,
-): Promise<Migration<T>> {
-  if (def.migrate === undefined) return { note: undefined };
-  let candidate: unknown;
-  try {
-    candidate = await def.migrate(entry.value);
-  } catch (error) {
-    return { note: `migrate() threw ${describe(error)}` };
-  }
-  const checked = await validateAsync(def.schema, candidate);
-  if (!checked.ok) {
-    return { note: "migrate() returned a value that fails the schema too" };
-  }
-  if (!source.persists) {
-    return {
-      value: checked.value,
-      note: "migrated; this source does not persist",
-    };
-  }
-  if (!writeBack) {
-    return { value: checked.value, note: "migrated; get() writes it back" };
-  }
-  try {
-    await source.set(
-      def.key,
-      await persistedValue(def.schema, candidate, checked.value),
-    );
-    return { value: checked.value, note: "migrated and written back" };
-  } catch (error) {
-    return {
-      value: checked.value,
-      note: `migrated, not written back: ${describe(error)}`,
-    };
-  }
-}
-
-async function readEntry(
-  source: ConfigSource,
-  key: string,
-  detailed: boolean,
-): Promise<SourceEntry | undefined> {
-  if (detailed && source.entry) return await source.entry(key);
-  return lazyEntry(source, key, await source.get(key));
-}
-
-/**
- * Wraps a value read with `get` as an entry whose locator is built only
- * when something reads it (an invalid value's error), not on every hit.
- */
-function lazyEntry(
-  source: ConfigSource,
-  key: string,
-  value: unknown,
-): SourceEntry | undefined {
-  return value === undefined ? undefined : new LazyEntry(source, key, value);
-}
-
-// A class rather than an object literal with a getter: V8 builds such a
-// literal through a slow runtime call, which cost more than the SQL read.
-class LazyEntry implements SourceEntry {
-  readonly value: unknown;
-  readonly #source: ConfigSource;
-  readonly #key: string;
-
-  constructor(source: ConfigSource, key: string, value: unknown) {
-    this.#source = source;
-    this.#key = key;
-    this.value = value;
-  }
-
-  get locator(): string {
-    return this.#source.locate?.(this.#key) ?? this.#source.name;
-  }
-}
-
-function hitStep(
-  source: ConfigSource,
-  entry: SourceEntry,
-  schema: ConfigDefinition<unknown>["schema"],
-  value: unknown,
-  status: "hit" | "migrated",
-): ExplainStep {
-  return {
-    source: source.name,
-    status,
-    locator: entry.locator,
-    ...timestamps(entry),
-    value: redact(schema, value),
-    winner: true,
-  };
-}
-
-function invalidStep(
-  source: ConfigSource,
-  entry: SourceEntry,
-  issues: readonly ValidationIssue[],
-): ExplainStep {
-  return {
-    source: source.name,
-    status: "invalid",
-    locator: entry.locator,
-    ...timestamps(entry),
-    issues,
-    winner: false,
-  };
-}
-
-function missStep(source: ConfigSource, key: string): ExplainStep {
-  const locator = source.locate?.(key);
-  return {
-    source: source.name,
-    status: "miss",
-    ...(locator === undefined ? {} : { locator }),
-    winner: false,
-  };
-}
-
-function timestamps(
-  entry: SourceEntry,
-): { updatedAt?: string; version?: number } {
-  return {
-    ...(entry.updatedAt === undefined ? {} : { updatedAt: entry.updatedAt }),
-    ...(entry.version === undefined ? {} : { version: entry.version }),
-  };
 }
 
 /**
@@ -963,16 +699,4 @@ async function defaultValue<T, I>(
   if (unwrapSchema(def.schema)._zod.def.type !== "object") return undefined;
   const fromEmpty = await validateAsync(def.schema, {});
   return fromEmpty.ok ? { value: fromEmpty.value } : undefined;
-}
-
-/**
- * Describes an error for a report. A `ConfigError`'s message is safe by
- * construction; any other error may come from third-party code that quotes
- * a value, so only its class and code are shown.
- */
-function describe(error: unknown): string {
-  if (error instanceof ConfigError) return error.message;
-  if (!(error instanceof Error)) return "unknown error";
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? `${error.name} (${code})` : error.name;
 }

@@ -54,11 +54,9 @@ export {
   set,
 } from "./global.ts";
 export { isValidKey, MAX_KEY_LENGTH, validateKey } from "./key.ts";
+export type { ExplainStatus, ExplainStep, Explanation } from "./explain.ts";
 export {
   ConfigManager,
-  type ExplainStatus,
-  type ExplainStep,
-  type Explanation,
   type Resolution,
   type ResolveOptions,
   type SetOptions,

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import type { ExplainStep, Explanation } from "../../manager.ts";
+import type { ExplainStep, Explanation } from "../../explain.ts";
 import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode } from "../errors.ts";
