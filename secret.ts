@@ -4,6 +4,7 @@
  * @module
  */
 import { z } from "zod";
+import { isPlainObject } from "./json.ts";
 
 /** The metadata key that marks a schema as secret: `.meta({ secret: true })`. */
 const SECRET_META_KEY = "secret";
@@ -333,8 +334,4 @@ function parses(schema: z.ZodType, value: unknown): boolean {
 /** A value whose shape the schema cannot follow: hide it if it could hold a secret. */
 function redactOpaque(schema: z.ZodType, value: unknown): unknown {
   return containsSecret(schema) ? REDACTED : value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -22,7 +22,7 @@
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { ConfigSourceError, SourceUnavailableError } from "../errors.ts";
-import { validateKey } from "../key.ts";
+import { isValidKey, validateKey } from "../key.ts";
 import { readEnvVar } from "../_env.ts";
 import { DATA_DIR_ENV_VARS, dataDir } from "../paths.ts";
 import type { PermissionDescriptor } from "../permissions.ts";
@@ -124,8 +124,6 @@ export interface OpenBaoStoreOptions {
  * ```
  */
 export const DEFAULT_OPENBAO_TIMEOUT_MS = 2000;
-
-const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
  * Reads and writes configuration values in an OpenBao KV engine, one secret
@@ -422,7 +420,7 @@ export class OpenBaoStore implements SecretStore {
       ? data.keys
       : [];
     return keys.filter((k): k is string =>
-      typeof k === "string" && KEY_PATTERN.test(k)
+      typeof k === "string" && isValidKey(k)
     ).sort();
   }
 

@@ -12,7 +12,7 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ensureDir, writeFileAtomic } from "../_fs.ts";
+import { ensureDir, errorCode, writeFileAtomic } from "../_fs.ts";
 import {
   type ConfigError,
   ConfigPermissionError,
@@ -160,7 +160,7 @@ export class SessionCache {
     try {
       text = await readFile(this.path, "utf8");
     } catch (error) {
-      if (codeOf(error) === "ENOENT") return {};
+      if (errorCode(error) === "ENOENT") return {};
       throw this.#failure(error, "read");
     }
     try {
@@ -181,7 +181,7 @@ export class SessionCache {
         `--allow-${kind}=${dir} (or pass sessionFile: false to OpenBaoStore)`,
       );
     }
-    const code = codeOf(error) ?? (error as Error | null)?.name ?? "error";
+    const code = errorCode(error) ?? (error as Error | null)?.name ?? "error";
     const fix = code === "EISDIR"
       ? `it is a directory: move it away`
       : code === "EACCES" || code === "EPERM"
@@ -197,11 +197,6 @@ export class SessionCache {
 function sectionOf(file: SessionFile): Sessions {
   const section = file[SECTION];
   return isPlainObject(section) ? section : {};
-}
-
-function codeOf(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" ? code : undefined;
 }
 
 function sameSession(stored: unknown, session: CachedSession): boolean {
