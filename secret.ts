@@ -57,7 +57,7 @@ export function secret<S extends z.ZodType>(schema: S): S {
  * means (optional, nullable, default, prefault, catch, readonly, lazy), or
  * `undefined` for anything else, pipes included.
  */
-function innerOfWrapper(schema: z.ZodType): z.ZodType | undefined {
+export function innerOfWrapper(schema: z.ZodType): z.ZodType | undefined {
   const def = schema._zod.def as unknown as Record<string, unknown>;
   switch (def.type) {
     case "optional":

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import type { ValidationIssue } from "./errors.ts";
+import { innerOfWrapper } from "./secret.ts";
 
 /**
  * The outcome of {@linkcode validate}.
@@ -180,21 +181,10 @@ function alternatives(schemas: readonly z.ZodType[]): z.ZodType[] {
   const visit = (schema: z.ZodType): void => {
     if (seen.has(schema)) return;
     seen.add(schema);
+    const inner = innerOfWrapper(schema);
+    if (inner !== undefined) return visit(inner);
     const def = defOf(schema);
     switch (def.type) {
-      case "optional":
-      case "nullable":
-      case "default":
-      case "prefault":
-      case "catch":
-      case "readonly":
-      case "nonoptional":
-        return visit(def.innerType as z.ZodType);
-      case "lazy":
-        return visit(
-          (schema as unknown as { _zod: { innerType: z.ZodType } })._zod
-            .innerType,
-        );
       case "pipe":
         visit(def.in as z.ZodType);
         return visit(def.out as z.ZodType);

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { settle } from "../_promise.ts";
 import process from "node:process";
 import { ConfigPermissionError } from "../errors.ts";
 import { parseJsonText, toJsonText } from "../json.ts";
@@ -139,11 +140,7 @@ export class EnvSource implements ConfigSource {
 
   /** Parses the variable as JSON, or returns `undefined` when it is unset. */
   get(key: string): Promise<unknown> {
-    try {
-      return Promise.resolve(this.getSync(key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(() => this.getSync(key));
   }
 
   /** `get` without a promise: a miss here is on the path of every read that falls through to SQLite. */
@@ -153,38 +150,29 @@ export class EnvSource implements ConfigSource {
 
   /** Like `get`, with the variable name as the locator. */
   entry(key: string): Promise<SourceEntry | undefined> {
-    try {
+    return settle(() => {
       const variable = this.locate(key);
       const value = this.#value(variable, key);
-      return Promise.resolve(
-        value === undefined ? undefined : { value, locator: variable },
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
+      return value === undefined ? undefined : { value, locator: variable };
+    });
   }
 
   /** Sets the variable in this process only. */
   set(key: string, value: unknown): Promise<void> {
-    try {
+    return settle(() => {
       const variable = this.locate(key);
       this.#env.set(variable, toJsonText(value, key, variable));
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    });
   }
 
   /** Unsets the variable in this process. */
   delete(key: string): Promise<boolean> {
-    try {
+    return settle(() => {
       const variable = this.locate(key);
       const existed = this.#read(variable, key) !== undefined;
       this.#env.delete(variable);
-      return Promise.resolve(existed);
-    } catch (error) {
-      return Promise.reject(error);
-    }
+      return existed;
+    });
   }
 
   /**

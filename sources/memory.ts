@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { settle } from "../_promise.ts";
 import { parseJsonText, toJsonText } from "../json.ts";
 import { validateKey } from "../key.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
@@ -42,11 +43,7 @@ export class MemorySource implements ConfigSource {
 
   /** Returns a copy of the value, or `undefined`. */
   get(key: string): Promise<unknown> {
-    try {
-      return Promise.resolve(this.getSync(key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(() => this.getSync(key));
   }
 
   /** `get` without a promise. */
@@ -65,20 +62,17 @@ export class MemorySource implements ConfigSource {
 
   /** Stores a copy of the value. */
   set(key: string, value: unknown): Promise<void> {
-    try {
+    return settle(() => {
       this.#values.set(
         validateKey(key, this.name),
         toJsonText(value, key, this.name),
       );
-      return Promise.resolve();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    });
   }
 
   /** Removes the key. */
   delete(key: string): Promise<boolean> {
-    return Promise.resolve(this.#values.delete(validateKey(key, this.name)));
+    return settle(() => this.#values.delete(validateKey(key, this.name)));
   }
 
   /** Lists the keys, in insertion order. */

@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { settle } from "../_promise.ts";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
 import { ensureDir, errorCode, FILE_MODE, nodeFs } from "../_fs.ts";
@@ -234,11 +235,7 @@ export class SqliteSource implements ConfigSource {
 
   /** Returns the stored value, or `undefined`. */
   get(key: string): Promise<unknown> {
-    try {
-      return Promise.resolve(this.getSync(key));
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    return settle(() => this.getSync(key));
   }
 
   /** `get` without a promise: `node:sqlite` reads synchronously anyway. */
@@ -252,20 +249,18 @@ export class SqliteSource implements ConfigSource {
 
   /** Like `get`, with the row locator and its `updated_at`. */
   entry(key: string): Promise<SourceEntry | undefined> {
-    try {
+    return settle(() => {
       const locator = this.locate(key);
       const row = this.#run(key, () => this.#selectEntry.get(key)) as
         | { value: string; updated_at: string }
         | undefined;
-      if (row === undefined) return Promise.resolve(undefined);
-      return Promise.resolve({
+      if (row === undefined) return undefined;
+      return {
         value: this.#parse(row.value, key),
         locator,
         updatedAt: row.updated_at,
-      });
-    } catch (error) {
-      return Promise.reject(error);
-    }
+      };
+    });
   }
 
   /** Upserts the value as JSON text and refreshes `updated_at`. */
@@ -295,17 +290,13 @@ export class SqliteSource implements ConfigSource {
 
   /** Lists the stored keys with their `updated_at`, sorted by key. */
   list(): Promise<SqliteKeyInfo[]> {
-    try {
+    return settle(() => {
       const rows = this.#run(undefined, () => this.#list.all()) as {
         key: string;
         updated_at: string;
       }[];
-      return Promise.resolve(
-        rows.map((row) => ({ key: row.key, updatedAt: row.updated_at })),
-      );
-    } catch (error) {
-      return Promise.reject(error);
-    }
+      return rows.map((row) => ({ key: row.key, updatedAt: row.updated_at }));
+    });
   }
 
   /** Read and write access to the database's directory (the file, its WAL and its lock file). */
