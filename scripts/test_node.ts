@@ -4,9 +4,10 @@
  *
  * 1. `npm pack` the build in `npm/` and install the tarball, with every npm
  *    import of `deno.json` (test-only ones too), into `npm_test/`.
- * 2. Compile `tests/` to JavaScript with the build's pinned TypeScript
- *    (types are not checked: `deno check` does that; Deno-only tests hold
- *    Deno types that Node's compiler does not know).
+ * 2. Compile `tests/` and `examples/` (tests run the examples) to
+ *    JavaScript with the build's pinned TypeScript (types are not checked:
+ *    `deno check` does that; Deno-only tests hold Deno types that Node's
+ *    compiler does not know).
  * 3. Link `npm_test/<module>` to the installed package's `esm/<module>`, so
  *    a test's `../mod.ts`, compiled to `../mod.js`, loads the packed file.
  * 4. `node --test` on each Node version via `npx -y node@<v>`.
@@ -43,6 +44,8 @@ const TEST_DIR = join(RESULTS_DIR, `run-${process.pid}`);
 const COMPILE_DIR = join(TMP_DIR, `npm_test_build-${process.pid}`);
 const TSC = join(TMP_DIR, "npm_build", "node_modules", ".bin", "tsc");
 const DEFAULT_VERSIONS = ["22", "24"];
+/** Directories compiled beside the modules: the tests, and the examples they run. */
+const COMPILED_DIRS = ["tests", "examples"];
 /** Repository files that tests read as data, linked beside the modules. */
 const REPO_DATA_FILES = ["deno.json", "README.md", "LICENSE"];
 
@@ -132,15 +135,18 @@ async function installPackage(): Promise<void> {
   console.log(`test:node: npm install took ${since(start)} s`);
 }
 
-/** Compiles tests/ into npm_test/tests/; returns the *_test.js files. */
+/**
+ * Compiles tests/ and examples/ into npm_test/; returns the *_test.js files.
+ */
 async function compileTests(): Promise<string[]> {
   await rm(COMPILE_DIR, { recursive: true, force: true });
   await mkdir(COMPILE_DIR, { recursive: true });
-  // Only tests/ is copied: the library modules they import stay unresolved
-  // here and are not emitted; at run time they are the packed ones.
-  await cp(join(ROOT, "tests"), join(COMPILE_DIR, "tests"), {
-    recursive: true,
-  });
+  // Only tests/ and examples/ are copied: the library modules they import
+  // stay unresolved here and are not emitted; at run time they are the
+  // packed ones.
+  for (const dir of COMPILED_DIRS) {
+    await cp(join(ROOT, dir), join(COMPILE_DIR, dir), { recursive: true });
+  }
   await writeFile(
     join(COMPILE_DIR, "package.json"),
     JSON.stringify({ type: "module", private: true }),
@@ -160,21 +166,23 @@ async function compileTests(): Promise<string[]> {
         sourceMap: true,
         newLine: "lf",
       },
-      include: ["tests/**/*.ts"],
+      include: COMPILED_DIRS.map((dir) => `${dir}/**/*.ts`),
     }),
   );
   await run(TSC, ["-p", join(COMPILE_DIR, "tsconfig.json")], {
     cwd: COMPILE_DIR,
   });
-  const target = join(TEST_DIR, "tests");
-  await rm(target, { recursive: true, force: true });
-  // Non-TypeScript files (fixtures' data) first, then the compiled tests.
-  await cp(join(ROOT, "tests"), target, {
-    recursive: true,
-    filter: (source) => !source.endsWith(".ts"),
-  });
-  await cp(join(COMPILE_DIR, "out", "tests"), target, { recursive: true });
-  return (await readdir(target))
+  for (const dir of COMPILED_DIRS) {
+    const target = join(TEST_DIR, dir);
+    await rm(target, { recursive: true, force: true });
+    // Non-TypeScript files (fixtures' data) first, then the compiled code.
+    await cp(join(ROOT, dir), target, {
+      recursive: true,
+      filter: (source) => !source.endsWith(".ts"),
+    });
+    await cp(join(COMPILE_DIR, "out", dir), target, { recursive: true });
+  }
+  return (await readdir(join(TEST_DIR, "tests")))
     .filter((name) => name.endsWith("_test.js"))
     .sort()
     .map((name) => join("tests", name));
@@ -186,7 +194,7 @@ async function linkLibrary(): Promise<void> {
   const esm = join(TEST_DIR, "node_modules", ...config.name.split("/"), "esm");
   for (const entry of await readdir(TEST_DIR)) {
     if (
-      entry === "node_modules" || entry === "tests" ||
+      entry === "node_modules" || COMPILED_DIRS.includes(entry) ||
       entry === "package.json" || entry === "package-lock.json" ||
       entry.endsWith(".tgz") ||
       entry.endsWith(".tap")

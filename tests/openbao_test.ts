@@ -18,7 +18,7 @@ import {
 } from "./_helpers/openbao_server.ts";
 import { startJwtIssuer } from "./_helpers/jwt_issuer.ts";
 import { tempDir } from "./_helpers/temp.ts";
-import { baseEnv, isDeno, runDeno, runFixture } from "./_helpers/subprocess.ts";
+import { baseEnv, isDeno, runFixture } from "./_helpers/subprocess.ts";
 
 const isWindows =
   (globalThis as { process?: { platform?: string } }).process?.platform ===
@@ -898,24 +898,20 @@ describe("OpenBaoStore: cost", () => {
 describe("examples/openbao.ts", () => {
   it(
     "stores in OpenBao, reads it back in a second run, and reports OpenBao as unavailable once it is gone",
-    {
-      skip: isDeno ? false : "runs the example with deno run",
-    },
     async () => {
       await using dir = await tempDir();
-      const example =
-        new URL("../examples/openbao.ts", import.meta.url).pathname;
+      // `deno run` under Deno; under Node, the example compiled beside the
+      // tests, importing the packed build.
+      const example = new URL("../examples/openbao.ts", import.meta.url);
       const bao = await startFakeOpenBao();
-      const run = (address: string): ReturnType<typeof runDeno> =>
-        runDeno([
-          "run",
-          "--quiet",
-          "--allow-env",
-          "--allow-net=127.0.0.1",
-          `--allow-read=${dir.path}`,
-          `--allow-write=${dir.path}`,
-          example,
-        ], {
+      const run = (address: string): ReturnType<typeof runFixture> =>
+        runFixture(example, [], {
+          denoFlags: [
+            "--allow-env",
+            "--allow-net=127.0.0.1",
+            `--allow-read=${dir.path}`,
+            `--allow-write=${dir.path}`,
+          ],
           env: baseEnv({
             OPENBAO_URL: address,
             BAO_TOKEN: bao.rootToken,

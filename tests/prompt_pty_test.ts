@@ -1,11 +1,14 @@
-// End to end in a real pseudo-terminal: `deno run examples/prompting.ts`
-// with the flags of `deno task demo:prompt`, driven through util-linux
-// `script`. Every step waits for what the program draws, never for time.
+// End to end in a real pseudo-terminal, driven through util-linux `script`:
+// under Deno, `deno run examples/prompting.ts` with the flags of
+// `deno task demo:prompt`; under Node, `node examples/prompting.js`, the
+// example compiled beside the tests and importing the packed build. Every
+// step waits for what the program draws, never for time.
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { SqliteSource } from "../mod.ts";
 import { PtySession, which } from "./_helpers/pty.ts";
@@ -16,14 +19,24 @@ const root = fileURLToPath(new URL("../", import.meta.url));
 const KEY = "PromptingDemo";
 const TOKEN = "pty-secret-token-42";
 
-const skip = !isDeno
-  ? "drives the Deno example with Deno permission flags"
-  : which("script") === undefined
+const skip = which("script") === undefined
   ? "needs util-linux `script` to allocate a pty (tmux driving is not implemented)"
   : false;
 
-/** The `demo:prompt` task's command, with its data dir resolved to `dataDir`. */
+/**
+ * The command that runs the example: under Deno, the `demo:prompt` task's,
+ * with its data dir resolved to `dataDir`; under Node, `node` on the
+ * compiled example.
+ */
 function demoCommand(dataDir: string): string[] {
+  if (!isDeno) {
+    return [
+      process.execPath,
+      // node:sqlite is experimental on Node 22; its warning is not the UX.
+      "--disable-warning=ExperimentalWarning",
+      join(root, "examples", "prompting.js"),
+    ];
+  }
   const config = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
   const task: string = config.tasks["demo:prompt"];
   // Split as the task shell does: whitespace separates, double quotes group.

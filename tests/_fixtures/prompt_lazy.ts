@@ -1,7 +1,9 @@
-// Child process for tests/prompt_lazy_test.ts, run with an import map that
-// points @inquirer/prompts at prompt_lazy_sentinel.ts. Reports whether the
+// Child process for tests/prompt_lazy_test.ts, run with an import map (Deno)
+// or resolve hooks (Node, prompt_lazy_register) that point
+// @inquirer/prompts at prompt_lazy_sentinel.ts. Reports whether the
 // prompt module was loaded after import, get() and getOrPrompt() from
 // SQLite, and (as a control) after an actual prompt.
+import process from "node:process";
 import { PassThrough } from "node:stream";
 import { z } from "zod";
 import {
@@ -20,7 +22,7 @@ const Lazy = defineConfig({
   schema: z.object({ name: z.string() }),
 });
 const report: Record<string, unknown> = { afterImport: loaded() };
-const path = Deno.args[0];
+const path = process.argv[2];
 if (path === undefined) throw new Error("usage: prompt_lazy.ts <db path>");
 const sqlite = await SqliteSource.open(path);
 await sqlite.set(Lazy.key, { name: "stored" });

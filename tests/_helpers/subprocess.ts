@@ -185,14 +185,16 @@ export function runDeno(
 
 /** Options for {@linkcode runFixture}. */
 export interface FixtureOptions extends RunOptions {
-  /** Flags for `deno run` under Deno (permissions); Node takes none. */
+  /** Flags for `deno run` under Deno (permissions). */
   denoFlags?: readonly string[];
+  /** Flags for `node` under Node (for example `--import <hooks>`). */
+  nodeFlags?: readonly string[];
 }
 
 /**
  * Runs a child script from tests/_fixtures in a child of the runtime the
  * tests run on: `deno run <denoFlags> fixture.ts <args>` under Deno, and
- * `node fixture.js <args>` under Node, where the suite runs compiled
+ * `node <nodeFlags> fixture.js <args>` under Node, where the suite runs compiled
  * against the npm build (the fixture is compiled beside the test). Fixtures
  * read their arguments from `process.argv.slice(2)`.
  */
@@ -201,13 +203,14 @@ export function runFixture(
   args: readonly string[] = [],
   options: FixtureOptions = {},
 ): Promise<RunResult> {
-  const { denoFlags = [], ...rest } = options;
+  const { denoFlags = [], nodeFlags = [], ...rest } = options;
   const path = fileURLToPath(fixture);
   if (isDeno) {
     return runDeno(["run", "--quiet", ...denoFlags, path, ...args], rest);
   }
   return run(process.execPath, [
     "--disable-warning=ExperimentalWarning",
+    ...nodeFlags,
     path.replace(/\.ts$/, ".js"),
     ...args,
   ], rest);
