@@ -19,6 +19,7 @@ import {
 import { startJwtIssuer } from "./_helpers/jwt_issuer.ts";
 import { tempDir } from "./_helpers/temp.ts";
 import { baseEnv, isDeno, runFixture } from "./_helpers/subprocess.ts";
+import { rejection } from "./_helpers/rejection.ts";
 
 const isWindows =
   (globalThis as { process?: { platform?: string } }).process?.platform ===
@@ -47,15 +48,6 @@ function errorText(error: unknown): string {
     parts.push(String((e as Error).message), JSON.stringify(e));
   }
   return parts.join("\n");
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  assert.fail("expected a rejection");
 }
 
 describe("OpenBaoStore: KV v2", () => {

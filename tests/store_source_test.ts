@@ -23,6 +23,7 @@ import {
   startFakeOpenBao,
 } from "./_helpers/openbao_server.ts";
 import { tempDir } from "./_helpers/temp.ts";
+import { rejection } from "./_helpers/rejection.ts";
 
 const Db = defineConfig({
   key: "Db",
@@ -50,15 +51,6 @@ function mapStore(values: Map<string, string>, failWith?: Error): SecretStore {
     delete: (key) => fail(values.delete(key)),
     keys: () => fail([...values.keys()]),
   };
-}
-
-async function rejection(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  assert.fail("expected a rejection");
 }
 
 describe("StoreSource", () => {
