@@ -8,6 +8,7 @@ import {
   ConfigNotFoundError,
   InvalidKeyError,
 } from "../errors.ts";
+import { describeError as safeDescription } from "../explain.ts";
 
 /** Exit codes of `harmony-config`. */
 export const ExitCode = {
@@ -84,8 +85,7 @@ export function describeError(error: unknown): string {
     return `${error.name}: ${error.errors.map(describeError).join("; ")}`;
   }
   if (!(error instanceof Error)) return "Unexpected failure";
-  const code = (error as { code?: unknown }).code;
-  return `Unexpected ${error.name}${
-    typeof code === "string" ? ` (${code})` : ""
+  return `Unexpected ${
+    safeDescription(error)
   }: rerun with --debug to see the details`;
 }
