@@ -4,7 +4,7 @@
  * @module
  */
 import process from "node:process";
-import { type Readable, Writable } from "node:stream";
+import type { Readable, Writable } from "node:stream";
 import type { ConfigDefinition } from "../config.ts";
 import { ConfigPermissionError, PromptCancelledError } from "../errors.ts";
 import {
@@ -240,6 +240,8 @@ export class PromptSource implements ConfigSource {
       if (controller.signal.aborted) throw new PromptCancelledError(def.key);
       // Loaded here, and only here, so that reading configuration never pays for it.
       const prompts: PromptModule = await import("@inquirer/prompts");
+      // Also loaded only here: node:stream costs milliseconds at import.
+      const { Writable } = await import("node:stream");
       const heading = def.description === undefined
         ? `Configuring "${def.key}"`
         : `Configuring "${def.key}": ${def.description}`;
@@ -252,7 +254,7 @@ export class PromptSource implements ConfigSource {
           output,
           promptOutput: output === process.stdout
             ? () => output
-            : () => keepOpen(output),
+            : () => keepOpen(output, Writable),
           signal: controller.signal,
         },
         def.schema,
@@ -275,8 +277,11 @@ export class PromptSource implements ConfigSource {
  * A writable that forwards to `target` but never ends it: a prompt ends its
  * output when done, which must not close a stream the caller still uses.
  */
-function keepOpen(target: Writable): Writable {
-  const forward = new Writable({
+function keepOpen(
+  target: Writable,
+  WritableStream: typeof Writable,
+): Writable {
+  const forward = new WritableStream({
     write(chunk, encoding, done): void {
       // Acknowledged at once, so what one prompt draws never trails into the next.
       target.write(chunk, encoding);
