@@ -234,6 +234,23 @@ export interface RunResult {
 }
 
 /**
+ * Runs `npm install` quietly (no audit, no funding notice, errors only) in
+ * `cwd`, with `args` (packages or flags) after it.
+ */
+export function npmInstall(
+  args: readonly string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
+  return run("npm", [
+    "install",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    ...args,
+  ], options);
+}
+
+/**
  * Runs a command. Output streams to the terminal (and is also captured)
  * unless `quiet`; a non-zero exit throws unless `allowFailure`.
  */

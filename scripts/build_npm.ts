@@ -36,6 +36,7 @@ import {
   NPM_DIR,
   npmDependencies,
   type NpmDependency,
+  npmInstall,
   packageExports,
   readDenoJson,
   readmeSummary,
@@ -175,12 +176,7 @@ async function prepareToolchain(
   ).catch(() => undefined);
   if (previous === text && installed !== undefined) return;
   const start = performance.now();
-  await run("npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--loglevel=error",
-  ], { cwd: BUILD_DIR });
+  await npmInstall([], { cwd: BUILD_DIR });
   console.log(`build:npm: npm install took ${since(start)} s`);
 }
 

@@ -22,6 +22,7 @@ import {
   BIN_NAME,
   nodeBinary,
   NPM_DIR,
+  npmInstall,
   readDenoJson,
   run,
   since,
@@ -128,11 +129,7 @@ async function main(): Promise<void> {
       JSON.stringify({ name: "consumer", private: true, type: "module" }),
     );
     const zodRange = pkg.dependencies?.zod ?? "^4";
-    await run("npm", [
-      "install",
-      "--no-audit",
-      "--no-fund",
-      "--loglevel=error",
+    await npmInstall([
       `./${tarball}`,
       `zod@${zodRange}`,
       `typescript@${TYPESCRIPT_VERSION}`,
@@ -257,14 +254,11 @@ async function main(): Promise<void> {
  * here; returns undefined when it does not.
  */
 async function installBun(project: string): Promise<string | undefined> {
-  const installed = await run("npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--loglevel=error",
-    "--no-save",
-    "bun",
-  ], { cwd: project, quiet: true, allowFailure: true });
+  const installed = await npmInstall(["--no-save", "bun"], {
+    cwd: project,
+    quiet: true,
+    allowFailure: true,
+  });
   if (installed.code !== 0) return undefined;
   const bun = join(project, "node_modules", ".bin", "bun");
   const version = await run(bun, ["--version"], {

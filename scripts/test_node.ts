@@ -30,6 +30,7 @@ import process from "node:process";
 import {
   allNpmImports,
   NPM_DIR,
+  npmInstall,
   readDenoJson,
   ROOT,
   run,
@@ -126,12 +127,7 @@ async function installPackage(): Promise<void> {
   });
   await rm(join(TEST_DIR, "package-lock.json"), { force: true });
   const start = performance.now();
-  await run("npm", [
-    "install",
-    "--no-audit",
-    "--no-fund",
-    "--loglevel=error",
-  ], { cwd: TEST_DIR });
+  await npmInstall([], { cwd: TEST_DIR });
   console.log(`test:node: npm install took ${since(start)} s`);
 }
 
