@@ -29,9 +29,9 @@
  */
 export interface ConfigErrorOptions extends ErrorOptions {
   /** The configuration key the error is about. */
-  key?: string;
+  key?: string | undefined;
   /** The locator of the source involved, such as `env:HARMONY_CONFIG_Db`. */
-  source?: string;
+  source?: string | undefined;
 }
 
 /**
@@ -85,19 +85,20 @@ export class ConfigNotFoundError extends ConfigError {
   /**
    * @param key The key that has no value.
    * @param searched The locators of the sources that were asked.
-   * @param hint Extra advice, such as which sources were unavailable.
-   * @param envVar The env var that would provide the value.
+   * @param options `fix`: how to give the key a value, built from the
+   * chain (default `set HARMONY_CONFIG_<key>`); `note`: extra advice, such
+   * as which sources were unavailable.
    */
   constructor(
     key: string,
     searched: readonly string[],
-    hint?: string,
-    envVar: string = `HARMONY_CONFIG_${key}`,
+    options: { readonly fix?: string; readonly note?: string } = {},
   ) {
     const where = searched.length > 0 ? searched.join(", ") : "no sources";
+    const fix = options.fix ?? `set HARMONY_CONFIG_${key}`;
     super(
-      `No value for key "${key}" in ${where}: set ${envVar} or run getOrPrompt in a terminal` +
-        (hint ? ` (${hint})` : ""),
+      `No value for key "${key}" in ${where}: ${fix}` +
+        (options.note ? ` (${options.note})` : ""),
       { key },
     );
     this.name = "ConfigNotFoundError";
@@ -354,15 +355,16 @@ export class PromptUnavailableError extends ConfigError {
   /**
    * @param key The key that has no value.
    * @param skeleton A JSON skeleton of the expected value.
-   * @param envVar The env var that would provide the value.
+   * @param fix How to give the key a value, built from the chain; default
+   * `set HARMONY_CONFIG_<key>='<skeleton>'`.
    */
   constructor(
     key: string,
     skeleton: string,
-    envVar: string = `HARMONY_CONFIG_${key}`,
+    fix: string = `set HARMONY_CONFIG_${key}='${skeleton}'`,
   ) {
     super(
-      `No value for key "${key}" and no terminal to ask for it: set ${envVar}='${skeleton}' or run in a terminal`,
+      `No value for key "${key}" and no terminal to ask for it: ${fix} or run in a terminal`,
       { key, source: "prompt" },
     );
     this.name = "PromptUnavailableError";

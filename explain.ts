@@ -1,20 +1,9 @@
 /**
- * What `ConfigManager.explain` reports: one step per source, and the
- * builders that turn what a source said into a step.
+ * What `ConfigManager.explain` reports: one step per source.
  *
  * @module
  */
-import type { ConfigDefinition } from "./config.ts";
-import {
-  ConfigError,
-  ConfigValidationError,
-  SourceUnavailableError,
-  type ValidationIssue,
-} from "./errors.ts";
-import { readEntry } from "./entry.ts";
-import { redact } from "./secret.ts";
-import type { ConfigSource, SourceEntry } from "./source.ts";
-import { validateAsync } from "./validation.ts";
+import type { ValidationIssue } from "./errors.ts";
 
 /**
  * What one source said about a key in {@linkcode ConfigManager.explain}.
@@ -116,110 +105,4 @@ export interface Explanation {
   readonly steps: readonly ExplainStep[];
   /** The message of the error `get` would throw, when it would. */
   readonly error?: string;
-}
-
-/**
- * Reports what one source holds for `def`, for the sources `explain` asks
- * after the one that decided. It never throws: failures become steps.
- */
-export async function inspectSource<T, I>(
-  def: ConfigDefinition<T, I>,
-  source: ConfigSource,
-): Promise<ExplainStep> {
-  let entry: SourceEntry | undefined;
-  try {
-    entry = await readEntry(source, def.key, true);
-  } catch (error) {
-    return {
-      source: source.name,
-      status: error instanceof SourceUnavailableError
-        ? "unavailable"
-        : error instanceof ConfigValidationError
-        ? "invalid"
-        : "error",
-      reason: error instanceof SourceUnavailableError
-        ? error.reason
-        : describeError(error),
-      ...(error instanceof ConfigValidationError
-        ? { issues: error.issues }
-        : {}),
-      winner: false,
-    };
-  }
-  if (entry === undefined) return missStep(source, def.key);
-  const checked = await validateAsync(def.schema, entry.value);
-  if (checked.ok) {
-    return {
-      ...hitStep(source, entry, def.schema, checked.value, "hit"),
-      winner: false,
-    };
-  }
-  return invalidStep(source, entry, checked.issues);
-}
-
-/** The step for a source whose value passed (or, migrated, now passes) the schema. */
-export function hitStep(
-  source: ConfigSource,
-  entry: SourceEntry,
-  schema: ConfigDefinition<unknown>["schema"],
-  value: unknown,
-  status: "hit" | "migrated",
-): ExplainStep {
-  return {
-    source: source.name,
-    status,
-    locator: entry.locator,
-    ...timestamps(entry),
-    value: redact(schema, value),
-    winner: true,
-  };
-}
-
-/** The step for a source whose value fails the schema. */
-export function invalidStep(
-  source: ConfigSource,
-  entry: SourceEntry,
-  issues: readonly ValidationIssue[],
-): ExplainStep {
-  return {
-    source: source.name,
-    status: "invalid",
-    locator: entry.locator,
-    ...timestamps(entry),
-    issues,
-    winner: false,
-  };
-}
-
-/** The step for a source that does not have the key. */
-export function missStep(source: ConfigSource, key: string): ExplainStep {
-  const locator = source.locate?.(key);
-  return {
-    source: source.name,
-    status: "miss",
-    ...(locator === undefined ? {} : { locator }),
-    winner: false,
-  };
-}
-
-/** The entry's `updatedAt` and `version`, where the source has them. */
-export function timestamps(
-  entry: SourceEntry,
-): { updatedAt?: string; version?: number } {
-  return {
-    ...(entry.updatedAt === undefined ? {} : { updatedAt: entry.updatedAt }),
-    ...(entry.version === undefined ? {} : { version: entry.version }),
-  };
-}
-
-/**
- * Describes an error for a report. A `ConfigError`'s message is safe by
- * construction; any other error may come from third-party code that quotes
- * a value, so only its class and code are shown.
- */
-export function describeError(error: unknown): string {
-  if (error instanceof ConfigError) return error.message;
-  if (!(error instanceof Error)) return "unknown error";
-  const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? `${error.name} (${code})` : error.name;
 }

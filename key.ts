@@ -1,46 +1,10 @@
 /**
- * Key validation shared by definitions and sources.
+ * Key validation, for definitions and for people writing a source.
  *
  * @module
  */
 import { InvalidKeyError } from "./errors.ts";
-
-const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/**
- * The longest key accepted; it keeps `<KEY>.json` well inside file-name limits.
- *
- * @example Check a generated key before defining it
- * ```ts
- * import { InvalidKeyError, MAX_KEY_LENGTH, validateKey } from "@harmony/config";
- * import assert from "node:assert/strict";
- *
- * const key = `Tenant_${"a".repeat(200)}`;
- * assert.ok(key.length > MAX_KEY_LENGTH);
- * assert.throws(() => validateKey(key), InvalidKeyError);
- * assert.equal(validateKey(key.slice(0, MAX_KEY_LENGTH)).length, MAX_KEY_LENGTH);
- * ```
- */
-export const MAX_KEY_LENGTH = 128;
-
-/**
- * Tells whether `key` is a valid key, without throwing: for filtering the
- * names a directory or the environment holds.
- *
- * @param key The candidate key.
- * @returns `true` for an identifier of at most {@linkcode MAX_KEY_LENGTH} characters.
- *
- * @example Keep the file names that are keys
- * ```ts
- * import { isValidKey } from "@harmony/config";
- * import assert from "node:assert/strict";
- *
- * assert.deepEqual(["Db", "../x", "a-b", "Cache"].filter(isValidKey), ["Db", "Cache"]);
- * ```
- */
-export function isValidKey(key: string): boolean {
-  return key.length <= MAX_KEY_LENGTH && KEY_PATTERN.test(key);
-}
+import { KEY_PATTERN, MAX_KEY_LENGTH } from "./_internal/key.ts";
 
 /**
  * Throws {@linkcode InvalidKeyError} unless `key` is an identifier such as

@@ -7,26 +7,7 @@
 import { join, resolve } from "node:path";
 import process from "node:process";
 import { ConfigError } from "./errors.ts";
-import { readEnvVar } from "./_env.ts";
-
-/**
- * Environment variables consulted when locating the data dir.
- *
- * @example Grant exactly the variables the lookup reads
- * ```ts
- * import { DATA_DIR_ENV_VARS, type PermissionDescriptor, permissionFlags } from "@harmony/config";
- * import assert from "node:assert/strict";
- *
- * const needs = DATA_DIR_ENV_VARS.map((variable): PermissionDescriptor => ({ name: "env", variable }));
- * assert.deepEqual(permissionFlags(needs), ["--allow-env=HARMONY_DATA_DIR,XDG_DATA_HOME,HOME,APPDATA"]);
- * ```
- */
-export const DATA_DIR_ENV_VARS: readonly string[] = [
-  "HARMONY_DATA_DIR",
-  "XDG_DATA_HOME",
-  "HOME",
-  "APPDATA",
-];
+import { readEnvVar } from "./_internal/env.ts";
 
 /** Names the data dir lookup in permission errors. */
 const DATA_DIR_LOOKUP = "the data dir lookup";

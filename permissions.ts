@@ -7,58 +7,8 @@
  *
  * @module
  */
-import { ConfigPermissionError } from "./errors.ts";
-
-/**
- * A permission a source needs, shaped like Deno's permission descriptors.
- * An env `variable` ending in `*` is a prefix.
- *
- * @example Collect the flags a chain needs
- * ```ts
- * import { ConfigManager, EnvSource, LocalFileSource, type PermissionDescriptor, permissionFlags } from "@harmony/config";
- * import assert from "node:assert/strict";
- *
- * const manager = new ConfigManager([new EnvSource(), new LocalFileSource("/etc/myapp")]);
- * const needs: PermissionDescriptor[] = manager.sources.flatMap((source) => source.permissions?.() ?? []);
- * assert.deepEqual(permissionFlags(needs), [
- *   "--allow-env=HARMONY_CONFIG_*",
- *   "--allow-read=/etc/myapp",
- *   "--allow-write=/etc/myapp",
- * ]);
- * ```
- */
-export type PermissionDescriptor =
-  | { readonly name: "env"; readonly variable: string }
-  | { readonly name: "read"; readonly path: string }
-  | { readonly name: "write"; readonly path: string }
-  | { readonly name: "net"; readonly host: string };
-
-/**
- * Returns the `deno run` flag that grants one permission.
- *
- * @param descriptor The permission.
- * @returns A flag such as `--allow-write=/data`.
- *
- * @example
- * ```ts
- * import { permissionFlag } from "@harmony/config";
- * import assert from "node:assert/strict";
- *
- * assert.equal(permissionFlag({ name: "env", variable: "HARMONY_CONFIG_*" }), "--allow-env=HARMONY_CONFIG_*");
- * ```
- */
-export function permissionFlag(descriptor: PermissionDescriptor): string {
-  switch (descriptor.name) {
-    case "env":
-      return `--allow-env=${descriptor.variable}`;
-    case "read":
-      return `--allow-read=${descriptor.path}`;
-    case "write":
-      return `--allow-write=${descriptor.path}`;
-    case "net":
-      return `--allow-net=${descriptor.host}`;
-  }
-}
+import type { PermissionDescriptor } from "./source.ts";
+import { permissionErrorOr } from "./_internal/permission_error.ts";
 
 /**
  * Merges permissions into the fewest `deno run` flags, one per kind, with
@@ -101,16 +51,6 @@ export function permissionFlags(
   );
 }
 
-/** True when `error` is a Deno permission denial or Node's `ERR_ACCESS_DENIED`. */
-export function isPermissionDenied(error: unknown): boolean {
-  const deno = (globalThis as unknown as {
-    Deno?: { errors?: { NotCapable?: abstract new () => Error } };
-  }).Deno;
-  const NotCapable = deno?.errors?.NotCapable;
-  if (NotCapable && error instanceof NotCapable) return true;
-  return (error as { code?: unknown } | null)?.code === "ERR_ACCESS_DENIED";
-}
-
 /**
  * Runs `action`, turning a permission denial into a
  * {@linkcode ConfigPermissionError} that names the source and the flag.
@@ -146,26 +86,4 @@ export async function withPermission<T>(
   } catch (error) {
     throw permissionErrorOr(error, source, need, descriptor, key);
   }
-}
-
-/**
- * The synchronous core of {@linkcode withPermission}: returns the
- * {@linkcode ConfigPermissionError} for a denial, or `error` unchanged.
- */
-export function permissionErrorOr(
-  error: unknown,
-  source: string,
-  need: string,
-  descriptor: PermissionDescriptor,
-  key?: string,
-): unknown {
-  if (!isPermissionDenied(error)) return error;
-  // The denial's own message names the resource, never a value, but it is
-  // not kept as the cause: the error we raise already says everything.
-  return new ConfigPermissionError(
-    source,
-    need,
-    permissionFlag(descriptor),
-    key === undefined ? {} : { key },
-  );
 }

@@ -3,11 +3,14 @@
  *
  * @module
  */
-import { z } from "zod";
-import { isPlainObject } from "./json.ts";
-
-/** The metadata key that marks a schema as secret: `.meta({ secret: true })`. */
-const SECRET_META_KEY = "secret";
+import type { z } from "zod";
+import { isPlainObject } from "./_internal/json.ts";
+import {
+  containsSecret,
+  isSecret,
+  SECRET_META_KEY,
+  unwrapToOutput,
+} from "./_internal/schema_walk.ts";
 
 /**
  * What a redacted secret is shown as.
@@ -40,183 +43,16 @@ export const REDACTED = "<redacted>";
  *
  * @example Mark a password field
  * ```ts
- * import { isSecret, secret } from "@harmony/config";
+ * import { redact, secret } from "@harmony/config";
  * import { z } from "zod";
  * import assert from "node:assert/strict";
  *
  * const password = secret(z.string()).describe("Database password").optional();
- * assert.ok(isSecret(password));
+ * assert.equal(redact(password, "hunter2"), "<redacted>");
  * ```
  */
 export function secret<S extends z.ZodType>(schema: S): S {
   return schema.meta({ [SECRET_META_KEY]: true }) as S;
-}
-
-/**
- * Returns the schema inside a wrapper that does not change what the value
- * means (optional, nullable, default, prefault, catch, readonly, lazy), or
- * `undefined` for anything else, pipes included.
- */
-export function innerOfWrapper(schema: z.ZodType): z.ZodType | undefined {
-  const def = schema._zod.def as unknown as Record<string, unknown>;
-  switch (def.type) {
-    case "optional":
-    case "nullable":
-    case "default":
-    case "prefault":
-    case "catch":
-    case "readonly":
-    case "nonoptional":
-      return def.innerType as z.ZodType;
-    case "lazy":
-      return (schema as unknown as { _zod: { innerType: z.ZodType } })._zod
-        .innerType;
-    default:
-      return undefined;
-  }
-}
-
-/**
- * Returns the schema inside wrappers that do not change what the value
- * means, and the input side of a pipe or transform: what is asked for and
- * parsed, as prompts need it.
- */
-function unwrapOnce(schema: z.ZodType): z.ZodType | undefined {
-  const def = schema._zod.def as unknown as Record<string, unknown>;
-  return def.type === "pipe" ? def.in as z.ZodType : innerOfWrapper(schema);
-}
-
-/**
- * Removes the wrappers but stops at a pipe: a parsed value is the output of
- * a pipe, so its input side does not describe it.
- */
-function unwrapToOutput(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (
-    let next = innerOfWrapper(current);
-    next;
-    next = innerOfWrapper(current)
-  ) {
-    current = next;
-  }
-  return current;
-}
-
-function hasSecretMark(schema: z.ZodType): boolean {
-  return z.globalRegistry.get(schema)?.[SECRET_META_KEY] === true;
-}
-
-/**
- * Returns the schema with its value-preserving wrappers (optional, default,
- * nullable, …) removed.
- *
- * @param schema The schema to unwrap.
- * @returns The innermost schema.
- *
- * @example
- * ```ts
- * import { unwrapSchema } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * assert.equal(unwrapSchema(z.string().optional().default("a")).type, "string");
- * ```
- */
-export function unwrapSchema(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (let next = unwrapOnce(current); next; next = unwrapOnce(current)) {
-    current = next;
-  }
-  return current;
-}
-
-/**
- * Tells whether a schema, or any wrapper around it, is marked secret.
- *
- * @param schema The schema to check.
- * @returns `true` when the value it describes must be hidden.
- *
- * @example
- * ```ts
- * import { isSecret, secret } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * assert.ok(isSecret(secret(z.string()).default("x")));
- * assert.ok(!isSecret(z.string()));
- * ```
- */
-export function isSecret(schema: z.ZodType): boolean {
-  for (
-    let current: z.ZodType | undefined = schema;
-    current;
-    current = unwrapOnce(current)
-  ) {
-    if (hasSecretMark(current)) return true;
-  }
-  return false;
-}
-
-/**
- * Tells whether a schema holds a secret anywhere inside it.
- *
- * @param schema The schema to check.
- * @returns `true` when the schema or any nested field is secret.
- *
- * @example
- * ```ts
- * import { containsSecret, secret } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * assert.ok(containsSecret(z.object({ db: z.object({ password: secret(z.string()) }) })));
- * ```
- */
-export function containsSecret(schema: z.ZodType): boolean {
-  return containsSecretIn(schema, new Set());
-}
-
-function containsSecretIn(schema: z.ZodType, seen: Set<z.ZodType>): boolean {
-  if (seen.has(schema)) return false;
-  seen.add(schema);
-  if (hasSecretMark(schema)) return true;
-  return childSchemas(schema).some((child) => containsSecretIn(child, seen));
-}
-
-/** The schemas directly inside `schema`: both sides of a pipe, a wrapper's inner schema, fields, elements… */
-function childSchemas(schema: z.ZodType): z.ZodType[] {
-  const def = schema._zod.def as unknown as Record<string, unknown>;
-  switch (def.type) {
-    case "pipe":
-      // A secret may sit on either side: `.transform()` keeps it on the
-      // input side, `z.preprocess()` on the output side.
-      return [def.in as z.ZodType, def.out as z.ZodType];
-    case "object":
-      return [
-        ...Object.values(def.shape as Record<string, z.ZodType>),
-        ...(def.catchall ? [def.catchall as z.ZodType] : []),
-      ];
-    case "array":
-      return [def.element as z.ZodType];
-    case "record":
-    case "map":
-      return [def.valueType as z.ZodType];
-    case "set":
-      return [def.valueType as z.ZodType];
-    case "tuple":
-      return [
-        ...(def.items as z.ZodType[]),
-        ...(def.rest ? [def.rest as z.ZodType] : []),
-      ];
-    case "union":
-      return def.options as z.ZodType[];
-    case "intersection":
-      return [def.left as z.ZodType, def.right as z.ZodType];
-    default: {
-      const inner = innerOfWrapper(schema);
-      return inner ? [inner] : [];
-    }
-  }
 }
 
 /**

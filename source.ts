@@ -1,9 +1,9 @@
 /**
- * The interface every configuration source implements.
+ * The interface every configuration source implements, and the shapes it
+ * speaks in.
  *
  * @module
  */
-import type { PermissionDescriptor } from "./permissions.ts";
 
 /**
  * A value read from a source, with what the source knows about it.
@@ -84,8 +84,40 @@ export interface ConfigSource {
   entry?(key: string): Promise<SourceEntry | undefined>;
   /** Where `key` would live in this source, such as `HARMONY_CONFIG_Db` or `/dir/Db.json`. */
   locate?(key: string): string;
+  /**
+   * How a person gives `key` a value in this source, in its own terms, for
+   * error messages: `set HARMONY_CONFIG_Db`, or with `example` (a JSON
+   * skeleton such as `{"host":"<string>"}`) `set HARMONY_CONFIG_Db='…'`.
+   * A "no value" error joins the hints of its chain. Never include a value
+   * the source holds.
+   */
+  hint?(key: string, example?: string): string;
   /** The Deno permissions this source needs. */
   permissions?(): PermissionDescriptor[];
   /** Releases handles; called by `ConfigManager.close()`. */
   close?(): void | Promise<void>;
 }
+
+/**
+ * A permission a source needs, shaped like Deno's permission descriptors.
+ * An env `variable` ending in `*` is a prefix.
+ *
+ * @example Collect the flags a chain needs
+ * ```ts
+ * import { ConfigManager, EnvSource, LocalFileSource, type PermissionDescriptor, permissionFlags } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const manager = new ConfigManager([new EnvSource(), new LocalFileSource("/etc/myapp")]);
+ * const needs: PermissionDescriptor[] = manager.sources.flatMap((source) => source.permissions?.() ?? []);
+ * assert.deepEqual(permissionFlags(needs), [
+ *   "--allow-env=HARMONY_CONFIG_*",
+ *   "--allow-read=/etc/myapp",
+ *   "--allow-write=/etc/myapp",
+ * ]);
+ * ```
+ */
+export type PermissionDescriptor =
+  | { readonly name: "env"; readonly variable: string }
+  | { readonly name: "read"; readonly path: string }
+  | { readonly name: "write"; readonly path: string }
+  | { readonly name: "net"; readonly host: string };

@@ -3,60 +3,19 @@
  *
  * @module
  */
-import { z } from "zod";
-import type { ValidationIssue } from "./errors.ts";
-import { innerOfWrapper } from "./secret.ts";
+import type { z } from "zod";
+import {
+  validateSyncFirst,
+  type ValidationResult,
+} from "./_internal/validate.ts";
+
+export type { ValidationResult } from "./_internal/validate.ts";
 
 /**
- * The outcome of {@linkcode validate}.
- *
- * @example Check a value before storing it
- * ```ts
- * import { validate, type ValidationResult } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * const Port = z.number().int().min(1);
- * const result: ValidationResult<number> = validate(Port, 0);
- * if (result.ok) {
- *   const port: number = result.value; // typed and parsed
- *   console.log(`port ${port}`);
- * } else {
- *   // Paths and zod's messages only; the value is never quoted.
- *   assert.deepEqual(result.issues.map((issue) => issue.path), [""]);
- * }
- * ```
- */
-export type ValidationResult<T> =
-  | { readonly ok: true; readonly value: T }
-  | { readonly ok: false; readonly issues: readonly ValidationIssue[] };
-
-/**
- * Formats a zod issue path as `a.b[0].c`.
- *
- * @param path The path segments.
- * @returns The dotted path; empty for the value itself.
- *
- * @example
- * ```ts
- * import { formatPath } from "@harmony/config";
- * import assert from "node:assert/strict";
- *
- * assert.equal(formatPath(["db", "hosts", 0, "port"]), "db.hosts[0].port");
- * ```
- */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const segment of path) {
-    if (typeof segment === "number") out += `[${segment}]`;
-    else out += (out === "" ? "" : ".") + String(segment);
-  }
-  return out;
-}
-
-/**
- * Validates `value` against `schema`. Issues carry zod's messages, which in
- * zod 4 never quote the input, and the input is never attached.
+ * Validates `value` against `schema`, running async refinements and
+ * transforms too. Issues carry paths and zod's messages; the input is never
+ * attached, and record keys and unrecognized key names, which are data, are
+ * masked.
  *
  * @param schema The schema.
  * @param value The value to check.
@@ -68,161 +27,14 @@ export function formatPath(path: readonly PropertyKey[]): string {
  * import { z } from "zod";
  * import assert from "node:assert/strict";
  *
- * const result = validate(z.object({ port: z.number() }), { port: "x" });
+ * const result = await validate(z.object({ port: z.number() }), { port: "x" });
  * assert.ok(!result.ok);
  * assert.equal(result.issues[0]?.path, "port");
  * ```
  */
-export function validate<T>(
-  schema: z.ZodType<T>,
-  value: unknown,
-): ValidationResult<T> {
-  const result = schema.safeParse(value, { reportInput: false });
-  if (result.success) return { ok: true, value: result.data };
-  return { ok: false, issues: toIssues(schema, result.error) };
-}
-
-/**
- * Like {@linkcode validate}, and also runs async refinements and transforms.
- *
- * @param schema The schema.
- * @param value The value to check.
- * @returns The parsed value, or the failing paths.
- *
- * @example
- * ```ts
- * import { validateAsync } from "@harmony/config";
- * import { z } from "zod";
- * import assert from "node:assert/strict";
- *
- * const schema = z.string().refine(async (s) => s.length > 2);
- * assert.ok((await validateAsync(schema, "abc")).ok);
- * ```
- */
-export async function validateAsync<T>(
+export async function validate<T>(
   schema: z.ZodType<T>,
   value: unknown,
 ): Promise<ValidationResult<T>> {
   return await validateSyncFirst(schema, value);
-}
-
-/**
- * Validates synchronously when the schema allows it, and only returns a
- * promise for a schema with async refinements or transforms. Hot paths use
- * it to avoid an `await`, which costs a microtask per read.
- */
-export function validateSyncFirst<T>(
-  schema: z.ZodType<T>,
-  value: unknown,
-): ValidationResult<T> | Promise<ValidationResult<T>> {
-  try {
-    return validate(schema, value);
-  } catch (error) {
-    if (!(error instanceof z.core.$ZodAsyncError)) throw error;
-  }
-  return schema.safeParseAsync(value, { reportInput: false }).then((result) =>
-    result.success
-      ? { ok: true, value: result.data }
-      : { ok: false, issues: toIssues(schema, result.error) }
-  );
-}
-
-/**
- * Turns zod's issues into ones that hold nothing taken from the input: the
- * names of unrecognized keys are dropped (only their count is told), and
- * record and map keys in a path become `*`, since those keys are data.
- */
-function toIssues(schema: z.ZodType, error: z.ZodError): ValidationIssue[] {
-  return error.issues.map((issue) => ({
-    path: formatPath(maskDataKeys(schema, issue.path)),
-    message: issue.code === "unrecognized_keys"
-      ? `${issue.keys.length} unrecognized ${
-        issue.keys.length === 1 ? "key" : "keys"
-      }`
-      : issue.message,
-  }));
-}
-
-/** What a record or map key in an issue path shows as. */
-const MASKED_KEY = "*";
-
-type Def = Record<string, unknown>;
-
-function defOf(schema: z.ZodType): Def {
-  return schema._zod.def as unknown as Def;
-}
-
-/**
- * Walks `schema` along `path` and masks every segment that is a key of a
- * record or map. Where the schema could be several things (a union, both
- * sides of a pipe), a segment is masked if any of them is keyed by data.
- * Where the schema cannot be followed, segments are kept: they then come
- * from the schema's own refinements, not from the input's keys.
- */
-function maskDataKeys(
-  schema: z.ZodType,
-  path: readonly PropertyKey[],
-): PropertyKey[] {
-  let here = alternatives([schema]);
-  return path.map((segment) => {
-    const keyed = here.some((s) => {
-      const type = defOf(s).type;
-      return type === "record" || type === "map";
-    });
-    here = alternatives(here.flatMap((s) => childAt(s, segment)));
-    return keyed ? MASKED_KEY : segment;
-  });
-}
-
-/** The schemas a value described by `schemas` may be checked against, wrappers removed. */
-function alternatives(schemas: readonly z.ZodType[]): z.ZodType[] {
-  const out: z.ZodType[] = [];
-  const seen = new Set<z.ZodType>();
-  const visit = (schema: z.ZodType): void => {
-    if (seen.has(schema)) return;
-    seen.add(schema);
-    const inner = innerOfWrapper(schema);
-    if (inner !== undefined) return visit(inner);
-    const def = defOf(schema);
-    switch (def.type) {
-      case "pipe":
-        visit(def.in as z.ZodType);
-        return visit(def.out as z.ZodType);
-      case "union":
-        return (def.options as z.ZodType[]).forEach(visit);
-      case "intersection":
-        visit(def.left as z.ZodType);
-        return visit(def.right as z.ZodType);
-      default:
-        out.push(schema);
-    }
-  };
-  schemas.forEach(visit);
-  return out;
-}
-
-/** The schemas of the part of a value at `segment`. */
-function childAt(schema: z.ZodType, segment: PropertyKey): z.ZodType[] {
-  const def = defOf(schema);
-  const found = (s: unknown): z.ZodType[] => s ? [s as z.ZodType] : [];
-  switch (def.type) {
-    case "object":
-      return found(
-        (def.shape as Record<PropertyKey, z.ZodType>)[segment] ?? def.catchall,
-      );
-    case "array":
-      return found(def.element);
-    case "tuple":
-      return found(
-        typeof segment === "number"
-          ? (def.items as z.ZodType[])[segment] ?? def.rest
-          : undefined,
-      );
-    case "record":
-    case "map":
-    case "set":
-      return found(def.valueType);
-    default:
-      return [];
-  }
 }

@@ -9,7 +9,6 @@ import { dirname, resolve } from "node:path";
 import process from "node:process";
 import { ConfigManager } from "../manager.ts";
 import { defaultDbPath } from "../paths.ts";
-import type { PermissionDescriptor } from "../permissions.ts";
 import type { ConfigSource } from "../source.ts";
 import { EnvSource } from "../sources/env.ts";
 import { LocalFileSource } from "../sources/local_file.ts";
@@ -18,21 +17,7 @@ import { SqliteSource } from "../sources/sqlite.ts";
 import { UsageError } from "./errors.ts";
 import { guardedEnv, openBaoAddress } from "./env.ts";
 import { openBaoPlan } from "./openbao.ts";
-
-/** The kinds of source the CLI builds. */
-export type SourceKind = "env" | "file" | "openbao" | "sqlite" | "prompt";
-
-/** A source of the chain, before it is opened. */
-export interface SourcePlan {
-  /** What kind of source it is. */
-  readonly kind: SourceKind;
-  /** The name the opened source will have, such as `sqlite:/abs/config.db`. */
-  readonly name: string;
-  /** The Deno permissions the source needs. */
-  readonly permissions: readonly PermissionDescriptor[];
-  /** Opens the source. */
-  open(): Promise<ConfigSource>;
-}
+import type { SourcePlan } from "./source_plan.ts";
 
 /** What the chain is built from. */
 export interface ChainOptions {

@@ -5,26 +5,13 @@
  * @module
  */
 import process from "node:process";
+import { deno, isGranted } from "../_internal/runtime.ts";
 
 /** Variables the CLI reads when they are granted; none of them is required. */
 export const OPENBAO_ADDRESS_VARS: readonly string[] = [
   "OPENBAO_URL",
   "VAULT_ADDR",
 ];
-
-interface DenoApi {
-  permissions: {
-    querySync(descriptor: { name: "env"; variable?: string }): {
-      state: string;
-    };
-  };
-  errors: { NotCapable: new (message: string) => Error };
-  env: { toObject(): Record<string, string> };
-}
-
-function denoApi(): DenoApi | undefined {
-  return (globalThis as { Deno?: DenoApi }).Deno;
-}
 
 /**
  * Tells whether reading `name` is allowed. Under Deno an unallowed read in a
@@ -35,10 +22,7 @@ function denoApi(): DenoApi | undefined {
  * @returns `true` under Node, or under Deno when the read is granted.
  */
 export function canReadEnv(name: string): boolean {
-  const deno = denoApi();
-  if (deno === undefined) return true;
-  return deno.permissions.querySync({ name: "env", variable: name }).state ===
-    "granted";
+  return isGranted({ name: "env", variable: name });
 }
 
 /**
@@ -50,14 +34,13 @@ export function canReadEnv(name: string): boolean {
  * @returns `process.env` under Node; a guarded view of it under Deno.
  */
 export function guardedEnv(): Record<string, string | undefined> {
-  const deno = denoApi();
   if (deno === undefined) return process.env;
+  const { errors, env } = deno;
   const denied = (what: string): Error =>
-    new deno.errors.NotCapable(
+    new errors.NotCapable(
       `Requires env access to ${what}, run again with the --allow-env flag`,
     );
-  const listable = (): boolean =>
-    deno.permissions.querySync({ name: "env" }).state === "granted";
+  const listable = (): boolean => isGranted({ name: "env" });
   return new Proxy({} as Record<string, string | undefined>, {
     get(_target, name): string | undefined {
       if (typeof name !== "string") return undefined;
@@ -79,7 +62,7 @@ export function guardedEnv(): Record<string, string | undefined> {
     },
     ownKeys(): string[] {
       if (!listable()) throw denied("every variable");
-      return Object.keys(deno.env.toObject());
+      return Object.keys(env.toObject());
     },
     getOwnPropertyDescriptor(_target, name): PropertyDescriptor | undefined {
       if (typeof name !== "string") return undefined;
@@ -134,8 +117,28 @@ export function openBaoAddress(
  */
 export function colorAllowed(isTerminal: boolean): boolean {
   if (!isTerminal) return false;
-  const deno = (globalThis as { Deno?: { noColor: boolean } }).Deno;
   // Deno.noColor reads NO_COLOR without needing --allow-env.
   if (deno !== undefined) return !deno.noColor;
   return optionalEnv("NO_COLOR") === undefined;
+}
+
+/**
+ * The variables `dataDir()` reads, in order, given what is set: it stops at
+ * `HARMONY_DATA_DIR` when that is set, and at `XDG_DATA_HOME` on Linux.
+ * A variable that cannot be read counts as unset, so everything after it is
+ * included too.
+ *
+ * @param platform The platform; defaults to `process.platform`.
+ * @returns The variable names.
+ */
+export function dataDirEnvVars(platform: string = process.platform): string[] {
+  const vars = ["HARMONY_DATA_DIR"];
+  const isSet = (name: string): boolean =>
+    canReadEnv(name) && optionalEnv(name) !== undefined;
+  if (isSet("HARMONY_DATA_DIR")) return vars;
+  if (platform === "win32") return [...vars, "APPDATA"];
+  vars.push("XDG_DATA_HOME");
+  if (platform !== "darwin" && isSet("XDG_DATA_HOME")) return vars;
+  vars.push("HOME");
+  return vars;
 }

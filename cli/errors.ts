@@ -8,7 +8,7 @@ import {
   ConfigNotFoundError,
   InvalidKeyError,
 } from "../errors.ts";
-import { describeError as safeDescription } from "../explain.ts";
+import { describeError } from "../_internal/safe_error.ts";
 
 /** Exit codes of `harmony-config`. */
 export const ExitCode = {
@@ -72,20 +72,19 @@ export function exitCodeFor(error: unknown): ExitCodeValue {
 }
 
 /**
- * Describes an error for a person without ever showing a value: a
- * `ConfigError`'s message is safe by construction; any other error may come
- * from code that quotes its input, so only its class and code are shown.
+ * The message the CLI prints for an error, without ever showing a value:
+ * see `_internal/safe_error.ts` for what may be shown of an error; an
+ * unexpected one also says how to see more.
  *
  * @param error What was thrown.
  * @returns A one-line description.
  */
-export function describeError(error: unknown): string {
-  if (error instanceof ConfigError) return error.message;
-  if (error instanceof AggregateError) {
-    return `${error.name}: ${error.errors.map(describeError).join("; ")}`;
+export function cliErrorMessage(error: unknown): string {
+  if (error instanceof ConfigError || error instanceof AggregateError) {
+    return describeError(error);
   }
   if (!(error instanceof Error)) return "Unexpected failure";
   return `Unexpected ${
-    safeDescription(error)
+    describeError(error)
   }: rerun with --debug to see the details`;
 }

@@ -16,7 +16,7 @@ import { setCommand } from "./commands/set.ts";
 import { unsetCommand } from "./commands/unset.ts";
 import type { Command } from "./context.ts";
 import { colorAllowed } from "./env.ts";
-import { describeError, ExitCode, exitCodeFor } from "./errors.ts";
+import { cliErrorMessage, ExitCode, exitCodeFor } from "./errors.ts";
 import { helpText } from "./help.ts";
 import { Output, type TextSink } from "./output.ts";
 import { readAll } from "./stdin.ts";
@@ -124,7 +124,7 @@ async function reportError(
   code: number,
   debug: boolean,
 ): Promise<void> {
-  const message = describeError(error);
+  const message = cliErrorMessage(error);
   if (out.json) {
     const typed = error instanceof ConfigError ? error : undefined;
     await out.error(

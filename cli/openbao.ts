@@ -5,10 +5,10 @@
  *
  * @module
  */
-import type { PermissionDescriptor } from "../permissions.ts";
+import type { PermissionDescriptor } from "../source.ts";
 import { StoreSource } from "../sources/store.ts";
 import { OpenBaoStore } from "../stores/openbao.ts";
-import type { SourcePlan } from "./chain.ts";
+import type { SourcePlan } from "./source_plan.ts";
 import { canReadEnv, optionalEnv } from "./env.ts";
 
 /**

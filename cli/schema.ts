@@ -12,7 +12,7 @@ import { z } from "zod";
 import { type ConfigDefinition, defineConfig } from "../config.ts";
 import { ConfigError, ConfigPermissionError } from "../errors.ts";
 import { UsageError } from "./errors.ts";
-import { isGranted } from "./permission_check.ts";
+import { isGranted } from "../_internal/runtime.ts";
 
 /** The definition a command uses, and whether it came from a schema. */
 export interface LoadedDefinition {

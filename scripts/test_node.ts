@@ -1,5 +1,5 @@
 /**
- * Runs the test suite (tests/*_test.ts, written with node:test) against the
+ * Runs the test suite (every tests/.../*_test.ts, written with node:test) against the
  * BUILT npm package on Node 22 and Node 24.
  *
  * 1. `npm pack` the build in `npm/` and install the tarball, with every npm
@@ -178,7 +178,8 @@ async function compileTests(): Promise<string[]> {
     });
     await cp(join(COMPILE_DIR, "out", dir), target, { recursive: true });
   }
-  return (await readdir(join(TEST_DIR, "tests")))
+  // Tests mirror the library's tree, so they are found at any depth.
+  return (await readdir(join(TEST_DIR, "tests"), { recursive: true }))
     .filter((name) => name.endsWith("_test.js"))
     .sort()
     .map((name) => join("tests", name));

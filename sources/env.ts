@@ -3,14 +3,19 @@
  *
  * @module
  */
-import { settle } from "../_promise.ts";
 import process from "node:process";
 import { ConfigPermissionError } from "../errors.ts";
-import { parseJsonText, toJsonText } from "../json.ts";
-import { isValidKey, validateKey } from "../key.ts";
-import { isPermissionDenied, permissionErrorOr } from "../permissions.ts";
-import type { PermissionDescriptor } from "../permissions.ts";
-import type { ConfigSource, SourceEntry } from "../source.ts";
+import { validateKey } from "../key.ts";
+import type {
+  ConfigSource,
+  PermissionDescriptor,
+  SourceEntry,
+} from "../source.ts";
+import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { isValidKey } from "../_internal/key.ts";
+import { permissionErrorOr } from "../_internal/permission_error.ts";
+import { settle } from "../_internal/promise.ts";
+import { deno, isPermissionDenied } from "../_internal/runtime.ts";
 
 /** Reads and writes variables; the process environment or a record. */
 interface EnvAccess {
@@ -18,13 +23,6 @@ interface EnvAccess {
   set(name: string, value: string): void;
   delete(name: string): void;
   names(): string[];
-}
-
-interface DenoEnv {
-  get(name: string): string | undefined;
-  set(name: string, value: string): void;
-  delete(name: string): void;
-  toObject(): Record<string, string>;
 }
 
 function recordAccess(env: Record<string, string | undefined>): EnvAccess {
@@ -46,7 +44,7 @@ function recordAccess(env: Record<string, string | undefined>): EnvAccess {
  * and a miss here is on the path of every read that falls through to SQLite.
  */
 function processAccess(): EnvAccess {
-  const denoEnv = (globalThis as { Deno?: { env: DenoEnv } }).Deno?.env;
+  const denoEnv = deno?.env;
   if (denoEnv === undefined) return recordAccess(process.env);
   return {
     get: (name) => denoEnv.get(name),
@@ -56,20 +54,8 @@ function processAccess(): EnvAccess {
   };
 }
 
-/**
- * The default prefix, shared with the Rust crate.
- *
- * @example Name the variable that sets a key
- * ```ts
- * import { DEFAULT_ENV_PREFIX, EnvSource } from "@harmony/config";
- * import assert from "node:assert/strict";
- *
- * const variable = `${DEFAULT_ENV_PREFIX}PostgresConfig`;
- * assert.equal(variable, "HARMONY_CONFIG_PostgresConfig");
- * assert.equal(new EnvSource({ env: {} }).locate("PostgresConfig"), variable);
- * ```
- */
-export const DEFAULT_ENV_PREFIX = "HARMONY_CONFIG_";
+/** The default prefix, shared with the Rust crate. */
+const DEFAULT_PREFIX = "HARMONY_CONFIG_";
 
 /**
  * Options for {@linkcode EnvSource}.
@@ -84,7 +70,7 @@ export const DEFAULT_ENV_PREFIX = "HARMONY_CONFIG_";
  * const Port = defineConfig({ key: "Port", schema: z.number() });
  * const manager = new ConfigManager([new EnvSource(options)]);
  * assert.equal(await manager.get(Port), 8080);
- * assert.equal(manager.envVar("Port"), "MYAPP_Port");
+ * assert.equal(new EnvSource(options).locate("Port"), "MYAPP_Port");
  * ```
  */
 export interface EnvSourceOptions {
@@ -112,6 +98,20 @@ export interface EnvSourceOptions {
  * ```
  */
 export class EnvSource implements ConfigSource {
+  /**
+   * The default prefix, `HARMONY_CONFIG_`, shared with the Rust crate.
+   *
+   * @example Name the variable that sets a key
+   * ```ts
+   * import { EnvSource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * const variable = `${EnvSource.DEFAULT_PREFIX}PostgresConfig`;
+   * assert.equal(variable, "HARMONY_CONFIG_PostgresConfig");
+   * assert.equal(new EnvSource({ env: {} }).locate("PostgresConfig"), variable);
+   * ```
+   */
+  static readonly DEFAULT_PREFIX: string = DEFAULT_PREFIX;
   /** Always `env`. */
   readonly name: string = "env";
   /** Env vars never persist. */
@@ -124,7 +124,7 @@ export class EnvSource implements ConfigSource {
 
   /** @param options The prefix and the environment to read. */
   constructor(options: EnvSourceOptions = {}) {
-    this.prefix = options.prefix ?? DEFAULT_ENV_PREFIX;
+    this.prefix = options.prefix ?? DEFAULT_PREFIX;
     this.#env = options.env ? recordAccess(options.env) : processAccess();
   }
 
@@ -136,6 +136,14 @@ export class EnvSource implements ConfigSource {
       this.#variables.set(key, variable);
     }
     return variable;
+  }
+
+  /** `set HARMONY_CONFIG_<KEY>`, with `example` as its value when given. */
+  hint(key: string, example?: string): string {
+    const variable = this.locate(key);
+    return example === undefined
+      ? `set ${variable}`
+      : `set ${variable}='${example}'`;
   }
 
   /** Parses the variable as JSON, or returns `undefined` when it is unset. */

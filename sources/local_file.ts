@@ -4,13 +4,22 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { ensureDir, errorCode, nodeFs, writeFileAtomic } from "../_fs.ts";
 import { ConfigSourceError } from "../errors.ts";
-import { parseJsonText, toJsonText } from "../json.ts";
-import { isValidKey, validateKey } from "../key.ts";
-import { permissionErrorOr } from "../permissions.ts";
-import type { PermissionDescriptor } from "../permissions.ts";
-import type { ConfigSource, SourceEntry } from "../source.ts";
+import { validateKey } from "../key.ts";
+import type {
+  ConfigSource,
+  PermissionDescriptor,
+  SourceEntry,
+} from "../source.ts";
+import {
+  ensureDir,
+  errorCode,
+  nodeFs,
+  writeFileAtomic,
+} from "../_internal/fs.ts";
+import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { isValidKey } from "../_internal/key.ts";
+import { permissionErrorOr } from "../_internal/permission_error.ts";
 
 /**
  * Keeps each key in `<dir>/<KEY>.json`, pretty-printed. Writes are atomic

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { settle } from "../_promise.ts";
-import { parseJsonText, toJsonText } from "../json.ts";
 import { validateKey } from "../key.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
+import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { settle } from "../_internal/promise.ts";
 
 /**
  * Keeps values in a `Map`, for tests and for defaults set by code.

@@ -1,23 +1,22 @@
 /**
- * A source that holds nothing but can ask the person at the terminal.
+ * A source that holds nothing but can ask the person at the terminal. The
+ * prompt engine (`@inquirer/prompts` and the questions built from the
+ * schema) is loaded only when a question is asked.
  *
  * @module
  */
-import process from "node:process";
 import type { Readable, Writable } from "node:stream";
 import type { ConfigDefinition } from "../config.ts";
-import { ConfigPermissionError, PromptCancelledError } from "../errors.ts";
+import type { ConfigSource, PermissionDescriptor } from "../source.ts";
 import {
-  askForValue,
   type PromptAnswer,
-  type PromptModule,
-} from "../prompting/ask.ts";
-import { describeFields } from "../prompting/fields.ts";
-import {
-  isPermissionDenied,
-  type PermissionDescriptor,
-} from "../permissions.ts";
-import type { ConfigSource } from "../source.ts";
+  type PromptRequest,
+  registerPrompter,
+} from "../_internal/prompter.ts";
+import { stdinIsTerminal } from "../_internal/runtime.ts";
+import { TERMINAL_ENV_VARS } from "../_internal/terminal_env.ts";
+
+export type { PromptRequest } from "../_internal/prompter.ts";
 
 /**
  * Options for {@linkcode PromptSource}.
@@ -44,48 +43,6 @@ export interface PromptSourceOptions {
   /** Where prompts are drawn; defaults to stdout. */
   output?: Writable;
 }
-
-/**
- * What {@linkcode PromptSource.prompt} is asked to do.
- *
- * @example Ask again for a stored value that no longer validates
- * ```ts ignore
- * import { ConfigManager, defineConfig, PromptSource, SqliteSource } from "@harmony/config";
- * import { z } from "zod";
- *
- * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string(), port: z.number() }) });
- * await using manager = new ConfigManager([await SqliteSource.open()]);
- * const stored = await manager.resolve(Db);
- * if (stored.kind === "invalid") {
- *   // The questions start from the stored answers; the reason is shown first.
- *   const fixed = await new PromptSource().prompt(Db, {
- *     defaults: stored.raw,
- *     reason: `The stored value is invalid at ${stored.locator}`,
- *   });
- *   await manager.set(Db, fixed);
- * }
- * ```
- */
-export interface PromptRequest {
-  /** A value whose still-valid fields pre-fill the questions. */
-  defaults?: unknown;
-  /** A line shown before the questions, such as why they are asked again. Never a value. */
-  reason?: string;
-}
-
-/** Variables `@inquirer/prompts` and Node's tty layer read while drawing. */
-const TERMINAL_ENV_VARS: readonly string[] = [
-  "TERM",
-  "NODE_DISABLE_COLORS",
-  "INQUIRER_KEYBINDINGS",
-  "CLI_WIDTH",
-];
-
-const CANCELLED_ERRORS = new Set([
-  "ExitPromptError",
-  "AbortPromptError",
-  "CancelPromptError",
-]);
 
 /**
  * The last link of the default chain. It never has a value (`get` resolves
@@ -125,6 +82,10 @@ export class PromptSource implements ConfigSource {
   constructor(options: PromptSourceOptions = {}) {
     this.#input = options.input;
     this.#output = options.output;
+    registerPrompter(this, {
+      isInteractive: () => this.isInteractive(),
+      answer: (def, request) => this.#answer(def, request),
+    });
   }
 
   /** Always resolves to `undefined`: answers come only through `getOrPrompt`. */
@@ -145,6 +106,11 @@ export class PromptSource implements ConfigSource {
   /** Resolves to no keys. */
   keys(): Promise<string[]> {
     return Promise.resolve([]);
+  }
+
+  /** `run getOrPrompt in a terminal`: how a person gives a key a value here. */
+  hint(_key: string): string {
+    return "run getOrPrompt in a terminal";
   }
 
   /**
@@ -172,14 +138,7 @@ export class PromptSource implements ConfigSource {
    * ```
    */
   isInteractive(): boolean {
-    if (this.#input !== undefined) return true;
-    if ("Deno" in globalThis) {
-      const deno = (globalThis as unknown as {
-        Deno: { stdin: { isTerminal(): boolean } };
-      }).Deno;
-      return deno.stdin.isTerminal();
-    }
-    return process.stdin.isTTY === true;
+    return this.#input !== undefined || stdinIsTerminal();
   }
 
   /**
@@ -204,116 +163,17 @@ export class PromptSource implements ConfigSource {
     def: ConfigDefinition<T, I>,
     request: PromptRequest = {},
   ): Promise<T> {
-    return (await this.answer(def, request)).value;
+    return (await this.#answer(def, request)).value;
   }
 
-  /**
-   * Like `prompt`, and also returns the input the schema accepted, which is
-   * what to store when the schema transforms it.
-   *
-   * @param def The definition to ask for.
-   * @param request Defaults for the questions and a line to show first.
-   * @returns The accepted input and the parsed value.
-   * @throws {PromptCancelledError} On Ctrl-C or when the input closes.
-   *
-   * @example
-   * ```ts ignore
-   * import { defineConfig, PromptSource } from "@harmony/config";
-   * import { z } from "zod";
-   *
-   * const Port = defineConfig({ key: "Port", schema: z.string().transform(Number) });
-   * const { input, value } = await new PromptSource().answer(Port); // "8080", 8080
-   * ```
-   */
-  async answer<T, I>(
+  async #answer<T, I>(
     def: ConfigDefinition<T, I>,
-    request: PromptRequest = {},
+    request: PromptRequest,
   ): Promise<PromptAnswer<T>> {
-    const input = this.#input ?? process.stdin;
-    const output = this.#output ?? process.stdout;
-    const controller = new AbortController();
-    const abort = (): void => controller.abort();
-    if (input.readableEnded || input.destroyed) abort();
-    input.once("end", abort);
-    input.once("close", abort);
-    try {
-      if (controller.signal.aborted) throw new PromptCancelledError(def.key);
-      // Loaded here, and only here, so that reading configuration never pays for it.
-      const prompts: PromptModule = await import("@inquirer/prompts");
-      // Also loaded only here: node:stream costs milliseconds at import.
-      const { Writable } = await import("node:stream");
-      const heading = def.description === undefined
-        ? `Configuring "${def.key}"`
-        : `Configuring "${def.key}": ${def.description}`;
-      if (request.reason !== undefined) output.write(`${request.reason}\n`);
-      output.write(`${heading}\n`);
-      return await askForValue(
-        prompts,
-        {
-          input,
-          output,
-          promptOutput: output === process.stdout
-            ? () => output
-            : () => keepOpen(output, Writable),
-          signal: controller.signal,
-        },
-        def.schema,
-        describeFields(def.schema, def.key),
-        request.defaults === undefined ? {} : { defaults: request.defaults },
-      );
-    } catch (error) {
-      if (error instanceof Error && CANCELLED_ERRORS.has(error.name)) {
-        throw new PromptCancelledError(def.key, { cause: error });
-      }
-      throw deniedTerminalVariable(error, def.key) ?? error;
-    } finally {
-      input.off("end", abort);
-      input.off("close", abort);
-    }
+    const { askInTerminal } = await import("../_internal/prompt/engine.ts");
+    return await askInTerminal(def, request, {
+      input: this.#input,
+      output: this.#output,
+    });
   }
-}
-
-/**
- * A writable that forwards to `target` but never ends it: a prompt ends its
- * output when done, which must not close a stream the caller still uses.
- */
-function keepOpen(
-  target: Writable,
-  WritableStream: typeof Writable,
-): Writable {
-  const forward = new WritableStream({
-    write(chunk, encoding, done): void {
-      // Acknowledged at once, so what one prompt draws never trails into the next.
-      target.write(chunk, encoding);
-      done();
-    },
-  });
-  // Prompts size their lines from the terminal's width.
-  const columns = (target as { columns?: number }).columns;
-  if (columns !== undefined) {
-    Object.defineProperty(forward, "columns", { value: columns });
-  }
-  return forward;
-}
-
-/**
- * Turns Deno's denial of an env variable read while drawing a prompt into a
- * {@linkcode ConfigPermissionError} naming the flag. The denial names the
- * variable, never its value.
- */
-function deniedTerminalVariable(
-  error: unknown,
-  key: string,
-): ConfigPermissionError | undefined {
-  if (!isPermissionDenied(error)) return undefined;
-  const variable = /env access to "([A-Za-z_][A-Za-z0-9_]*)"/.exec(
-    String((error as Error).message),
-  )?.[1];
-  const flag = `--allow-env=${variable ?? TERMINAL_ENV_VARS.join(",")}`;
-  return new ConfigPermissionError(
-    "prompt",
-    `env access to ${variable ?? "the terminal variables"}`,
-    flag,
-    { key },
-  );
 }

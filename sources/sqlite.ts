@@ -3,21 +3,24 @@
  *
  * @module
  */
-import { settle } from "../_promise.ts";
 import { dirname, resolve } from "node:path";
 import { DatabaseSync, type StatementSync } from "node:sqlite";
-import { ensureDir, errorCode, FILE_MODE, nodeFs } from "../_fs.ts";
 import {
   ConfigError,
   ConfigPermissionError,
   ConfigSourceError,
 } from "../errors.ts";
-import { parseJsonText, toJsonText } from "../json.ts";
 import { validateKey } from "../key.ts";
-import { isPermissionDenied } from "../permissions.ts";
-import type { PermissionDescriptor } from "../permissions.ts";
 import { defaultDbPath } from "../paths.ts";
-import type { ConfigSource, SourceEntry } from "../source.ts";
+import type {
+  ConfigSource,
+  PermissionDescriptor,
+  SourceEntry,
+} from "../source.ts";
+import { ensureDir, errorCode, FILE_MODE, nodeFs } from "../_internal/fs.ts";
+import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { settle } from "../_internal/promise.ts";
+import { isPermissionDenied } from "../_internal/runtime.ts";
 
 /**
  * Options for {@linkcode SqliteSource.open}.

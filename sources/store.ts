@@ -3,16 +3,16 @@
  *
  * @module
  */
-import {
-  ConfigError,
-  ConfigSourceError,
-  SourceUnavailableError,
-} from "../errors.ts";
-import { parseJsonText, toJsonText } from "../json.ts";
+import { ConfigSourceError, SourceUnavailableError } from "../errors.ts";
 import { validateKey } from "../key.ts";
-import type { PermissionDescriptor } from "../permissions.ts";
-import type { ConfigSource, SourceEntry } from "../source.ts";
+import type {
+  ConfigSource,
+  PermissionDescriptor,
+  SourceEntry,
+} from "../source.ts";
 import type { SecretStore } from "../stores/secret_store.ts";
+import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { typedSourceError } from "../_internal/safe_error.ts";
 
 /**
  * Options for {@linkcode StoreSource}.
@@ -36,7 +36,8 @@ import type { SecretStore } from "../stores/secret_store.ts";
  *
  * const Region = defineConfig({ key: "Region", schema: z.string() });
  * assert.equal((await manager.explain(Region)).answeredBy, "team");
- * assert.equal(manager.persistentSource("Region").name, "memory"); // set() writes here
+ * await manager.set(Region, "us-east"); // written to memory: the team store does not persist here
+ * assert.equal(team.get("Region"), '"eu-west"');
  * ```
  */
 export interface StoreSourceOptions {
@@ -180,7 +181,7 @@ export class StoreSource implements ConfigSource {
           { key, source: this.name, cause: error },
         );
       }
-      throw typed(error, this.name, key);
+      throw typedSourceError(error, this.name, key, "check the store");
     }
   }
 
@@ -191,26 +192,7 @@ export class StoreSource implements ConfigSource {
     try {
       return await action();
     } catch (error) {
-      throw typed(error, this.name, key);
+      throw typedSourceError(error, this.name, key, "check the store");
     }
   }
-}
-
-/**
- * Keeps a `ConfigError` as it is; wraps anything else a third-party store
- * throws without its message, which could quote a value.
- */
-function typed(
-  error: unknown,
-  source: string,
-  key: string | undefined,
-): ConfigError {
-  if (error instanceof ConfigError) return error;
-  const name = error instanceof Error ? error.name : "unknown error";
-  return new ConfigSourceError(
-    `${source} failed${
-      key === undefined ? "" : ` for key "${key}"`
-    } (${name}): check the store`,
-    { source, ...(key === undefined ? {} : { key }) },
-  );
 }

@@ -22,11 +22,13 @@
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { ConfigSourceError, SourceUnavailableError } from "../errors.ts";
-import { isValidKey, validateKey } from "../key.ts";
-import { readEnvVar } from "../_env.ts";
-import { DATA_DIR_ENV_VARS, dataDir } from "../paths.ts";
-import type { PermissionDescriptor } from "../permissions.ts";
-import { isPlainObject } from "../json.ts";
+import { validateKey } from "../key.ts";
+import { isValidKey } from "../_internal/key.ts";
+import { readEnvVar } from "../_internal/env.ts";
+import { dataDir } from "../paths.ts";
+import { DATA_DIR_ENV_VARS } from "../_internal/env.ts";
+import type { PermissionDescriptor } from "../source.ts";
+import { isPlainObject } from "../_internal/json.ts";
 import { decodeKvData, encodeKvData } from "./kv_codec.ts";
 import { type OpenBaoAuth, TokenKeeper } from "./openbao_auth.ts";
 import {

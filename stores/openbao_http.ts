@@ -12,7 +12,7 @@ import {
   ConfigSourceError,
   SourceUnavailableError,
 } from "../errors.ts";
-import { isPermissionDenied } from "../permissions.ts";
+import { isPermissionDenied } from "../_internal/runtime.ts";
 
 /** The JSON envelope OpenBao answers with; unknown keys are ignored. */
 export interface BaoEnvelope {

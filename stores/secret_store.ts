@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { PermissionDescriptor } from "../permissions.ts";
+import type { PermissionDescriptor } from "../source.ts";
 
 /**
  * A value read from a {@linkcode SecretStore}, with what the store knows about it.

@@ -39,7 +39,7 @@ import {
   LoginError,
   SourceUnavailableError,
 } from "../errors.ts";
-import { isPermissionDenied } from "../permissions.ts";
+import { isPermissionDenied } from "../_internal/runtime.ts";
 import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao.ts";
 import { delay, networkReason } from "./openbao_http.ts";
 

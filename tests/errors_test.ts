@@ -9,12 +9,12 @@ import {
   ConfigValidationError,
   defineConfig,
   InvalidKeyError,
-  MAX_KEY_LENGTH,
   PromptCancelledError,
   PromptUnavailableError,
   SourceUnavailableError,
   validateKey,
 } from "../mod.ts";
+import { MAX_KEY_LENGTH } from "../_internal/key.ts";
 
 describe("errors", () => {
   test("every error extends ConfigError and Error, with its own name", () => {
@@ -37,7 +37,9 @@ describe("errors", () => {
   });
 
   test("messages name the key, the source and the fix", () => {
-    const notFound = new ConfigNotFoundError("Db", ["env", "sqlite:/d/c.db"]);
+    const notFound = new ConfigNotFoundError("Db", ["env", "sqlite:/d/c.db"], {
+      fix: "set HARMONY_CONFIG_Db or run getOrPrompt in a terminal",
+    });
     assert.equal(
       notFound.message,
       'No value for key "Db" in env, sqlite:/d/c.db: set HARMONY_CONFIG_Db or run getOrPrompt in a terminal',

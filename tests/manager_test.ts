@@ -12,6 +12,7 @@ import {
   EnvSource,
   LocalFileSource,
   MemorySource,
+  PromptSource,
   secret,
   SourceUnavailableError,
   SqliteSource,
@@ -141,7 +142,19 @@ describe("ConfigManager", () => {
     await using empty = new ConfigManager([
       new EnvSource({ prefix: "APP_", env: {} }),
     ]);
-    await assert.rejects(empty.get(Port), /set APP_Port or run getOrPrompt/);
+    // The fix is built from the chain: no PromptSource, no getOrPrompt hint.
+    await assert.rejects(empty.get(Port), /: set APP_Port$/);
+    await using prompting = new ConfigManager([
+      new EnvSource({ prefix: "APP_", env: {} }),
+      new MemorySource(),
+      new PromptSource(),
+    ]);
+    await assert.rejects(
+      prompting.get(Port),
+      /: set APP_Port or run getOrPrompt in a terminal$/,
+    );
+    await using memoryOnly = new ConfigManager([new MemorySource()]);
+    await assert.rejects(memoryOnly.get(Port), /: store one with set\(\)$/);
   });
 
   test("migrate upgrades an old shape; get writes it back, explain only reports it", async () => {

@@ -2,7 +2,8 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { permissionFlag, permissionFlags } from "../mod.ts";
+import { permissionFlags } from "../mod.ts";
+import { permissionFlag } from "../_internal/permission_error.ts";
 import { baseEnv, isDeno, runDeno } from "./_helpers/subprocess.ts";
 import { tempDir } from "./_helpers/temp.ts";
 

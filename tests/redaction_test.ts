@@ -4,15 +4,14 @@ import { describe, test } from "node:test";
 import { z } from "zod";
 import {
   ConfigManager,
-  containsSecret,
   defineConfig,
-  isSecret,
   MemorySource,
   redact,
   REDACTED,
   secret,
   validate,
 } from "../mod.ts";
+import { containsSecret, isSecret } from "../_internal/schema_walk.ts";
 
 const CANARY = `canary-${randomUUID()}`;
 
@@ -176,8 +175,8 @@ describe("redact follows the output side of a pipe", () => {
 });
 
 describe("validation issues never carry input-derived keys", () => {
-  test("unrecognized keys are counted, not named", () => {
-    const result = validate(z.strictObject({ a: z.string() }), {
+  test("unrecognized keys are counted, not named", async () => {
+    const result = await validate(z.strictObject({ a: z.string() }), {
       a: "x",
       [CANARY]: 1,
       [`${CANARY}-2`]: 2,
@@ -188,12 +187,12 @@ describe("validation issues never carry input-derived keys", () => {
       path: "",
       message: "2 unrecognized keys",
     }]);
-    const one = validate(z.strictObject({}), { [CANARY]: 1 });
+    const one = await validate(z.strictObject({}), { [CANARY]: 1 });
     assert.ok(!one.ok);
     assert.equal(one.issues[0]?.message, "1 unrecognized key");
   });
 
-  test("record keys in a path are masked; field names and indices are kept", () => {
+  test("record keys in a path are masked; field names and indices are kept", async () => {
     const schema = z.object({
       hosts: z.array(z.object({
         byName: z.record(z.string(), z.object({ port: z.number() })),
@@ -202,7 +201,7 @@ describe("validation issues never carry input-derived keys", () => {
       strict: z.record(z.string(), z.strictObject({ a: z.number() })),
       byId: z.map(z.string(), z.number()),
     });
-    const result = validate(schema, {
+    const result = await validate(schema, {
       hosts: [{ byName: { [CANARY]: { port: "x" } } }],
       limits: { [CANARY]: 1 },
       strict: { [CANARY]: { a: 1, [`${CANARY}-extra`]: 1 } },
@@ -218,13 +217,13 @@ describe("validation issues never carry input-derived keys", () => {
     ]);
   });
 
-  test("a record behind preprocess, default or a union is still masked", () => {
+  test("a record behind preprocess, default or a union is still masked", async () => {
     const schema = z.object({
       pre: z.preprocess((v) => v, z.record(z.string(), z.number())),
       either: z.union([z.number(), z.record(z.string(), z.number())])
         .default(1),
     });
-    const result = validate(schema, {
+    const result = await validate(schema, {
       pre: { [CANARY]: "x" },
       either: { [CANARY]: "x" },
     });

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { z } from "zod";
-import { containsSecret, isSecret, redact, REDACTED, secret } from "../mod.ts";
+import { redact, REDACTED, secret } from "../mod.ts";
+import { containsSecret, isSecret } from "../_internal/schema_walk.ts";
 
 describe("secret", () => {
   test("the mark survives describe, optional, default, meta and nullable, in any order", () => {

@@ -8,18 +8,17 @@ import { readdir, stat } from "node:fs/promises";
 import process from "node:process";
 import { dirname, join } from "node:path";
 import { ConfigPermissionError, SourceUnavailableError } from "../../errors.ts";
-import {
-  type PermissionDescriptor,
-  permissionFlag,
-  permissionFlags,
-} from "../../permissions.ts";
-import type { ConfigSource } from "../../source.ts";
+import { permissionFlags } from "../../permissions.ts";
+import { permissionFlag } from "../../_internal/permission_error.ts";
+import type { ConfigSource, PermissionDescriptor } from "../../source.ts";
 import type { SqliteSource } from "../../sources/sqlite.ts";
-import { planChain, type SourcePlan } from "../chain.ts";
+import { planChain } from "../chain.ts";
+import type { SourcePlan } from "../source_plan.ts";
 import type { CommandContext } from "../context.ts";
-import { describeError, ExitCode } from "../errors.ts";
+import { cliErrorMessage, ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
-import { dataDirEnvVars, isGranted } from "../permission_check.ts";
+import { isGranted } from "../../_internal/runtime.ts";
+import { dataDirEnvVars } from "../env.ts";
 import {
   loadSchema,
   parseSchemaReference,
@@ -223,7 +222,7 @@ function failure(subject: string, error: unknown): Check {
   return {
     subject,
     ok: false,
-    message: describeError(error),
+    message: cliErrorMessage(error),
     ...(error instanceof ConfigPermissionError
       ? { fix: `add ${error.flag}` }
       : {}),

@@ -62,8 +62,7 @@ async function resolveValue(
     case "defaults":
       return { value: resolution.value, source: "defaults" };
     case "invalid":
-      throw manager.invalidValue(def.key, resolution);
     case "missing":
-      throw manager.notFound(def.key, resolution.unavailable);
+      throw resolution.error;
   }
 }

@@ -7,7 +7,7 @@ import type { ConfigSource } from "../../source.ts";
 import { SqliteSource } from "../../sources/sqlite.ts";
 import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
-import { describeError, ExitCode } from "../errors.ts";
+import { cliErrorMessage, ExitCode } from "../errors.ts";
 
 /** The keys of one source, or why they could not be listed. */
 interface SourceListing {
@@ -61,6 +61,6 @@ async function listSource(source: ConfigSource): Promise<SourceListing> {
     const keys = [...await source.keys()].sort();
     return { source: source.name, keys: keys.map((key) => ({ key })) };
   } catch (error) {
-    return { source: source.name, keys: [], error: describeError(error) };
+    return { source: source.name, keys: [], error: cliErrorMessage(error) };
   }
 }

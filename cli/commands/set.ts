@@ -5,6 +5,8 @@
  */
 import type { ConfigManager } from "../../manager.ts";
 import type { ConfigSource } from "../../source.ts";
+import { readEntry } from "../../_internal/entry.ts";
+import { writeTarget } from "../../_internal/resolver.ts";
 import { openChain, planChain, selectSource } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode, UsageError } from "../errors.ts";
@@ -35,7 +37,7 @@ export async function setCommand(context: CommandContext): Promise<number> {
     planChain({ files: options.file, cwd }),
   );
   const target = options.source === undefined
-    ? manager.persistentSource(key)
+    ? writeTarget(manager.sources, key)
     : selectSource(manager, options.source, cwd);
   await manager.set(loaded.def, value, { target });
   const locator = target.locate?.(key) ?? target.name;
@@ -80,10 +82,8 @@ async function shadowingSources(
   const found: string[] = [];
   for (const source of before) {
     try {
-      const entry = source.entry
-        ? await source.entry(key)
-        : { value: await source.get(key) };
-      if (entry?.value !== undefined) {
+      const entry = await readEntry(source, key, false);
+      if (entry !== undefined) {
         found.push(source.locate?.(key) ?? source.name);
       }
     } catch {

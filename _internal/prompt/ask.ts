@@ -1,5 +1,5 @@
 /**
- * Asks for every field of a plan with `@inquirer/prompts`, checking each
+ * Private: asks for every field of a plan with `@inquirer/prompts`, checking each
  * answer against its field's schema and asking again with zod's message.
  *
  * The prompt module is passed in, so this file never loads it by itself.
@@ -8,7 +8,8 @@
  */
 import type * as Inquirer from "@inquirer/prompts";
 import type { Readable, Writable } from "node:stream";
-import { validateAsync } from "../validation.ts";
+import type { PromptAnswer } from "../prompter.ts";
+import { validateSyncFirst } from "../validate.ts";
 import {
   assemble,
   type Choice,
@@ -48,7 +49,7 @@ async function check(
   value: unknown,
 ): Promise<true | string> {
   if (value === undefined) return field.optional ? true : REQUIRED;
-  const result = await validateAsync(field.schema, value);
+  const result = await validateSyncFirst(field.schema, value);
   if (result.ok) return true;
   const issue = result.issues[0];
   if (issue === undefined) return "Invalid value";
@@ -94,7 +95,7 @@ async function checkList(
   const items = parseList(field, text);
   if (field.elementSchema !== undefined) {
     for (const [index, item] of items.entries()) {
-      const result = await validateAsync(field.elementSchema, item);
+      const result = await validateSyncFirst(field.elementSchema, item);
       if (!result.ok) {
         return `Item ${index + 1}: ${result.issues[0]?.message ?? "invalid"}`;
       }
@@ -254,26 +255,6 @@ export interface AskOptions {
 }
 
 /**
- * What a person answered: the assembled input the schema accepted, and what
- * it parsed to. Both are kept because a schema with a transform stores the
- * input, not the parsed value.
- *
- * @example Store what reads back, return what the schema parsed
- * ```ts ignore
- * import { persistedValue, PromptSource } from "@harmony/config";
- *
- * const { input, value } = await new PromptSource().answer(Port);
- * await store.set(Port.key, await persistedValue(Port.schema, input, value));
- * ```
- */
-export interface PromptAnswer<T> {
-  /** The answers, assembled into one value that the schema accepted. */
-  readonly input: unknown;
-  /** What the schema parsed `input` to. */
-  readonly value: T;
-}
-
-/**
  * Asks for every field, assembles the value and validates it as a whole;
  * fields named by a whole-value failure are asked again.
  *
@@ -316,7 +297,7 @@ export async function askForValue<T>(
       fallbacks.set(field.label, answer ?? field.defaultValue);
     }
     const input = assemble(plan, answers);
-    const result = await validateAsync(schema, input);
+    const result = await validateSyncFirst(schema, input);
     if (result.ok) return { input, value: result.value };
     io.output.write(
       `The answers do not fit together: ${

@@ -3,10 +3,9 @@ import process from "node:process";
 import { describe, test } from "node:test";
 import {
   ConfigValidationError,
-  DEFAULT_ENV_PREFIX,
   EnvSource,
   InvalidKeyError,
-} from "../mod.ts";
+} from "../../mod.ts";
 
 describe("EnvSource", () => {
   test("reads HARMONY_CONFIG_<KEY> as JSON, keeping the key's case", async () => {
@@ -15,7 +14,7 @@ describe("EnvSource", () => {
       HARMONY_CONFIG_postgresconfig: '"lower"',
     };
     const source = new EnvSource({ env });
-    assert.equal(DEFAULT_ENV_PREFIX, "HARMONY_CONFIG_");
+    assert.equal(EnvSource.DEFAULT_PREFIX, "HARMONY_CONFIG_");
     assert.deepEqual(await source.get("PostgresConfig"), { host: "db" });
     assert.equal(await source.get("postgresconfig"), "lower");
     assert.equal(await source.get("Missing"), undefined);

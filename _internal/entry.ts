@@ -1,10 +1,10 @@
 /**
- * Reading a {@linkcode SourceEntry} from any source: the detailed `entry`
+ * Private: reading a {@linkcode SourceEntry} from any source: the detailed `entry`
  * where a source has one, or `get` with a locator built only when needed.
  *
  * @module
  */
-import type { ConfigSource, SourceEntry } from "./source.ts";
+import type { ConfigSource, SourceEntry } from "../source.ts";
 
 /** Reads `key` from `source`; `detailed` asks for `entry()` (timestamps, versions) where the source has it. */
 export async function readEntry(

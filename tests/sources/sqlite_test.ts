@@ -3,8 +3,8 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, test } from "node:test";
-import { ConfigSourceError, InvalidKeyError, SqliteSource } from "../mod.ts";
-import { tempDir } from "./_helpers/temp.ts";
+import { ConfigSourceError, InvalidKeyError, SqliteSource } from "../../mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 describe("SqliteSource", () => {
   test("round-trips a value and creates missing directories 0700 and the file 0600", async () => {

@@ -10,12 +10,12 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { SqliteSource } from "../mod.ts";
-import { PtySession, which } from "./_helpers/pty.ts";
-import { baseEnv, denoExecutable, isDeno } from "./_helpers/subprocess.ts";
-import { tempDir } from "./_helpers/temp.ts";
+import { SqliteSource } from "../../mod.ts";
+import { PtySession, which } from "../_helpers/pty.ts";
+import { baseEnv, denoExecutable, isDeno } from "../_helpers/subprocess.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
-const root = fileURLToPath(new URL("../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 const KEY = "PromptingDemo";
 const TOKEN = "pty-secret-token-42";
 

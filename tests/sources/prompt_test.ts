@@ -15,14 +15,14 @@ import {
   secret,
   SourceUnavailableError,
   SqliteSource,
-} from "../mod.ts";
-import { describeFields } from "../prompting/fields.ts";
-import { skeleton } from "../prompting/skeleton.ts";
-import { FakeTerminal, KEY } from "./_helpers/fake_terminal.ts";
-import { baseEnv, runFixture } from "./_helpers/subprocess.ts";
-import { tempDir } from "./_helpers/temp.ts";
+} from "../../mod.ts";
+import { describeFields } from "../../_internal/prompt/fields.ts";
+import { skeleton } from "../../_internal/prompt/skeleton.ts";
+import { FakeTerminal, KEY } from "../_helpers/fake_terminal.ts";
+import { baseEnv, runFixture } from "../_helpers/subprocess.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
-const noTtyFixture = new URL("./_fixtures/prompt_no_tty.ts", import.meta.url);
+const noTtyFixture = new URL("../_fixtures/prompt_no_tty.ts", import.meta.url);
 
 /** The least Deno permissions the no-terminal fixture needs. */
 function noTtyFlags(dataDir: string): string[] {

@@ -7,8 +7,8 @@ import {
   ConfigValidationError,
   InvalidKeyError,
   LocalFileSource,
-} from "../mod.ts";
-import { tempDir } from "./_helpers/temp.ts";
+} from "../../mod.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
 describe("LocalFileSource", () => {
   test("round-trips through <dir>/<KEY>.json, pretty-printed, 0600 in a 0700 dir", async () => {

@@ -1,11 +1,11 @@
 /**
- * Turns a zod schema into the list of questions `getOrPrompt` asks: one
+ * Private: turns a zod schema into the list of questions `getOrPrompt` asks: one
  * field per leaf, labelled with its dotted path.
  *
  * @module
  */
 import { z } from "zod";
-import { containsSecret, isSecret, unwrapSchema } from "../secret.ts";
+import { containsSecret, isSecret, unwrapSchema } from "../schema_walk.ts";
 
 /** How a field is asked for. */
 export type FieldKind =

@@ -15,12 +15,13 @@ import {
   baseEnv,
   type FixtureOptions,
   isDeno,
+  runDeno,
   runFixture,
-} from "./_helpers/subprocess.ts";
-import { tempDir } from "./_helpers/temp.ts";
+} from "../_helpers/subprocess.ts";
+import { tempDir } from "../_helpers/temp.ts";
 
-const fixtures = fileURLToPath(new URL("./_fixtures/", import.meta.url));
-const root = fileURLToPath(new URL("../", import.meta.url));
+const fixtures = fileURLToPath(new URL("../_fixtures/", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 
 /** Deno flags for a child that sees the sentinel through an import map in `dir`. */
 async function importMapFlags(dir: string): Promise<string[]> {
@@ -57,7 +58,7 @@ test(
         ],
       };
     const result = await runFixture(
-      new URL("./_fixtures/prompt_lazy.ts", import.meta.url),
+      new URL("../_fixtures/prompt_lazy.ts", import.meta.url),
       [join(dir.path, "config.db")],
       options,
     );
@@ -69,5 +70,52 @@ test(
       afterGetOrPrompt: false,
       afterPrompt: true,
     });
+  },
+);
+
+test(
+  "mod.ts reaches no prompt module without a dynamic import()",
+  { skip: isDeno ? false : "reads the TypeScript module graph with deno info" },
+  async () => {
+    const info = await runDeno(["info", "--json", join(root, "mod.ts")], {
+      env: baseEnv(),
+      cwd: root,
+    });
+    assert.equal(info.code, 0, info.stderr);
+    const graph = JSON.parse(info.stdout) as {
+      roots: string[];
+      modules: {
+        specifier: string;
+        dependencies?: {
+          isDynamic?: boolean;
+          code?: { specifier: string };
+        }[];
+      }[];
+    };
+    const edges = new Map(graph.modules.map((m) => [
+      m.specifier,
+      (m.dependencies ?? []).flatMap((d) =>
+        d.isDynamic || d.code === undefined ? [] : [d.code.specifier]
+      ),
+    ]));
+    // Everything `import { ConfigManager } from "mod.ts"` evaluates.
+    const loaded = new Set<string>();
+    const pending = [...graph.roots];
+    for (let next = pending.pop(); next; next = pending.pop()) {
+      if (loaded.has(next)) continue;
+      loaded.add(next);
+      pending.push(...(edges.get(next) ?? []));
+    }
+    const prompting = [...loaded].filter((specifier) =>
+      specifier.includes("/_internal/prompt/") ||
+      specifier.includes("@inquirer")
+    );
+    assert.deepEqual(prompting, []);
+    // The control: the engine is in the graph, behind a dynamic import.
+    assert.ok(
+      graph.modules.some((m) =>
+        m.specifier.endsWith("/_internal/prompt/engine.ts")
+      ),
+    );
   },
 );

@@ -1,5 +1,5 @@
 /**
- * Private helper for sources whose work is synchronous but whose interface
+ * Private: a helper for sources whose work is synchronous but whose interface
  * is async.
  *
  * @module

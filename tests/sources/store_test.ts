@@ -15,15 +15,15 @@ import {
   SourceUnavailableError,
   SqliteSource,
   StoreSource,
-} from "../mod.ts";
-import { OpenBaoStore } from "../stores/openbao.ts";
+} from "../../mod.ts";
+import { OpenBaoStore } from "../../stores/openbao.ts";
 import {
   closedPortAddress,
   type FakeOpenBao,
   startFakeOpenBao,
-} from "./_helpers/openbao_server.ts";
-import { tempDir } from "./_helpers/temp.ts";
-import { rejection } from "./_helpers/rejection.ts";
+} from "../_helpers/openbao_server.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { rejection } from "../_helpers/rejection.ts";
 
 const Db = defineConfig({
   key: "Db",

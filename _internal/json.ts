@@ -1,9 +1,9 @@
 /**
- * JSON encoding shared by every source, with errors that never echo the text.
+ * Private: JSON encoding shared by every source, with errors that never echo the text.
  *
  * @module
  */
-import { ConfigSourceError, ConfigValidationError } from "./errors.ts";
+import { ConfigSourceError, ConfigValidationError } from "../errors.ts";
 
 /**
  * Parses JSON text read from a source. On failure it throws a

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ConfigSourceError, MemorySource } from "../mod.ts";
+import { ConfigSourceError, MemorySource } from "../../mod.ts";
 
 describe("MemorySource", () => {
   test("round-trips copies of JSON values and persists", async () => {

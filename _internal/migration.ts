@@ -1,13 +1,14 @@
 /**
- * Running a definition's `migrate()` on a stored value of an older shape.
+ * Private: running a definition's `migrate()` on a stored value of an older
+ * shape.
  *
  * @module
  */
-import type { ConfigDefinition } from "./config.ts";
-import { describeError } from "./explain.ts";
-import { persistedValue } from "./persisted_value.ts";
-import type { ConfigSource, SourceEntry } from "./source.ts";
-import { validateAsync } from "./validation.ts";
+import type { ConfigDefinition } from "../config.ts";
+import type { ConfigSource, SourceEntry } from "../source.ts";
+import { describeError } from "./safe_error.ts";
+import { store } from "./storage.ts";
+import { validateSyncFirst } from "./validate.ts";
 
 /** What a migration did: a value (with a note for explain), or why not. */
 export type Migration<T> =
@@ -32,7 +33,7 @@ export async function migrate<T, I>(
   } catch (error) {
     return { note: `migrate() threw ${describeError(error)}` };
   }
-  const checked = await validateAsync(def.schema, candidate);
+  const checked = await validateSyncFirst(def.schema, candidate);
   if (!checked.ok) {
     return { note: "migrate() returned a value that fails the schema too" };
   }
@@ -46,10 +47,7 @@ export async function migrate<T, I>(
     return { value: checked.value, note: "migrated; get() writes it back" };
   }
   try {
-    await source.set(
-      def.key,
-      await persistedValue(def.schema, candidate, checked.value),
-    );
+    await store(source, def, candidate, checked.value);
     return { value: checked.value, note: "migrated and written back" };
   } catch (error) {
     return {

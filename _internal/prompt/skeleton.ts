@@ -1,12 +1,12 @@
 /**
- * A JSON skeleton of the value a schema expects, for the message of
+ * Private: a JSON skeleton of the value a schema expects, for the message of
  * `PromptUnavailableError`: secrets show as `"<secret>"`, other leaves as
  * placeholders such as `"<string>"`, or their schema default.
  *
  * @module
  */
 import type { z } from "zod";
-import { containsSecret, isSecret, unwrapSchema } from "../secret.ts";
+import { containsSecret, isSecret, unwrapSchema } from "../schema_walk.ts";
 import { literalChoices } from "./fields.ts";
 
 /** What a secret shows as in a skeleton. */
@@ -72,7 +72,7 @@ function isOptional(schema: z.ZodType): boolean {
  * @example
  * ```ts
  * import { skeleton } from "./skeleton.ts";
- * import { secret } from "../secret.ts";
+ * import { secret } from "../../secret.ts";
  * import { z } from "zod";
  * import assert from "node:assert/strict";
  *

@@ -1,10 +1,10 @@
 /**
- * Private helper: reading one environment variable with a typed error when
- * Deno denies it.
+ * Private: reading one environment variable with a typed error when Deno
+ * denies it, and the variables the data dir lookup reads.
  *
  * @module
  */
-import { permissionErrorOr } from "./permissions.ts";
+import { permissionErrorOr } from "./permission_error.ts";
 
 /**
  * Reads `name` from `env`, treating an empty value as unset. A Deno denial
@@ -26,3 +26,11 @@ export function readEnvVar(
     });
   }
 }
+
+/** The variables `dataDir()` may read, in the order it reads them. */
+export const DATA_DIR_ENV_VARS: readonly string[] = [
+  "HARMONY_DATA_DIR",
+  "XDG_DATA_HOME",
+  "HOME",
+  "APPDATA",
+];

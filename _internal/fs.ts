@@ -1,5 +1,5 @@
 /**
- * Private file helpers: owner-only directories and atomic, durable writes.
+ * Private: file helpers: owner-only directories and atomic, durable writes.
  *
  * @module
  */

@@ -11,25 +11,25 @@ import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
-import { main } from "../cli.ts";
-import { VERSION } from "../cli/version.ts";
-import { Output } from "../cli/output.ts";
+import { main } from "../../cli.ts";
+import { VERSION } from "../../cli/version.ts";
+import { Output } from "../../cli/output.ts";
 import {
   baseEnv,
   isDeno,
   runFixture,
   type RunResult,
-} from "./_helpers/subprocess.ts";
-import { tempDir } from "./_helpers/temp.ts";
-import { startFakeOpenBao } from "./_helpers/openbao_server.ts";
-import { PtySession, which } from "./_helpers/pty.ts";
+} from "../_helpers/subprocess.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { startFakeOpenBao } from "../_helpers/openbao_server.ts";
+import { PtySession, which } from "../_helpers/pty.ts";
 
-const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
 /** cli.ts; runFixture maps it to the packed cli.js on Node. */
-const CLI = new URL("../cli.ts", import.meta.url);
+const CLI = new URL("../../cli.ts", import.meta.url);
 /** Loaded by the CLI itself, so on Node it is the compiled fixture. */
 const SCHEMA = fileURLToPath(
-  new URL(`./_fixtures/cli_schema.${isDeno ? "ts" : "js"}`, import.meta.url),
+  new URL(`../_fixtures/cli_schema.${isDeno ? "ts" : "js"}`, import.meta.url),
 );
 const ESC = "\x1b[";
 const CANARY = "canary-7f3a9c-never-print-me";

@@ -1,0 +1,58 @@
+/**
+ * Private: the one place that asks which runtime this is. Every other file
+ * uses web standards and `node:` built-ins, and reaches `Deno.*` only
+ * through {@linkcode deno}, so the same sources run on Node.
+ *
+ * @module
+ */
+import process from "node:process";
+
+/** The parts of the `Deno` namespace the library uses. */
+export interface DenoNamespace {
+  readonly env: {
+    get(name: string): string | undefined;
+    set(name: string, value: string): void;
+    delete(name: string): void;
+    toObject(): Record<string, string>;
+  };
+  readonly permissions: {
+    querySync(descriptor: DenoPermissionQuery): { readonly state: string };
+  };
+  readonly errors: { readonly NotCapable: new (message?: string) => Error };
+  readonly stdin: { isTerminal(): boolean };
+  readonly noColor: boolean;
+}
+
+/** A Deno permission query, as `Deno.permissions.querySync` takes it. */
+export type DenoPermissionQuery =
+  | { readonly name: "env"; readonly variable?: string }
+  | { readonly name: "read" | "write"; readonly path?: string }
+  | { readonly name: "net"; readonly host?: string };
+
+/** The `Deno` namespace under Deno; `undefined` on Node, Bun and others. */
+export const deno: DenoNamespace | undefined =
+  (globalThis as { Deno?: DenoNamespace }).Deno;
+
+/** Whether stdin is a terminal a person can answer at. */
+export function stdinIsTerminal(): boolean {
+  return deno !== undefined
+    ? deno.stdin.isTerminal()
+    : process.stdin.isTTY === true;
+}
+
+/**
+ * Whether a permission is granted, without ever prompting: always on Node,
+ * whose permission model (when on) fails the access itself.
+ */
+export function isGranted(query: DenoPermissionQuery): boolean {
+  return deno === undefined ||
+    deno.permissions.querySync(query).state === "granted";
+}
+
+/** True when `error` is a Deno permission denial or Node's `ERR_ACCESS_DENIED`. */
+export function isPermissionDenied(error: unknown): boolean {
+  if (deno !== undefined && error instanceof deno.errors.NotCapable) {
+    return true;
+  }
+  return (error as { code?: unknown } | null)?.code === "ERR_ACCESS_DENIED";
+}
