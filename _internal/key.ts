@@ -5,10 +5,10 @@
  */
 
 /** Identifiers only: no path separators, dots, NUL or anything a file or env var name could not hold. */
-export const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const KEY_PATTERN: RegExp = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** The longest key accepted; it keeps `<KEY>.json` well inside file-name limits. */
-export const MAX_KEY_LENGTH = 128;
+export const MAX_KEY_LENGTH: number = 128;
 
 /**
  * Tells whether `key` is a valid key, without throwing: for filtering the
