@@ -41,7 +41,7 @@ import {
 } from "../errors.ts";
 import { isPermissionDenied } from "../permissions.ts";
 import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao.ts";
-import { delay, networkReason } from "./openbao_http.ts";
+import { delay, networkReason } from "../_internal/net.ts";
 
 /**
  * The scopes asked for by default: an ID token, a profile and a refresh token.
