@@ -7,7 +7,7 @@
  */
 import type { PermissionDescriptor } from "../permissions.ts";
 import { StoreSource } from "../sources/store.ts";
-import { OpenBaoStore } from "../stores/openbao.ts";
+import { OpenBaoStore } from "../stores/openbao/mod.ts";
 import type { SourcePlan } from "./chain.ts";
 import { canReadEnv, optionalEnv } from "./env.ts";
 

@@ -40,7 +40,7 @@ import {
   SourceUnavailableError,
 } from "../errors.ts";
 import { isPermissionDenied } from "../permissions.ts";
-import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao.ts";
+import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao/mod.ts";
 import { delay, networkReason } from "../_internal/net.ts";
 
 /**

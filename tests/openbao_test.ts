@@ -9,8 +9,11 @@ import {
   LoginError,
   SourceUnavailableError,
 } from "../errors.ts";
-import { OpenBaoStore, type OpenBaoStoreOptions } from "../stores/openbao.ts";
-import { SessionCache } from "../stores/session_cache.ts";
+import {
+  OpenBaoStore,
+  type OpenBaoStoreOptions,
+} from "../stores/openbao/mod.ts";
+import { SessionCache } from "../stores/openbao/_session_cache.ts";
 import {
   closedPortAddress,
   type FakeOpenBao,

@@ -11,9 +11,9 @@ import {
   ConfigPermissionError,
   ConfigSourceError,
   SourceUnavailableError,
-} from "../errors.ts";
-import { isPermissionDenied } from "../permissions.ts";
-import { delay, networkReason } from "../_internal/net.ts";
+} from "../../errors.ts";
+import { isPermissionDenied } from "../../permissions.ts";
+import { delay, networkReason } from "../../_internal/net.ts";
 
 /** The JSON envelope OpenBao answers with; unknown keys are ignored. */
 export interface BaoEnvelope {

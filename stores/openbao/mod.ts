@@ -21,25 +21,25 @@
  */
 import { dirname, join } from "node:path";
 import process from "node:process";
-import { ConfigSourceError, SourceUnavailableError } from "../errors.ts";
-import { isValidKey, validateKey } from "../key.ts";
-import { readEnvVar } from "../_env.ts";
-import { DATA_DIR_ENV_VARS, dataDir } from "../paths.ts";
-import type { PermissionDescriptor } from "../permissions.ts";
-import { isPlainObject } from "../json.ts";
-import { decodeKvData, encodeKvData } from "./kv_codec.ts";
-import { type OpenBaoAuth, TokenKeeper } from "./openbao_auth.ts";
+import { ConfigSourceError, SourceUnavailableError } from "../../errors.ts";
+import { isValidKey, validateKey } from "../../key.ts";
+import { readEnvVar } from "../../_env.ts";
+import { DATA_DIR_ENV_VARS, dataDir } from "../../paths.ts";
+import type { PermissionDescriptor } from "../../permissions.ts";
+import { isPlainObject } from "../../json.ts";
+import { decodeKvData, encodeKvData } from "./_kv_codec.ts";
+import { type OpenBaoAuth, TokenKeeper } from "./_auth.ts";
 import {
   BaoHttp,
   type BaoResponse,
   Deadline,
   errorsOf,
   serverMessage,
-} from "./openbao_http.ts";
-import type { SecretEntry, SecretStore } from "./secret_store.ts";
-import { SessionCache } from "./session_cache.ts";
+} from "./_http.ts";
+import type { SecretEntry, SecretStore } from "../secret_store.ts";
+import { SessionCache } from "./_session_cache.ts";
 
-export type { OpenBaoAuth } from "./openbao_auth.ts";
+export type { OpenBaoAuth } from "./_auth.ts";
 
 /**
  * Options for {@linkcode OpenBaoStore}.
@@ -131,7 +131,7 @@ export const DEFAULT_OPENBAO_TIMEOUT_MS = 2000;
  * (KV v1, detected from the mount).
  *
  * Values are JSON text. An object is stored as the secret's data; any other
- * JSON value is wrapped as `{"value": …}` (see `kv_codec.ts`).
+ * JSON value is wrapped as `{"value": …}` (see `_kv_codec.ts`).
  *
  * Failures: an unreachable, timed-out, sealed or failing (5xx, 429 beyond
  * the retries) server throws `SourceUnavailableError`; a policy denial on a

@@ -12,14 +12,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ensureDir, errorCode, writeFileAtomic } from "../_fs.ts";
+import { ensureDir, errorCode, writeFileAtomic } from "../../_fs.ts";
 import {
   type ConfigError,
   ConfigPermissionError,
   ConfigSourceError,
-} from "../errors.ts";
-import { isPlainObject } from "../json.ts";
-import { isPermissionDenied } from "../permissions.ts";
+} from "../../errors.ts";
+import { isPlainObject } from "../../json.ts";
+import { isPermissionDenied } from "../../permissions.ts";
 
 /** A cached OpenBao login session. */
 export interface CachedSession {

@@ -5,14 +5,14 @@
  *
  * @module
  */
-import { ConfigSourceError, LoginError } from "../errors.ts";
+import { ConfigSourceError, LoginError } from "../../errors.ts";
 import {
   type BaoHttp,
   type BaoResponse,
   type Deadline,
   serverMessage,
-} from "./openbao_http.ts";
-import type { CachedSession, SessionCache } from "./session_cache.ts";
+} from "./_http.ts";
+import type { CachedSession, SessionCache } from "./_session_cache.ts";
 
 /**
  * How {@linkcode OpenBaoStore} authenticates.

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { isPlainObject } from "../json.ts";
+import { isPlainObject } from "../../json.ts";
 
 /** The field a non-object value is wrapped in. */
 export const WRAP_FIELD = "value";
