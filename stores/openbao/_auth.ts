@@ -1,7 +1,8 @@
 /**
  * OpenBao authentication: a static token, AppRole or JWT login, and the
  * token's lifecycle (lookup, renewal at two thirds of its TTL, one new login
- * when a 403 turns out to come from a dead token, the cached session).
+ * and one retry when a 403 turns out to come from a dead token, the cached
+ * session).
  *
  * @module
  */
@@ -141,6 +142,37 @@ export class TokenKeeper {
     });
     await this.#pending;
     return true;
+  }
+
+  /**
+   * Sends `method /v1/<path>` with the current token. On a 403, tells a dead
+   * token (log in again, retry once) from a policy denial, which is returned
+   * as it is.
+   */
+  async send(
+    method: string,
+    path: string,
+    key: string | undefined,
+    deadline: Deadline,
+    body?: unknown,
+  ): Promise<BaoResponse> {
+    let token = "";
+    const send = async (): Promise<BaoResponse> => {
+      token = await this.token(key, deadline);
+      return await this.#options.http.request(method, path, {
+        token,
+        body,
+        key,
+        deadline,
+      });
+    };
+    let response = await send();
+    if (response.status !== 403) return response;
+    if (await this.recoverFromForbidden(token, key, deadline)) {
+      response = await send();
+      if (response.status !== 403) return response;
+    }
+    return response;
   }
 
   #renewDue(session: Session): boolean {
