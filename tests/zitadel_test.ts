@@ -12,7 +12,7 @@ import {
   type DevicePrompt,
   type OidcTokens,
   refreshLogin,
-} from "../stores/zitadel.ts";
+} from "../stores/zitadel/mod.ts";
 import {
   type OidcProvider,
   startOidcProvider,

@@ -38,10 +38,10 @@ import {
   ConfigPermissionError,
   LoginError,
   SourceUnavailableError,
-} from "../errors.ts";
-import { isPermissionDenied } from "../permissions.ts";
-import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao/mod.ts";
-import { delay, networkReason } from "../_internal/net.ts";
+} from "../../errors.ts";
+import { isPermissionDenied } from "../../permissions.ts";
+import { OpenBaoStore, type OpenBaoStoreOptions } from "../openbao/mod.ts";
+import { delay, networkReason } from "../../_internal/net.ts";
 
 /**
  * The scopes asked for by default: an ID token, a profile and a refresh token.
