@@ -17,7 +17,10 @@ import { ConfigManager } from "../manager.ts";
 import { EnvSource } from "../sources/env.ts";
 import { SqliteSource } from "../sources/sqlite.ts";
 import { StoreSource } from "../sources/store.ts";
-import { type DevicePrompt, openBaoWithZitadel } from "../stores/zitadel/mod.ts";
+import {
+  type DevicePrompt,
+  openBaoWithZitadel,
+} from "../stores/zitadel/mod.ts";
 import {
   type OidcProvider,
   startOidcProvider,
