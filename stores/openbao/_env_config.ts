@@ -12,7 +12,7 @@ import process from "node:process";
 import { ConfigSourceError } from "../../errors.ts";
 import { readEnvVar } from "../../_env.ts";
 import { DATA_DIR_ENV_VARS, dataDir } from "../../paths.ts";
-import type { OpenBaoAuth } from "./_auth.ts";
+import type { AuthMethod } from "./_auth.ts";
 
 /** The options the settings come from (a subset of `OpenBaoStoreOptions`). */
 export interface StoreSettingsInput {
@@ -20,7 +20,7 @@ export interface StoreSettingsInput {
   readonly mount?: string;
   readonly prefix?: string;
   readonly namespace?: string;
-  readonly auth?: OpenBaoAuth;
+  readonly auth?: AuthMethod;
   readonly env?: Record<string, string | undefined>;
   readonly sessionFile?: string | false;
 }
@@ -38,7 +38,7 @@ export interface StoreSettings {
   /** The namespace with a trailing slash, if any. */
   readonly namespace: string | undefined;
   /** The auth method, a static token resolved from the env. */
-  readonly auth: OpenBaoAuth;
+  readonly auth: AuthMethod;
   /** The session cache file, when a login caches its session. */
   readonly sessionFile: string | undefined;
   /** The session cache entry's id: server, namespace and login identity. */
@@ -121,10 +121,10 @@ function resolveAddress(
 }
 
 function resolveAuth(
-  auth: OpenBaoAuth | undefined,
+  auth: AuthMethod | undefined,
   env: Record<string, string | undefined>,
   source: string,
-): OpenBaoAuth {
+): AuthMethod {
   if (auth !== undefined && ("appRole" in auth || "jwt" in auth)) return auth;
   const token = (auth as { token?: string } | undefined)?.token ??
     readEnvVar(env, "BAO_TOKEN", "OpenBaoStore") ??
@@ -138,7 +138,7 @@ function resolveAuth(
   return { token };
 }
 
-function loginIdentity(auth: OpenBaoAuth): string {
+function loginIdentity(auth: AuthMethod): string {
   if ("appRole" in auth) {
     return `approle:${auth.appRole.mount ?? "approle"}:${auth.appRole.roleId}`;
   }
