@@ -23,7 +23,7 @@ import {
   SqliteSource,
   StoreSource,
 } from "../mod.ts";
-import { OpenBaoStore } from "../stores/openbao.ts";
+import { OpenBaoStore } from "../stores/openbao/mod.ts";
 import {
   closedPortAddress,
   startFakeOpenBao,

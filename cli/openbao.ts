@@ -7,7 +7,7 @@
  */
 import type { PermissionDescriptor } from "../source.ts";
 import { StoreSource } from "../sources/store.ts";
-import { OpenBaoStore } from "../stores/openbao.ts";
+import { OpenBaoStore } from "../stores/openbao/mod.ts";
 import type { SourcePlan } from "./source_plan.ts";
 import { canReadEnv, optionalEnv } from "./env.ts";
 

@@ -29,7 +29,7 @@ import {
   SqliteSource,
   StoreSource,
 } from "../mod.ts";
-import { OpenBaoStore } from "../stores/openbao.ts";
+import { OpenBaoStore } from "../stores/openbao/mod.ts";
 
 const Postgres = defineConfig({
   key: "PostgresConfig",

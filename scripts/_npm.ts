@@ -60,7 +60,7 @@ export function exportMap(config: DenoJson): Record<string, string> {
     : { ...config.exports };
 }
 
-/** `./stores/openbao.ts` → `./esm/stores/openbao.js` (or `.d.ts`). */
+/** `./stores/openbao/mod.ts` → `./esm/stores/openbao/mod.js` (or `.d.ts`). */
 export function builtPath(source: string, ext: ".js" | ".d.ts"): string {
   const rel = source.replace(/^\.\//, "").replace(/\.[cm]?tsx?$/, "");
   return `./esm/${rel}${ext}`;

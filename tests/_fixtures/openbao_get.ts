@@ -7,7 +7,7 @@
  * @module
  */
 import process from "node:process";
-import { OpenBaoStore } from "../../stores/openbao.ts";
+import { OpenBaoStore } from "../../stores/openbao/mod.ts";
 
 const [address, key, roleId, secretId] = process.argv.slice(2);
 try {

@@ -6,7 +6,7 @@ import { stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
 import { LocalFileSource, SqliteSource } from "../../mod.ts";
-import { SessionCache } from "../../stores/session_cache.ts";
+import { SessionCache } from "../../stores/openbao/_session_cache.ts";
 
 const root = process.argv[2]!;
 const modes: Record<string, string> = {};

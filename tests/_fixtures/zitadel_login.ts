@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-import { deviceLogin } from "../../stores/zitadel.ts";
+import { deviceLogin } from "../../stores/zitadel/mod.ts";
 
 const [issuer, clientId] = process.argv.slice(2);
 try {

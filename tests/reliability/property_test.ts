@@ -13,7 +13,7 @@ import {
   StoreSource,
 } from "../../mod.ts";
 import type { ConfigSource } from "../../mod.ts";
-import { OpenBaoStore } from "../../stores/openbao.ts";
+import { OpenBaoStore } from "../../stores/openbao/mod.ts";
 import { startFakeOpenBao } from "../_helpers/openbao_server.ts";
 import { tempDir } from "../_helpers/temp.ts";
 

@@ -19,7 +19,7 @@ import {
   StoreSource,
 } from "../../mod.ts";
 import type { ConfigDefinition, ConfigSource } from "../../mod.ts";
-import { OpenBaoStore } from "../../stores/openbao.ts";
+import { OpenBaoStore } from "../../stores/openbao/mod.ts";
 import { startFakeOpenBao } from "../_helpers/openbao_server.ts";
 import { baseEnv, isDeno, runDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";

@@ -6,18 +6,22 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
-import { ConfigError, LoginError, SourceUnavailableError } from "../errors.ts";
+import {
+  ConfigError,
+  LoginError,
+  SourceUnavailableError,
+} from "../../../errors.ts";
 import {
   deviceLogin,
   type DevicePrompt,
   type OidcTokens,
   refreshLogin,
-} from "../stores/zitadel.ts";
+} from "../../../stores/zitadel/mod.ts";
 import {
   type OidcProvider,
   startOidcProvider,
-} from "./_helpers/oidc_provider.ts";
-import { baseEnv, isDeno, runFixture } from "./_helpers/subprocess.ts";
+} from "../../_helpers/oidc_provider.ts";
+import { baseEnv, isDeno, runFixture } from "../../_helpers/subprocess.ts";
 
 /** A promise with its resolver, to wait on events instead of time. */
 function deferred<T = void>(): {
@@ -361,7 +365,7 @@ describe("deviceLogin failures before the user is asked", () => {
       await using op = await startOidcProvider();
       const host = new URL(op.issuer).host;
       const result = await runFixture(
-        new URL("./_fixtures/zitadel_login.ts", import.meta.url),
+        new URL("../../_fixtures/zitadel_login.ts", import.meta.url),
         [op.issuer, op.clientId],
         { env: baseEnv(), denoFlags: [] },
       );

@@ -15,7 +15,7 @@
  *
  * @module
  */
-import { isPlainObject } from "../_internal/json.ts";
+import { isPlainObject } from "../../_internal/json.ts";
 
 /** The field a non-object value is wrapped in. */
 export const WRAP_FIELD = "value";

@@ -11,22 +11,25 @@ import { join } from "node:path";
 import process from "node:process";
 import { describe, it } from "node:test";
 import { z } from "zod";
-import { defineConfig } from "../config.ts";
-import { LoginError } from "../errors.ts";
-import { ConfigManager } from "../manager.ts";
-import { EnvSource } from "../sources/env.ts";
-import { SqliteSource } from "../sources/sqlite.ts";
-import { StoreSource } from "../sources/store.ts";
-import { type DevicePrompt, openBaoWithZitadel } from "../stores/zitadel.ts";
+import { defineConfig } from "../../../config.ts";
+import { LoginError } from "../../../errors.ts";
+import { ConfigManager } from "../../../manager.ts";
+import { EnvSource } from "../../../sources/env.ts";
+import { SqliteSource } from "../../../sources/sqlite.ts";
+import { StoreSource } from "../../../sources/store.ts";
+import {
+  type DevicePrompt,
+  openBaoWithZitadel,
+} from "../../../stores/zitadel/mod.ts";
 import {
   type OidcProvider,
   startOidcProvider,
-} from "./_helpers/oidc_provider.ts";
+} from "../../_helpers/oidc_provider.ts";
 import {
   type FakeOpenBao,
   startFakeOpenBao,
-} from "./_helpers/openbao_server.ts";
-import { tempDir } from "./_helpers/temp.ts";
+} from "../../_helpers/openbao_server.ts";
+import { tempDir } from "../../_helpers/temp.ts";
 
 const Database = defineConfig({
   key: "Database",

@@ -1,39 +1,25 @@
 /**
  * OpenBao authentication: a static token, AppRole or JWT login, and the
  * token's lifecycle (lookup, renewal at two thirds of its TTL, one new login
- * when a 403 turns out to come from a dead token, the cached session).
+ * and one retry when a 403 turns out to come from a dead token, the cached
+ * session).
  *
  * @module
  */
-import { ConfigSourceError, LoginError } from "../errors.ts";
+import { ConfigSourceError, LoginError } from "../../errors.ts";
 import {
   type BaoHttp,
   type BaoResponse,
   type Deadline,
   serverMessage,
-} from "./openbao_http.ts";
-import type { CachedSession, SessionCache } from "./session_cache.ts";
+} from "./_http.ts";
+import type { CachedSession, SessionCache } from "./_session_cache.ts";
 
 /**
- * How {@linkcode OpenBaoStore} authenticates.
- *
- * - `{ token }`: a static token; without `token`, `BAO_TOKEN` then `VAULT_TOKEN`.
- * - `{ appRole: { roleId, secretId, mount = "approle" } }`: AppRole login.
- * - `{ jwt: { role, mount = "jwt", token } }`: JWT login with the JWT that
- *   `token()` returns, such as an OIDC ID token from a device login.
- *
- * @example The three kinds
- * ```ts
- * import type { OpenBaoAuth } from "@harmony/config/openbao";
- *
- * const fromEnv: OpenBaoAuth = {}; // BAO_TOKEN, then VAULT_TOKEN
- * const appRole: OpenBaoAuth = { appRole: { roleId: "r", secretId: "s" } };
- * const jwt: OpenBaoAuth = {
- *   jwt: { role: "harmony-config", token: () => Promise.resolve("<an ID token>") },
- * };
- * ```
+ * How the keeper authenticates: a static token, an AppRole login, or a JWT
+ * login with the JWT that `token()` returns (the public `OpenBaoAuth`).
  */
-export type OpenBaoAuth =
+export type AuthMethod =
   | { readonly token?: string | undefined }
   | {
     readonly appRole: {
@@ -59,7 +45,7 @@ interface Session extends CachedSession {
 /** Options for {@linkcode TokenKeeper}. */
 export interface TokenKeeperOptions {
   /** The auth method. A static token must already be resolved from the env. */
-  readonly auth: OpenBaoAuth;
+  readonly auth: AuthMethod;
   /** The HTTP layer. */
   readonly http: BaoHttp;
   /** The clock, in ms. */
@@ -141,6 +127,37 @@ export class TokenKeeper {
     });
     await this.#pending;
     return true;
+  }
+
+  /**
+   * Sends `method /v1/<path>` with the current token. On a 403, tells a dead
+   * token (log in again, retry once) from a policy denial, which is returned
+   * as it is.
+   */
+  async send(
+    method: string,
+    path: string,
+    key: string | undefined,
+    deadline: Deadline,
+    body?: unknown,
+  ): Promise<BaoResponse> {
+    let token = "";
+    const send = async (): Promise<BaoResponse> => {
+      token = await this.token(key, deadline);
+      return await this.#options.http.request(method, path, {
+        token,
+        body,
+        key,
+        deadline,
+      });
+    };
+    let response = await send();
+    if (response.status !== 403) return response;
+    if (await this.recoverFromForbidden(token, key, deadline)) {
+      response = await send();
+      if (response.status !== 403) return response;
+    }
+    return response;
   }
 
   #renewDue(session: Session): boolean {
@@ -341,7 +358,7 @@ export class TokenKeeper {
   }
 }
 
-function isStatic(auth: OpenBaoAuth): auth is { token: string } {
+function isStatic(auth: AuthMethod): auth is { token: string } {
   return "token" in auth && typeof auth.token === "string";
 }
 

@@ -12,14 +12,14 @@
  */
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
-import { ensureDir, errorCode, writeFileAtomic } from "../_internal/fs.ts";
+import { ensureDir, errorCode, writeFileAtomic } from "../../_internal/fs.ts";
 import {
   type ConfigError,
   ConfigPermissionError,
   ConfigSourceError,
-} from "../errors.ts";
-import { isPlainObject } from "../_internal/json.ts";
-import { isPermissionDenied } from "../_internal/runtime.ts";
+} from "../../errors.ts";
+import { isPlainObject } from "../../_internal/json.ts";
+import { isPermissionDenied } from "../../_internal/runtime.ts";
 
 /** A cached OpenBao login session. */
 export interface CachedSession {

@@ -34,14 +34,10 @@
  *
  * @module
  */
-import {
-  ConfigPermissionError,
-  LoginError,
-  SourceUnavailableError,
-} from "../errors.ts";
-import { isPermissionDenied } from "../_internal/runtime.ts";
-import { OpenBaoStore, type OpenBaoStoreOptions } from "./openbao.ts";
-import { delay, networkReason } from "./openbao_http.ts";
+import { OpenBaoStore, type OpenBaoStoreOptions } from "../openbao/mod.ts";
+import { runDeviceGrant } from "./_device_grant.ts";
+import { idTokenSource } from "./_id_token.ts";
+import { runRefreshGrant } from "./_refresh_grant.ts";
 
 /**
  * The scopes asked for by default: an ID token, a profile and a refresh token.
@@ -60,13 +56,6 @@ export const DEFAULT_SCOPES: readonly string[] = [
   "profile",
   "offline_access",
 ];
-
-const DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
-/** RFC 8628 §3.5: the interval when the server names none, and the slow_down step. */
-const DEFAULT_INTERVAL_MS = 5_000;
-const SLOW_DOWN_STEP_MS = 5_000;
-/** The longest wait between polls while the provider fails (RFC 8628 §3.5 back-off). */
-const MAX_BACKOFF_MS = 60_000;
 
 /**
  * What the user must do to approve a device login.
@@ -239,16 +228,6 @@ export interface RefreshLoginOptions extends OidcClientOptions {
   refreshToken: string;
 }
 
-interface Endpoints {
-  readonly deviceAuthorization: string | undefined;
-  readonly token: string;
-}
-
-interface HttpAnswer {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-}
-
 /**
  * Logs in with the device flow: shows a URI and a code, waits for the user to
  * approve, and returns the ID token.
@@ -279,96 +258,10 @@ interface HttpAnswer {
 export async function deviceLogin(
   options: DeviceLoginOptions,
 ): Promise<OidcTokens> {
-  const client = new OidcClient(options);
-  const endpoints = await client.discover();
-  if (!endpoints.deviceAuthorization) {
-    throw client.loginError(
-      "unsupported_grant_type",
-      "discovery lists no device_authorization_endpoint: enable the device authorization grant on the provider",
-    );
-  }
-  const scopes = options.scopes ?? DEFAULT_SCOPES;
-  const started = await client.post(endpoints.deviceAuthorization, {
-    client_id: options.clientId,
-    scope: scopes.join(" "),
+  return await runDeviceGrant({
+    ...options,
+    scopes: options.scopes ?? DEFAULT_SCOPES,
   });
-  if (started.status !== 200) throw client.errorFrom(started);
-  const deviceCode = stringField(started.body, "device_code");
-  const userCode = stringField(started.body, "user_code");
-  const verificationUri = stringField(started.body, "verification_uri");
-  const expiresIn = numberField(started.body, "expires_in");
-  if (!deviceCode || !userCode || !verificationUri || expiresIn === undefined) {
-    throw client.loginError(
-      "invalid_response",
-      "the device authorization answer lacks device_code, user_code, verification_uri or expires_in: check the issuer URL",
-    );
-  }
-  const now = options.now ?? Date.now;
-  const expiresAt = now() + expiresIn * 1000;
-  const onPrompt = options.onPrompt ??
-    ((prompt: DevicePrompt) => promptOnStderr(prompt, expiresIn));
-  const complete = stringField(started.body, "verification_uri_complete");
-  await onPrompt({
-    verificationUri,
-    ...(complete ? { verificationUriComplete: complete } : {}),
-    userCode,
-    expiresAt,
-  });
-
-  const sleep = options.sleep ?? delay;
-  let intervalMs = (numberField(started.body, "interval") ?? 0) * 1000 ||
-    DEFAULT_INTERVAL_MS;
-  let failures = 0;
-  let outage: SourceUnavailableError | undefined;
-  while (true) {
-    await sleep(
-      failures === 0 ? intervalMs : Math.max(
-        0,
-        Math.min(
-          intervalMs * 2 ** failures,
-          MAX_BACKOFF_MS,
-          expiresAt - now(),
-        ),
-      ),
-    );
-    // RFC 8628 §3.5: stop polling once the code has expired, whatever the
-    // server would say.
-    if (now() >= expiresAt) {
-      if (outage === undefined) throw client.expired();
-      throw new SourceUnavailableError(
-        outage.source ?? options.issuer,
-        `${outage.reason}, until the device code expired`,
-        { cause: outage },
-      );
-    }
-    let answer: HttpAnswer;
-    try {
-      answer = await client.post(endpoints.token, {
-        grant_type: DEVICE_GRANT,
-        device_code: deviceCode,
-        client_id: options.clientId,
-      });
-    } catch (error) {
-      // RFC 8628 §3.5: back off on a timeout or a server error and keep
-      // polling; the user may already have approved, and stopping now
-      // would throw that approval away.
-      if (!(error instanceof SourceUnavailableError)) throw error;
-      failures++;
-      outage = error;
-      continue;
-    }
-    failures = 0;
-    outage = undefined;
-    if (answer.status === 200) return client.tokensFrom(answer.body);
-    const error = stringField(answer.body, "error");
-    if (error === "authorization_pending") continue;
-    if (error === "slow_down") {
-      intervalMs += SLOW_DOWN_STEP_MS;
-      continue;
-    }
-    if (error === "expired_token") throw client.expired();
-    throw client.errorFrom(answer);
-  }
 }
 
 /**
@@ -398,251 +291,7 @@ export async function deviceLogin(
 export async function refreshLogin(
   options: RefreshLoginOptions,
 ): Promise<OidcTokens> {
-  const client = new OidcClient(options);
-  const endpoints = await client.discover();
-  const answer = await client.post(endpoints.token, {
-    grant_type: "refresh_token",
-    refresh_token: options.refreshToken,
-    client_id: options.clientId,
-  });
-  if (answer.status !== 200) throw client.errorFrom(answer);
-  const tokens = client.tokensFrom(answer.body);
-  return tokens.refreshToken
-    ? tokens
-    : { ...tokens, refreshToken: options.refreshToken };
-}
-
-/** Talks to one provider: discovery, form posts, and error mapping. */
-class OidcClient {
-  readonly #options: OidcClientOptions;
-  readonly #issuer: string;
-  readonly #source: string;
-
-  constructor(options: OidcClientOptions) {
-    this.#options = options;
-    this.#issuer = options.issuer.replace(/\/+$/, "");
-    this.#source = `oidc:${this.#issuer}`;
-  }
-
-  async discover(): Promise<Endpoints> {
-    const url = `${this.#issuer}/.well-known/openid-configuration`;
-    const answer = await this.#request(url, { method: "GET" });
-    if (answer.status !== 200) {
-      throw this.loginError(
-        "discovery_failed",
-        `${url} answered HTTP ${answer.status}: check the issuer URL`,
-      );
-    }
-    const issuer = stringField(answer.body, "issuer");
-    if (issuer?.replace(/\/+$/, "") !== this.#issuer) {
-      // OIDC Discovery §4.3: a mismatch means the wrong URL, and OpenBao's
-      // exact bound_issuer check would reject the tokens anyway.
-      throw this.loginError(
-        "discovery_failed",
-        `discovery names issuer ${
-          JSON.stringify(issuer)
-        }, not ${this.#issuer}: use the issuer exactly as the provider publishes it`,
-      );
-    }
-    const token = stringField(answer.body, "token_endpoint");
-    if (!token) {
-      throw this.loginError(
-        "discovery_failed",
-        "discovery lists no token_endpoint: check the issuer URL",
-      );
-    }
-    return {
-      deviceAuthorization: stringField(
-        answer.body,
-        "device_authorization_endpoint",
-      ),
-      token,
-    };
-  }
-
-  post(url: string, form: Record<string, string>): Promise<HttpAnswer> {
-    return this.#request(url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/x-www-form-urlencoded",
-        accept: "application/json",
-      },
-      body: new URLSearchParams(form).toString(),
-    });
-  }
-
-  tokensFrom(body: Record<string, unknown>): OidcTokens {
-    const idToken = stringField(body, "id_token");
-    if (!idToken) {
-      throw this.loginError(
-        "invalid_response",
-        "the token answer has no id_token: request the openid scope",
-      );
-    }
-    const claims = decodeClaims(idToken);
-    if (!claims) {
-      throw this.loginError(
-        "invalid_response",
-        "the id_token is not a JWT: check the app's token settings",
-      );
-    }
-    // The signature is OpenBao's to check against the JWKS; these checks
-    // only catch a misconfigured client early with a clear message.
-    if (claims.iss !== this.#issuer) {
-      throw this.loginError(
-        "invalid_response",
-        `the id_token was issued by ${
-          JSON.stringify(claims.iss)
-        }, not ${this.#issuer}: use the issuer exactly as the provider publishes it`,
-      );
-    }
-    const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (!audience.includes(this.#options.clientId)) {
-      throw this.loginError(
-        "invalid_response",
-        `the id_token's audience does not include client ${this.#options.clientId}: check the client id`,
-      );
-    }
-    const now = this.#options.now ?? Date.now;
-    const expiresIn = numberField(body, "expires_in");
-    const expiresAt = typeof claims.exp === "number"
-      ? claims.exp * 1000
-      : now() + (expiresIn ?? 0) * 1000;
-    const refreshToken = stringField(body, "refresh_token");
-    return { idToken, ...(refreshToken ? { refreshToken } : {}), expiresAt };
-  }
-
-  expired(): LoginError {
-    return this.loginError(
-      "expired_token",
-      "the device code expired before it was approved: run the login again and enter the new code in time",
-    );
-  }
-
-  errorFrom(answer: HttpAnswer): LoginError {
-    const code = stringField(answer.body, "error") ?? `http_${answer.status}`;
-    const fix = FIXES[code] ?? "check the client's settings at the provider";
-    return this.loginError(code, fix);
-  }
-
-  loginError(code: string, detail: string): LoginError {
-    return new LoginError(this.#source, code, detail);
-  }
-
-  async #request(url: string, init: RequestInit): Promise<HttpAnswer> {
-    const fetchFn = this.#options.fetch ?? globalThis.fetch;
-    const timeoutMs = this.#options.timeoutMs ?? 10_000;
-    const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), timeoutMs);
-    let status: number;
-    let text: string;
-    try {
-      const response = await fetchFn(url, {
-        ...init,
-        signal: controller.signal,
-      });
-      status = response.status;
-      text = await response.text();
-    } catch (cause) {
-      const target = new URL(url);
-      if (isPermissionDenied(cause)) {
-        // Not "unavailable": falling through to the next source would hide
-        // a missing flag behind a value from elsewhere.
-        throw new ConfigPermissionError(
-          this.#source,
-          `network access to ${target.host} (the identity provider)`,
-          `--allow-net=${target.host}`,
-        );
-      }
-      // The reason says "identity provider": an OpenBao store that needed
-      // this login reports it under its own name.
-      const reason = controller.signal.aborted
-        ? `the identity provider ${target.origin} timed out after ${timeoutMs} ms`
-        : `the identity provider ${target.origin} cannot be reached (${
-          networkReason(cause)
-        })`;
-      throw new SourceUnavailableError(this.#source, reason, { cause });
-    } finally {
-      clearTimeout(timer);
-    }
-    if (status >= 500) {
-      throw new SourceUnavailableError(
-        this.#source,
-        `the identity provider's ${
-          new URL(url).pathname
-        } answered HTTP ${status}`,
-      );
-    }
-    return { status, body: parseObject(text) };
-  }
-}
-
-const FIXES: Record<string, string> = {
-  access_denied:
-    "the device login was denied: run the command again and approve the code",
-  invalid_grant:
-    "the provider refused the grant (an expired or revoked refresh token): log in again",
-  invalid_client:
-    "the provider does not know this client: check the client id and that the app is a native app",
-  unauthorized_client:
-    "the app may not use this grant: enable the device code and refresh token grants on the app",
-  invalid_scope:
-    "the provider refused the scopes: allow openid, profile and offline_access on the app",
-};
-
-function parseObject(text: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value)
-      ? value as Record<string, unknown>
-      : {};
-  } catch {
-    return {};
-  }
-}
-
-function stringField(
-  body: Record<string, unknown>,
-  name: string,
-): string | undefined {
-  const value = body[name];
-  return typeof value === "string" && value !== "" ? value : undefined;
-}
-
-function numberField(
-  body: Record<string, unknown>,
-  name: string,
-): number | undefined {
-  const value = body[name];
-  return typeof value === "number" && Number.isFinite(value) && value >= 0
-    ? value
-    : undefined;
-}
-
-function decodeClaims(jwt: string): Record<string, unknown> | undefined {
-  const payload = jwt.split(".")[1];
-  if (!payload) return undefined;
-  try {
-    const base64 = payload.replaceAll("-", "+").replaceAll("_", "/");
-    const bytes = Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
-    const claims: unknown = JSON.parse(new TextDecoder().decode(bytes));
-    return typeof claims === "object" && claims !== null
-      ? claims as Record<string, unknown>
-      : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function promptOnStderr(prompt: DevicePrompt, expiresIn: number): void {
-  const minutes = Math.max(1, Math.round(expiresIn / 60));
-  console.error(
-    `To sign in, open ${prompt.verificationUri} and enter the code ${prompt.userCode}` +
-      ` (it expires in about ${minutes} min)` +
-      (prompt.verificationUriComplete
-        ? `\nor open ${prompt.verificationUriComplete}`
-        : ""),
-  );
+  return await runRefreshGrant(options);
 }
 
 /**
@@ -684,9 +333,6 @@ export interface OpenBaoWithZitadelOptions
   /** Waits between device-login polls; defaults to a timer. */
   sleep?: (ms: number) => Promise<void>;
 }
-
-/** Refresh the ID token when it has less than this left. */
-const ID_TOKEN_MARGIN_MS = 30_000;
 
 /**
  * An {@linkcode OpenBaoStore} that logs in to OpenBao's JWT auth with the
@@ -739,33 +385,17 @@ export function openBaoWithZitadel(
     now,
     ...(options.fetch ? { fetch: options.fetch } : {}),
   };
-  let tokens: OidcTokens | undefined;
-
-  const idToken = async (): Promise<string> => {
-    if (tokens && tokens.expiresAt - ID_TOKEN_MARGIN_MS > now()) {
-      return tokens.idToken;
-    }
-    if (tokens?.refreshToken) {
-      try {
-        tokens = await refreshLogin({
-          ...oidc,
-          refreshToken: tokens.refreshToken,
-        });
-        return tokens.idToken;
-      } catch (error) {
-        // A refused refresh token only means a new device login is due.
-        if (!(error instanceof LoginError)) throw error;
-        tokens = undefined;
-      }
-    }
-    tokens = await deviceLogin({
-      ...oidc,
-      ...(scopes ? { scopes } : {}),
-      ...(onPrompt ? { onPrompt } : {}),
-      ...(sleep ? { sleep } : {}),
-    });
-    return tokens.idToken;
-  };
+  const idToken = idTokenSource({
+    now,
+    refresh: (refreshToken) => refreshLogin({ ...oidc, refreshToken }),
+    login: () =>
+      deviceLogin({
+        ...oidc,
+        ...(scopes ? { scopes } : {}),
+        ...(onPrompt ? { onPrompt } : {}),
+        ...(sleep ? { sleep } : {}),
+      }),
+  });
 
   return new OpenBaoStore({
     ...storeOptions,

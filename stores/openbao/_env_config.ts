@@ -1,0 +1,152 @@
+/**
+ * How `OpenBaoStore`'s options and the environment become its settings: the
+ * address (`OPENBAO_URL`, then `VAULT_ADDR`), the credentials (`BAO_TOKEN`,
+ * then `VAULT_TOKEN`, unless a login is configured), the session file in the
+ * data dir, the mount, prefix and namespace, and the env vars that were
+ * consulted, which `permissions()` reports.
+ *
+ * @module
+ */
+import { join } from "node:path";
+import process from "node:process";
+import { ConfigSourceError } from "../../errors.ts";
+import { readEnvVar } from "../../_internal/env.ts";
+import { dataDir } from "../../paths.ts";
+import { DATA_DIR_ENV_VARS } from "../../_internal/env.ts";
+import type { AuthMethod } from "./_auth.ts";
+
+/** The options the settings come from (a subset of `OpenBaoStoreOptions`). */
+export interface StoreSettingsInput {
+  readonly address?: string;
+  readonly mount?: string;
+  readonly prefix?: string;
+  readonly namespace?: string;
+  readonly auth?: AuthMethod;
+  readonly env?: Record<string, string | undefined>;
+  readonly sessionFile?: string | false;
+}
+
+/** A store's resolved settings. */
+export interface StoreSettings {
+  /** The server's base URL, without a trailing slash. */
+  readonly address: string;
+  /** `openbao:<address>`. */
+  readonly name: string;
+  /** The KV mount, without slashes around it. */
+  readonly mount: string;
+  /** The folder under the mount, without slashes around it. */
+  readonly prefix: string;
+  /** The namespace with a trailing slash, if any. */
+  readonly namespace: string | undefined;
+  /** The auth method, a static token resolved from the env. */
+  readonly auth: AuthMethod;
+  /** The session cache file, when a login caches its session. */
+  readonly sessionFile: string | undefined;
+  /** The session cache entry's id: server, namespace and login identity. */
+  readonly cacheId: string;
+  /** The env vars that were consulted. */
+  readonly envVars: readonly string[];
+}
+
+/**
+ * Resolves the settings, reading the env in this order: the address, the
+ * token, the data dir.
+ *
+ * @throws {ConfigSourceError} When there is no address or no credentials.
+ * @throws {ConfigPermissionError} When Deno denies reading the env vars.
+ */
+export function resolveStoreSettings(
+  options: StoreSettingsInput,
+): StoreSettings {
+  const env = options.env ?? process.env;
+  const envVars: string[] = [];
+  if (options.address === undefined) {
+    envVars.push("OPENBAO_URL", "VAULT_ADDR");
+  }
+  const address = resolveAddress(options.address, env);
+  const name = `openbao:${address}`;
+  const mount = trimSlashes(options.mount ?? "secret");
+  const prefix = trimSlashes(options.prefix ?? "harmony/config");
+  const namespace = options.namespace
+    ? `${trimSlashes(options.namespace)}/`
+    : undefined;
+  const auth = resolveAuth(options.auth, env, name);
+  const logsIn = "appRole" in auth || "jwt" in auth;
+  if (!logsIn && !(options.auth && "token" in options.auth)) {
+    envVars.push("BAO_TOKEN", "VAULT_TOKEN");
+  }
+  if (logsIn && options.sessionFile === undefined) {
+    envVars.push(...DATA_DIR_ENV_VARS);
+  }
+  const sessionFile = logsIn && options.sessionFile !== false
+    ? options.sessionFile ?? join(dataDir({ env }), "session.json")
+    : undefined;
+  return {
+    address,
+    name,
+    mount,
+    prefix,
+    namespace,
+    auth,
+    sessionFile,
+    cacheId: `${address}|${namespace ?? ""}|${loginIdentity(auth)}`,
+    envVars,
+  };
+}
+
+function resolveAddress(
+  explicit: string | undefined,
+  env: Record<string, string | undefined>,
+): string {
+  const address = explicit ?? readEnvVar(env, "OPENBAO_URL", "OpenBaoStore") ??
+    readEnvVar(env, "VAULT_ADDR", "OpenBaoStore");
+  if (address === undefined) {
+    throw new ConfigSourceError(
+      "OpenBaoStore has no server address: set OPENBAO_URL (or VAULT_ADDR), or pass { address }",
+      { source: "openbao" },
+    );
+  }
+  let url: URL;
+  try {
+    url = new URL(address);
+  } catch {
+    url = new URL("invalid:");
+  }
+  if (url.protocol !== "http:" && url.protocol !== "https:") {
+    throw new ConfigSourceError(
+      "OpenBaoStore's address is not an http(s) URL: set OPENBAO_URL to a URL such as https://bao.example.com:8200",
+      { source: "openbao" },
+    );
+  }
+  return `${url.origin}${url.pathname.replace(/\/+$/, "")}`;
+}
+
+function resolveAuth(
+  auth: AuthMethod | undefined,
+  env: Record<string, string | undefined>,
+  source: string,
+): AuthMethod {
+  if (auth !== undefined && ("appRole" in auth || "jwt" in auth)) return auth;
+  const token = (auth as { token?: string } | undefined)?.token ??
+    readEnvVar(env, "BAO_TOKEN", "OpenBaoStore") ??
+    readEnvVar(env, "VAULT_TOKEN", "OpenBaoStore");
+  if (token === undefined || token === "") {
+    throw new ConfigSourceError(
+      `${source} has no credentials: set BAO_TOKEN (or VAULT_TOKEN), or pass auth: { appRole } or { jwt }`,
+      { source },
+    );
+  }
+  return { token };
+}
+
+function loginIdentity(auth: AuthMethod): string {
+  if ("appRole" in auth) {
+    return `approle:${auth.appRole.mount ?? "approle"}:${auth.appRole.roleId}`;
+  }
+  if ("jwt" in auth) return `jwt:${auth.jwt.mount ?? "jwt"}:${auth.jwt.role}`;
+  return "token";
+}
+
+function trimSlashes(path: string): string {
+  return path.replace(/^\/+|\/+$/g, "");
+}

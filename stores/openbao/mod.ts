@@ -1,0 +1,339 @@
+/**
+ * An OpenBao (or Vault) KV client that is a {@linkcode SecretStore}, so that
+ * `StoreSource` can put it in a `ConfigManager` chain. Plain `fetch`, no SDK.
+ *
+ * ```ts ignore
+ * import { ConfigManager, defineConfig, EnvSource, SqliteSource, StoreSource } from "@harmony/config";
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ * import { z } from "zod";
+ *
+ * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });
+ * // Address from OPENBAO_URL (or VAULT_ADDR), token from BAO_TOKEN (or VAULT_TOKEN).
+ * await using manager = new ConfigManager([
+ *   new EnvSource(),
+ *   new StoreSource(new OpenBaoStore()),
+ *   await SqliteSource.open(),
+ * ]);
+ * console.log(await manager.get(Db));
+ * ```
+ *
+ * @module
+ */
+import { dirname } from "node:path";
+import { validateKey } from "../../key.ts";
+import type { PermissionDescriptor } from "../../source.ts";
+import type { SecretEntry, SecretStore } from "../secret_store.ts";
+import { TokenKeeper } from "./_auth.ts";
+import { resolveStoreSettings } from "./_env_config.ts";
+import { BaoHttp, Deadline } from "./_http.ts";
+import { KvEngine } from "./_kv.ts";
+import { OutageMemory } from "./_outage.ts";
+import { SessionCache } from "./_session_cache.ts";
+
+/**
+ * How {@linkcode OpenBaoStore} authenticates.
+ *
+ * - `{ token }`: a static token; without `token`, `BAO_TOKEN` then `VAULT_TOKEN`.
+ * - `{ appRole: { roleId, secretId, mount = "approle" } }`: AppRole login.
+ * - `{ jwt: { role, mount = "jwt", token } }`: JWT login with the JWT that
+ *   `token()` returns, such as an OIDC ID token from a device login.
+ *
+ * @example The three kinds
+ * ```ts
+ * import type { OpenBaoAuth } from "@harmony/config/openbao";
+ *
+ * const fromEnv: OpenBaoAuth = {}; // BAO_TOKEN, then VAULT_TOKEN
+ * const appRole: OpenBaoAuth = { appRole: { roleId: "r", secretId: "s" } };
+ * const jwt: OpenBaoAuth = {
+ *   jwt: { role: "harmony-config", token: () => Promise.resolve("<an ID token>") },
+ * };
+ * ```
+ */
+export type OpenBaoAuth =
+  | { readonly token?: string | undefined }
+  | {
+    readonly appRole: {
+      readonly roleId: string;
+      readonly secretId: string;
+      readonly mount?: string;
+    };
+  }
+  | {
+    readonly jwt: {
+      readonly role: string;
+      readonly mount?: string;
+      readonly token: () => Promise<string>;
+    };
+  };
+
+/**
+ * Options for {@linkcode OpenBaoStore}.
+ *
+ * @example Point the store at a team's mount, folder and namespace
+ * ```ts
+ * import { OpenBaoStore, type OpenBaoStoreOptions } from "@harmony/config/openbao";
+ * import assert from "node:assert/strict";
+ *
+ * const options: OpenBaoStoreOptions = {
+ *   address: "https://bao.example.com:8200",
+ *   mount: "kv",
+ *   prefix: "apps/billing",
+ *   namespace: "team-a",
+ *   auth: { token: "s.example" }, // usually from BAO_TOKEN instead
+ *   timeoutMs: 5_000,
+ * };
+ * const store = new OpenBaoStore(options);
+ * assert.equal(store.locate("Stripe"), "https://bao.example.com:8200/v1/team-a/kv/data/apps/billing/Stripe");
+ * assert.deepEqual(store.permissions(), [{ name: "net", host: "bao.example.com:8200" }]);
+ * ```
+ */
+export interface OpenBaoStoreOptions {
+  /** The server, such as `https://bao.example.com:8200`. Default `$OPENBAO_URL`, then `$VAULT_ADDR`. */
+  address?: string;
+  /** The KV mount. Default `secret`. */
+  mount?: string;
+  /** The folder under the mount that holds one secret per key. Default `harmony/config`. */
+  prefix?: string;
+  /** The namespace, sent as `X-Vault-Namespace` (OpenBao 2.3 and later). */
+  namespace?: string;
+  /** How to authenticate. Default a static token from `$BAO_TOKEN`, then `$VAULT_TOKEN`. */
+  auth?: OpenBaoAuth;
+  /**
+   * The bound on each operation (`get`, `set`, `delete`, `keys`), in ms,
+   * shared by all its requests: token lookup, renewal or login, mount
+   * detection, redirects, 429 retries and the retry after a dead token.
+   * The time a person takes to approve a device login is not counted.
+   * Default 2000.
+   */
+  timeoutMs?: number;
+  /**
+   * Hosts a 307/308 from a standby may lead to, besides the address's own
+   * origin: the other nodes of an HA cluster, as `host:port` (that port) or
+   * `host` (any port). The token and a login's credentials are re-sent
+   * there, so any other redirect fails with a `ConfigSourceError` naming the
+   * host; https never drops to http. Default none.
+   */
+  redirectHosts?: readonly string[];
+  /** The fetch implementation. Default the global `fetch`. */
+  fetch?: typeof fetch;
+  /** The environment to read addresses, tokens and the data dir from. Default the process environment. */
+  env?: Record<string, string | undefined>;
+  /** The clock for token lifetimes, in ms. Default `Date.now`. */
+  now?: () => number;
+  /**
+   * Where a login (AppRole, JWT) caches its OpenBao token and expiry, or
+   * `false` to keep it in memory only. Default `<data dir>/session.json`.
+   * Static tokens are never written anywhere.
+   */
+  sessionFile?: string | false;
+  /** The KV version of the mount; default detected once through `sys/internal/ui/mounts`. */
+  kvVersion?: 1 | 2;
+  /**
+   * After the server was found unreachable, calls within this many ms fail
+   * at once with the same reason instead of waiting for another timeout, so
+   * a chain that reads many keys during an outage pays the timeout once.
+   * Default 5000; 0 retries every call.
+   */
+  unavailableRetryMs?: number;
+}
+
+/**
+ * The default bound on one store operation, all its requests included, in ms.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_OPENBAO_TIMEOUT_MS } from "@harmony/config/openbao";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(DEFAULT_OPENBAO_TIMEOUT_MS, 2000);
+ * ```
+ */
+export const DEFAULT_OPENBAO_TIMEOUT_MS = 2000;
+
+/**
+ * Reads and writes configuration values in an OpenBao KV engine, one secret
+ * per key at `<mount>/data/<prefix>/<key>` (KV v2) or `<mount>/<prefix>/<key>`
+ * (KV v1, detected from the mount).
+ *
+ * Values are JSON text. An object is stored as the secret's data; any other
+ * JSON value is wrapped as `{"value": …}` (see `_kv_codec.ts`).
+ *
+ * Failures: an unreachable, timed-out, sealed or failing (5xx, 429 beyond
+ * the retries) server throws `SourceUnavailableError`; a policy denial on a
+ * live token, a rejected login or a CAS conflict throws `ConfigSourceError`
+ * (a rejected login is a `LoginError`). No error carries a value, token or JWT.
+ *
+ * @example Read and write with a static token
+ * ```ts ignore
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ *
+ * const store = new OpenBaoStore({ address: "http://127.0.0.1:8200", auth: { token: "root" } });
+ * await store.set("Db", JSON.stringify({ host: "db" }));
+ * console.log(await store.get("Db")); // {"host":"db"}
+ * ```
+ *
+ * @example Where a key lives, and what the store needs (no request is sent)
+ * ```ts
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ * import assert from "node:assert/strict";
+ *
+ * const store = new OpenBaoStore({
+ *   env: { OPENBAO_URL: "https://bao.example.com:8200", BAO_TOKEN: "t" },
+ * });
+ * assert.equal(store.locate("Db"), "https://bao.example.com:8200/v1/secret/data/harmony/config/Db");
+ * // The network, and the env vars the address and token came from.
+ * assert.deepEqual(store.permissions(), [
+ *   { name: "net", host: "bao.example.com:8200" },
+ *   { name: "env", variable: "OPENBAO_URL" },
+ *   { name: "env", variable: "VAULT_ADDR" },
+ *   { name: "env", variable: "BAO_TOKEN" },
+ *   { name: "env", variable: "VAULT_TOKEN" },
+ * ]);
+ * ```
+ *
+ * @example Log in with AppRole; the session is cached in the data dir
+ * ```ts ignore
+ * import { OpenBaoStore } from "@harmony/config/openbao";
+ *
+ * const store = new OpenBaoStore({
+ *   auth: { appRole: { roleId: "…", secretId: "…" } },
+ * });
+ * console.log(await store.keys());
+ * ```
+ */
+export class OpenBaoStore implements SecretStore {
+  /** `openbao:<address>`. */
+  readonly name: string;
+  /** The server's base URL. */
+  readonly address: string;
+  /** The KV mount. */
+  readonly mount: string;
+  /** The folder under the mount. */
+  readonly prefix: string;
+  /** The namespace, if any. */
+  readonly namespace: string | undefined;
+  /** The session cache file, when a login caches its session. */
+  readonly sessionFile: string | undefined;
+  readonly #kv: KvEngine;
+  readonly #timeoutMs: number;
+  readonly #redirectHosts: readonly string[];
+  /** The env vars the constructor consulted, for `permissions()`. */
+  readonly #envVars: readonly string[];
+
+  /**
+   * @param options The server, mount, prefix, namespace, auth and timeout.
+   * @throws {ConfigSourceError} When there is no address or no credentials.
+   * @throws {ConfigPermissionError} When Deno denies reading the env vars.
+   */
+  constructor(options: OpenBaoStoreOptions = {}) {
+    const settings = resolveStoreSettings(options);
+    this.address = settings.address;
+    this.name = settings.name;
+    this.mount = settings.mount;
+    this.prefix = settings.prefix;
+    this.namespace = settings.namespace;
+    this.sessionFile = settings.sessionFile;
+    this.#envVars = settings.envVars;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_OPENBAO_TIMEOUT_MS;
+    this.#redirectHosts = options.redirectHosts ?? [];
+    const now = options.now ?? Date.now;
+    const http = new BaoHttp({
+      address: this.address,
+      namespace: this.namespace,
+      timeoutMs: this.#timeoutMs,
+      redirectHosts: this.#redirectHosts,
+      fetch: options.fetch ?? ((input, init) => fetch(input, init)),
+      source: this.name,
+    });
+    const keeper = new TokenKeeper({
+      auth: settings.auth,
+      http,
+      now,
+      cache: this.sessionFile === undefined
+        ? undefined
+        : new SessionCache(this.sessionFile),
+      cacheId: settings.cacheId,
+      source: this.name,
+    });
+    const outage = new OutageMemory({
+      now,
+      retryMs: options.unavailableRetryMs ?? 5000,
+      source: this.name,
+    });
+    this.#kv = new KvEngine({
+      name: this.name,
+      address: this.address,
+      namespace: this.namespace,
+      mount: this.mount,
+      prefix: this.prefix,
+      kvVersion: options.kvVersion,
+      call: (method, path, key, deadline, body) =>
+        outage.run(
+          key,
+          () => keeper.send(method, path, key, deadline, body),
+        ),
+    });
+  }
+
+  /** The URL that holds `key`, such as `https://bao:8200/v1/secret/data/harmony/config/Db`. */
+  locate(key: string): string {
+    validateKey(key, this.name);
+    return this.#kv.locate(key);
+  }
+
+  /** Returns the value's JSON text, or `undefined` when the key is absent or deleted. */
+  async get(key: string): Promise<string | undefined> {
+    return (await this.entry(key))?.value;
+  }
+
+  /** Like `get`, with the URL, the KV v2 version and its write time. */
+  async entry(key: string): Promise<SecretEntry | undefined> {
+    validateKey(key, this.name);
+    return await this.#kv.entry(key, new Deadline(this.#timeoutMs));
+  }
+
+  /**
+   * Stores JSON text under `key`. When the key's metadata requires
+   * check-and-set, the write carries the version this store saw when it last
+   * read or wrote the key, so a change made by someone else since then is
+   * reported instead of overwritten. A key this store has not seen is
+   * written with the current version from its metadata: last writer wins.
+   * When the check fails, the current version is read again and reported.
+   */
+  async set(key: string, value: string): Promise<void> {
+    validateKey(key, this.name);
+    await this.#kv.set(key, value, new Deadline(this.#timeoutMs));
+  }
+
+  /** Deletes the key with all its versions and metadata; resolves to `true` when it existed. */
+  async delete(key: string): Promise<boolean> {
+    validateKey(key, this.name);
+    return await this.#kv.delete(key, new Deadline(this.#timeoutMs));
+  }
+
+  /**
+   * Lists the keys under the prefix (`?list=true` on the metadata, which is
+   * the LIST operation; Node's HTTP stack rejects the `LIST` verb). Folders
+   * and names that are not keys are skipped.
+   */
+  async keys(): Promise<string[]> {
+    return await this.#kv.keys(new Deadline(this.#timeoutMs));
+  }
+
+  /** Network access to the server, and read and write access to the session cache's directory when a login caches. */
+  permissions(): PermissionDescriptor[] {
+    const permissions: PermissionDescriptor[] = [
+      { name: "net", host: new URL(this.address).host },
+      ...this.#redirectHosts.map((host) => ({ name: "net" as const, host })),
+      ...this.#envVars.map((variable) => ({ name: "env" as const, variable })),
+    ];
+    if (this.sessionFile !== undefined) {
+      const dir = dirname(this.sessionFile);
+      permissions.push({ name: "read", path: dir }, {
+        name: "write",
+        path: dir,
+      });
+    }
+    return permissions;
+  }
+}
