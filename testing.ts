@@ -24,7 +24,8 @@
  */
 import type { ConfigDefinition } from "./config.ts";
 import { ConfigValidationError, PromptCancelledError } from "./errors.ts";
-import type { ConfigSource } from "./source.ts";
+import type { PermissionDescriptor } from "./source.ts";
+import { PromptSource } from "./sources/prompt.ts";
 import {
   type PromptAnswer,
   type PromptRequest,
@@ -54,7 +55,7 @@ export interface ScriptedPromptSourceOptions {
 }
 
 /**
- * A prompt source that answers from a map instead of a terminal. Each
+ * A {@linkcode PromptSource} that answers from a map instead of a terminal. Each
  * answer is checked against the definition's schema as a typed answer
  * would be; a key with no answer acts like a person pressing Ctrl-C
  * (`PromptCancelledError`), and an answer that fails the schema is a
@@ -80,11 +81,7 @@ export interface ScriptedPromptSourceOptions {
  * assert.deepEqual(prompt.asked, ["Db", "Cache"]);
  * ```
  */
-export class ScriptedPromptSource implements ConfigSource {
-  /** Always `prompt`, as the real prompt source. */
-  readonly name: string = "prompt";
-  /** Answers are saved by `getOrPrompt` to the first source that persists; this one never does. */
-  readonly persists: boolean = false;
+export class ScriptedPromptSource extends PromptSource {
   /** The keys asked for, in order, once per question round. */
   readonly asked: string[] = [];
   /** The requests that came with each question, in the order of {@linkcode ScriptedPromptSource.asked}. */
@@ -101,37 +98,24 @@ export class ScriptedPromptSource implements ConfigSource {
     answers: Readonly<Record<string, unknown>>,
     options: ScriptedPromptSourceOptions = {},
   ) {
+    super();
     this.#answers = new Map(Object.entries(answers));
     this.#interactive = options.interactive ?? true;
+    // Replaces the terminal prompter that PromptSource registered.
     registerPrompter(this, {
       isInteractive: () => this.#interactive,
       answer: (def, request) => this.#answer(def, request),
     });
   }
 
-  /** Always resolves to `undefined`: answers come only through `getOrPrompt`. */
-  get(_key: string): Promise<unknown> {
-    return Promise.resolve(undefined);
+  /** Whether a person is there to answer: the `interactive` option. */
+  override isInteractive(): boolean {
+    return this.#interactive;
   }
 
-  /** Does nothing: a prompt stores nothing. */
-  set(_key: string, _value: unknown): Promise<void> {
-    return Promise.resolve();
-  }
-
-  /** Resolves to `false`: there is nothing to delete. */
-  delete(_key: string): Promise<boolean> {
-    return Promise.resolve(false);
-  }
-
-  /** Resolves to no keys. */
-  keys(): Promise<string[]> {
-    return Promise.resolve([]);
-  }
-
-  /** `run getOrPrompt in a terminal`, as the real prompt source says. */
-  hint(_key: string): string {
-    return "run getOrPrompt in a terminal";
+  /** Needs no permission: nothing is drawn. */
+  override permissions(): PermissionDescriptor[] {
+    return [];
   }
 
   async #answer<T, I>(

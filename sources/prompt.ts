@@ -9,7 +9,9 @@ import type { Readable, Writable } from "node:stream";
 import type { ConfigDefinition } from "../config.ts";
 import type { ConfigSource, PermissionDescriptor } from "../source.ts";
 import {
+  findPrompter,
   type PromptAnswer,
+  type Prompter,
   type PromptRequest,
   registerPrompter,
 } from "../_internal/prompter.ts";
@@ -77,15 +79,16 @@ export class PromptSource implements ConfigSource {
   readonly persists: boolean = false;
   readonly #input: Readable | undefined;
   readonly #output: Writable | undefined;
+  readonly #terminal: Prompter = {
+    isInteractive: () => this.isInteractive(),
+    answer: (def, request) => this.#answer(def, request),
+  };
 
   /** @param options The streams; they default to stdin and stdout. */
   constructor(options: PromptSourceOptions = {}) {
     this.#input = options.input;
     this.#output = options.output;
-    registerPrompter(this, {
-      isInteractive: () => this.isInteractive(),
-      answer: (def, request) => this.#answer(def, request),
-    });
+    registerPrompter(this, this.#terminal);
   }
 
   /** Always resolves to `undefined`: answers come only through `getOrPrompt`. */
@@ -163,7 +166,10 @@ export class PromptSource implements ConfigSource {
     def: ConfigDefinition<T, I>,
     request: PromptRequest = {},
   ): Promise<T> {
-    return (await this.#answer(def, request)).value;
+    // Through the registered prompter, which a subclass (such as the
+    // testing entry's scripted source) may replace.
+    const prompter = findPrompter([this]) ?? this.#terminal;
+    return (await prompter.answer(def, request)).value;
   }
 
   async #answer<T, I>(

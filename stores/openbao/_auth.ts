@@ -16,10 +16,25 @@ import {
 import type { CachedSession, SessionCache } from "./_session_cache.ts";
 
 /**
- * How the keeper authenticates: a static token, an AppRole login, or a JWT
- * login with the JWT that `token()` returns (the public `OpenBaoAuth`).
+ * How {@linkcode OpenBaoStore} authenticates.
+ *
+ * - `{ token }`: a static token; without `token`, `BAO_TOKEN` then `VAULT_TOKEN`.
+ * - `{ appRole: { roleId, secretId, mount = "approle" } }`: AppRole login.
+ * - `{ jwt: { role, mount = "jwt", token } }`: JWT login with the JWT that
+ *   `token()` returns, such as an OIDC ID token from a device login.
+ *
+ * @example The three kinds
+ * ```ts
+ * import type { OpenBaoAuth } from "@harmony/config/openbao";
+ *
+ * const fromEnv: OpenBaoAuth = {}; // BAO_TOKEN, then VAULT_TOKEN
+ * const appRole: OpenBaoAuth = { appRole: { roleId: "r", secretId: "s" } };
+ * const jwt: OpenBaoAuth = {
+ *   jwt: { role: "harmony-config", token: () => Promise.resolve("<an ID token>") },
+ * };
+ * ```
  */
-export type AuthMethod =
+export type OpenBaoAuth =
   | { readonly token?: string | undefined }
   | {
     readonly appRole: {
@@ -45,7 +60,7 @@ interface Session extends CachedSession {
 /** Options for {@linkcode TokenKeeper}. */
 export interface TokenKeeperOptions {
   /** The auth method. A static token must already be resolved from the env. */
-  readonly auth: AuthMethod;
+  readonly auth: OpenBaoAuth;
   /** The HTTP layer. */
   readonly http: BaoHttp;
   /** The clock, in ms. */
@@ -358,7 +373,7 @@ export class TokenKeeper {
   }
 }
 
-function isStatic(auth: AuthMethod): auth is { token: string } {
+function isStatic(auth: OpenBaoAuth): auth is { token: string } {
   return "token" in auth && typeof auth.token === "string";
 }
 

@@ -13,7 +13,7 @@ import { ConfigSourceError } from "../../errors.ts";
 import { readEnvVar } from "../../_internal/env.ts";
 import { dataDir } from "../../paths.ts";
 import { DATA_DIR_ENV_VARS } from "../../_internal/env.ts";
-import type { AuthMethod } from "./_auth.ts";
+import type { OpenBaoAuth } from "./_auth.ts";
 
 /** The options the settings come from (a subset of `OpenBaoStoreOptions`). */
 export interface StoreSettingsInput {
@@ -21,7 +21,7 @@ export interface StoreSettingsInput {
   readonly mount?: string;
   readonly prefix?: string;
   readonly namespace?: string;
-  readonly auth?: AuthMethod;
+  readonly auth?: OpenBaoAuth;
   readonly env?: Record<string, string | undefined>;
   readonly sessionFile?: string | false;
 }
@@ -39,7 +39,7 @@ export interface StoreSettings {
   /** The namespace with a trailing slash, if any. */
   readonly namespace: string | undefined;
   /** The auth method, a static token resolved from the env. */
-  readonly auth: AuthMethod;
+  readonly auth: OpenBaoAuth;
   /** The session cache file, when a login caches its session. */
   readonly sessionFile: string | undefined;
   /** The session cache entry's id: server, namespace and login identity. */
@@ -122,10 +122,10 @@ function resolveAddress(
 }
 
 function resolveAuth(
-  auth: AuthMethod | undefined,
+  auth: OpenBaoAuth | undefined,
   env: Record<string, string | undefined>,
   source: string,
-): AuthMethod {
+): OpenBaoAuth {
   if (auth !== undefined && ("appRole" in auth || "jwt" in auth)) return auth;
   const token = (auth as { token?: string } | undefined)?.token ??
     readEnvVar(env, "BAO_TOKEN", "OpenBaoStore") ??
@@ -139,7 +139,7 @@ function resolveAuth(
   return { token };
 }
 
-function loginIdentity(auth: AuthMethod): string {
+function loginIdentity(auth: OpenBaoAuth): string {
   if ("appRole" in auth) {
     return `approle:${auth.appRole.mount ?? "approle"}:${auth.appRole.roleId}`;
   }

@@ -23,48 +23,14 @@ import { dirname } from "node:path";
 import { validateKey } from "../../key.ts";
 import type { PermissionDescriptor } from "../../source.ts";
 import type { SecretEntry, SecretStore } from "../secret_store.ts";
-import { TokenKeeper } from "./_auth.ts";
+import { type OpenBaoAuth, TokenKeeper } from "./_auth.ts";
 import { resolveStoreSettings } from "./_env_config.ts";
 import { BaoHttp, Deadline } from "./_http.ts";
 import { KvEngine } from "./_kv.ts";
 import { OutageMemory } from "./_outage.ts";
 import { SessionCache } from "./_session_cache.ts";
 
-/**
- * How {@linkcode OpenBaoStore} authenticates.
- *
- * - `{ token }`: a static token; without `token`, `BAO_TOKEN` then `VAULT_TOKEN`.
- * - `{ appRole: { roleId, secretId, mount = "approle" } }`: AppRole login.
- * - `{ jwt: { role, mount = "jwt", token } }`: JWT login with the JWT that
- *   `token()` returns, such as an OIDC ID token from a device login.
- *
- * @example The three kinds
- * ```ts
- * import type { OpenBaoAuth } from "@harmony/config/openbao";
- *
- * const fromEnv: OpenBaoAuth = {}; // BAO_TOKEN, then VAULT_TOKEN
- * const appRole: OpenBaoAuth = { appRole: { roleId: "r", secretId: "s" } };
- * const jwt: OpenBaoAuth = {
- *   jwt: { role: "harmony-config", token: () => Promise.resolve("<an ID token>") },
- * };
- * ```
- */
-export type OpenBaoAuth =
-  | { readonly token?: string | undefined }
-  | {
-    readonly appRole: {
-      readonly roleId: string;
-      readonly secretId: string;
-      readonly mount?: string;
-    };
-  }
-  | {
-    readonly jwt: {
-      readonly role: string;
-      readonly mount?: string;
-      readonly token: () => Promise<string>;
-    };
-  };
+export type { OpenBaoAuth } from "./_auth.ts";
 
 /**
  * Options for {@linkcode OpenBaoStore}.
