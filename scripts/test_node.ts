@@ -42,6 +42,8 @@ import {
 // One directory per run, so runs started at once by different people in
 // one work tree do not relink or reinstall under each other.
 const RESULTS_DIR = join(ROOT, "npm_test");
+/** Test folders that run only under Deno. */
+const DENO_ONLY_TEST_DIRS: readonly string[] = ["reliability", "scripts"];
 const TEST_DIR = join(RESULTS_DIR, `run-${process.pid}`);
 const COMPILE_DIR = join(TMP_DIR, `npm_test_build-${process.pid}`);
 const TSC = join(TMP_DIR, "npm_build", "node_modules", ".bin", "tsc");
@@ -181,11 +183,13 @@ async function compileTests(): Promise<string[]> {
   }
   // Suites mirror the library's tree (tests/stores/openbao/kv_test.ts), so
   // look below tests/ too. tests/reliability/ stays out, as before: it has
-  // only ever run under Deno.
+  // only ever run under Deno, and so does tests/scripts/, which tests the
+  // Deno-run development scripts, not the package.
   return (await readdir(join(TEST_DIR, "tests"), { recursive: true }))
     .filter((name) => {
       const parts = name.split(sep);
-      return name.endsWith("_test.js") && parts[0] !== "reliability" &&
+      return name.endsWith("_test.js") &&
+        !DENO_ONLY_TEST_DIRS.includes(parts[0] ?? "") &&
         !parts.some((part) => part.startsWith("_"));
     })
     .sort()
