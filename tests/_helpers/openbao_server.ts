@@ -1,11 +1,18 @@
 /**
- * An in-process OpenBao server for tests, faithful to
- * /work/shared/docs/openbao-wire.md: the response envelope, KV v2 (versions,
- * soft delete, destroy, CAS, `cas_required`, metadata, list), KV v1 mounts,
+ * An in-process OpenBao server for tests, written from OpenBao's source
+ * (openbao/openbao, `internal/vault`, `internal/http`, `sdk/logical`,
+ * `internal/builtin/logical/kv`, `internal/builtin/credential`) and
+ * /work/shared/docs/openbao-wire.md: the response envelope, the ACL of a
+ * token's policies (the built-in `default` policy included), KV v2
+ * (versions, soft delete, destroy, CAS, `cas_required`, `delete_version_after`
+ * and `max_versions` per key and per mount, metadata, list), KV v1 mounts,
  * tokens with a TTL under an injected clock, JWT login verified against the
  * issuer's real JWKS (found through OIDC discovery, checked with `jose`),
  * AppRole, userpass, namespaces, seal, and injected faults (429 with
  * `Retry-After`, 5xx, slow or hung responses, 307 to another node).
+ *
+ * Each behaviour names the OpenBao file and function it follows;
+ * docs/openbao-compatibility.md lists them with the tests that cover them.
  *
  * It uses `node:http`, so the same helper runs under Deno and Node. It binds
  * 127.0.0.1 on port 0 and closes every connection on `close()`.
@@ -20,6 +27,18 @@ import {
 import type { AddressInfo } from "node:net";
 import { randomUUID } from "node:crypto";
 import { createLocalJWKSet, jwtVerify } from "jose";
+import {
+  type Acl,
+  type AclOperation,
+  allows,
+  buildAcl,
+  DEFAULT_POLICY,
+  hasMountAccess,
+  type PolicyRule,
+  sanitizePolicies,
+} from "./openbao_acl.ts";
+
+export type { PolicyRule } from "./openbao_acl.ts";
 
 /** Options for {@linkcode startFakeOpenBao}. */
 export interface FakeOpenBaoOptions {
@@ -29,6 +48,14 @@ export interface FakeOpenBaoOptions {
   rootToken?: string;
   /** Answer 412 to requests without `X-Vault-Request`, as an agent or proxy may. Default false. */
   requireRequestHeader?: boolean;
+  /**
+   * Awaited by an AppRole login of a secret id with a use limit, where
+   * OpenBao swaps its read lock for a write lock and reads the secret id
+   * again (`approle/path_login.go`, `pathLoginUpdate`). Another login can
+   * consume the last use in that window; a test makes two logins meet here.
+   * Default: one macrotask.
+   */
+  appRoleLockSwitch?: () => Promise<void>;
 }
 
 /** One request the server saw. Tokens are never recorded. */
@@ -55,8 +82,14 @@ export interface Fault {
   times?: number;
   /** Answer with this status (and `body`, `headers`) instead of handling. */
   status?: number;
-  /** The JSON body of the injected answer; default `{"errors":[]}`. */
-  body?: unknown;
+  /**
+   * The JSON body of the injected answer; default `{"errors":[]}`. A
+   * function builds it from the request's headers and body, as a proxy that
+   * echoes the request would.
+   */
+  body?:
+    | unknown
+    | ((request: { headers: Record<string, string>; body: string }) => unknown);
   /** Headers of the injected answer, such as `Retry-After`. */
   headers?: Record<string, string>;
   /** Wait this long (server-side) before handling or answering. */
@@ -92,12 +125,31 @@ export interface CreateTokenOptions {
   maxTtlSeconds?: number;
   /** Default true. */
   renewable?: boolean;
+  /** `bao token create -no-default-policy`: no `default` policy, so no lookup-self or renew-self. */
+  noDefaultPolicy?: boolean;
 }
 
-/** A policy rule: capabilities on a path glob (`*` at the end is a prefix, `+` one segment). */
-export interface PolicyRule {
-  path: string;
-  capabilities: string[];
+/** Options for {@linkcode FakeOpenBao.configureJwtAuth}: the `auth/<mount>/config` and one role. */
+export interface JwtAuthOptions {
+  /** Default `jwt`. */
+  mount?: string;
+  /** `oidc_discovery_url` and `bound_issuer`. */
+  issuer: string;
+  role: string;
+  /** `role_type`; as in OpenBao, a role written without it is an `oidc` role. */
+  roleType?: "jwt" | "oidc";
+  boundAudiences?: string[];
+  /** `bound_claims`: every claim must hold one of the values. */
+  boundClaims?: Record<string, string | string[]>;
+  boundSubject?: string;
+  /** `allowed_redirect_uris`, which an `oidc` role must have. */
+  allowedRedirectUris?: string[];
+  /** Default `sub`. */
+  userClaim?: string;
+  policies: string[];
+  /** `token_no_default_policy`. */
+  tokenNoDefaultPolicy?: boolean;
+  ttlSeconds?: number;
 }
 
 /** The in-process server. */
@@ -108,17 +160,12 @@ export interface FakeOpenBao extends AsyncDisposable {
   readonly rootToken: string;
   /** Every request seen, in order. */
   readonly requests: LoggedRequest[];
-  /** Enables JWT auth at `auth/<mount>` with one role. */
-  configureJwtAuth(options: {
-    mount?: string;
-    issuer: string;
-    role: string;
-    boundAudiences: string[];
-    userClaim?: string;
-    policies: string[];
-    ttlSeconds?: number;
-    roleType?: "jwt" | "oidc";
-  }): Promise<void>;
+  /**
+   * Enables JWT auth at `auth/<mount>` with one role, as an operator's
+   * `bao write auth/<mount>/config` and `bao write auth/<mount>/role/<role>`
+   * would; a role write OpenBao refuses rejects with its message.
+   */
+  configureJwtAuth(options: JwtAuthOptions): Promise<void>;
   /** Enables AppRole auth with one role; returns its role id and a secret id. */
   configureAppRole(options: {
     role: string;
@@ -126,6 +173,10 @@ export interface FakeOpenBao extends AsyncDisposable {
     ttlSeconds?: number;
     /** Renewals never pass login time + this. Default 24 h. */
     maxTtlSeconds?: number;
+    /** `token_no_default_policy`. */
+    tokenNoDefaultPolicy?: boolean;
+    /** `secret_id_num_uses`; default 0 (unlimited). */
+    secretIdNumUses?: number;
   }): { roleId: string; secretId: string };
   /** Enables userpass auth with one user. */
   configureUserpass(options: {
@@ -134,7 +185,7 @@ export interface FakeOpenBao extends AsyncDisposable {
     policies: string[];
     ttlSeconds?: number;
   }): void;
-  /** Adds (or replaces) a policy. */
+  /** Adds (or replaces) a policy; `default` may be replaced too, as in OpenBao. */
   addPolicy(name: string, rules: PolicyRule[]): void;
   /** Issues a token. */
   createToken(options?: CreateTokenOptions): string;
@@ -144,10 +195,18 @@ export interface FakeOpenBao extends AsyncDisposable {
   liveTokens(): string[];
   /** What the server knows of a token, for assertions. */
   tokenInfo(token: string): Readonly<TokenInfo> | undefined;
-  /** Mounts a KV engine (default version 2) at `path`, optionally in a namespace such as `ns1/`. */
+  /**
+   * Mounts a KV engine (default version 2) at `path`, optionally in a
+   * namespace such as `ns1/`. A version 1 mount made without `-version`
+   * stores no options, as `bao secrets enable kv` does.
+   */
   enableKv(
     path: string,
-    options?: { version?: 1 | 2; namespace?: string },
+    options?: {
+      version?: 1 | 2;
+      namespace?: string;
+      explicitVersion?: boolean;
+    },
   ): void;
   /** Writes a KV v2 value directly, as another writer would. Returns the new version. */
   putKv(
@@ -160,11 +219,24 @@ export interface FakeOpenBao extends AsyncDisposable {
     path: string,
     options?: { mount?: string; namespace?: string },
   ): Record<string, unknown> | undefined;
-  /** Sets `cas_required` (and optionally `max_versions`) on a KV v2 key's metadata. */
+  /** Sets `cas_required`, `max_versions` or `delete_version_after` on a KV v2 key's metadata. */
   setKvMetadata(
     path: string,
-    meta: { casRequired?: boolean; maxVersions?: number },
+    meta: {
+      casRequired?: boolean;
+      maxVersions?: number;
+      deleteVersionAfterSeconds?: number;
+    },
     options?: { mount?: string },
+  ): void;
+  /** Sets the mount-wide `<mount>/config` of a KV v2 mount. */
+  configureKvMount(
+    mount: string,
+    config: {
+      casRequired?: boolean;
+      maxVersions?: number;
+      deleteVersionAfterSeconds?: number;
+    },
   ): void;
   /** Seals: every request but health answers 503. */
   seal(): void;
@@ -181,6 +253,7 @@ export interface FakeOpenBao extends AsyncDisposable {
 interface KvVersion {
   data: Record<string, unknown> | null;
   created_time: string;
+  /** ISO time, or "" when the version is not (to be) deleted. */
   deletion_time: string;
   destroyed: boolean;
 }
@@ -191,25 +264,54 @@ interface KvKey {
   oldest_version: number;
   max_versions: number;
   cas_required: boolean;
+  /** Seconds; 0 when unset. */
+  delete_version_after: number;
   created_time: string;
   updated_time: string;
   custom_metadata: Record<string, string> | null;
 }
 
+interface KvConfig {
+  max_versions: number;
+  cas_required: boolean;
+  /** Seconds; 0 unset, negative disabled. */
+  delete_version_after: number;
+}
+
 interface Mount {
   version: 1 | 2;
+  /** The mount's `options`, as `sys/internal/ui/mounts` shows them. */
+  options: Record<string, string> | null;
+  config: KvConfig;
   v2: Map<string, KvKey>;
   v1: Map<string, Record<string, unknown>>;
 }
 
 interface JwtRole {
-  issuer: string;
   roleType: "jwt" | "oidc";
   boundAudiences: string[];
+  boundClaims: Record<string, string | string[]>;
+  boundSubject: string;
   userClaim: string;
   policies: string[];
+  noDefaultPolicy: boolean;
   ttlSeconds: number;
+}
+
+interface JwtMount {
+  issuer: string;
   jwksUri: string;
+  roles: Map<string, JwtRole>;
+}
+
+interface AppRole {
+  roleId: string;
+  policies: string[];
+  ttlSeconds: number;
+  maxTtlSeconds: number;
+  noDefaultPolicy: boolean;
+  /** Secret id → remaining uses (0: unlimited). */
+  secretIds: Map<string, number>;
 }
 
 interface ActiveFault extends Fault {
@@ -224,8 +326,25 @@ class HttpError {
   ) {}
 }
 
+/**
+ * The body of a policy denial: `CheckToken` appends `ErrPermissionDenied` to
+ * a go-multierror (`internal/vault/request_handling.go`), and `handleRequest`
+ * answers `ErrorResponse(ctErr.Error())`, that multierror's text.
+ */
 const POLICY_DENIED = "1 error occurred:\n\t* permission denied\n\n";
+/**
+ * The body for a missing, expired or revoked token:
+ * `fetchACLTokenEntryAndEntity` returns the bare `ErrPermissionDenied`
+ * (`request_handling.go`), which `handleRequest` passes to `ErrorResponse`
+ * as it is, and `RespondErrorCommon` (`sdk/logical/response_util.go`) shows
+ * the error response's text. Both are 403: a client cannot tell a dead token
+ * from a denial by the status, and must not by the wording (Vault ≥ 1.17
+ * words it `permission denied` + `invalid token`).
+ */
+const TOKEN_DENIED = "permission denied";
 const MAX_BODY = 32 * 1024 * 1024;
+/** `kv` `defaultMaxVersions` (`path_data.go`, `AddVersion`). */
+const DEFAULT_MAX_VERSIONS = 10;
 
 /** Starts a fake OpenBao on 127.0.0.1, a random port. */
 export async function startFakeOpenBao(
@@ -233,22 +352,17 @@ export async function startFakeOpenBao(
 ): Promise<FakeOpenBao> {
   const now = options.now ?? (() => Date.now());
   const rootToken = options.rootToken ?? "root";
-  const iso = (): string => new Date(now()).toISOString();
+  const iso = (ms: number = now()): string => new Date(ms).toISOString();
+  const lockSwitch = options.appRoleLockSwitch ??
+    (() => new Promise<void>((resolve) => setTimeout(resolve, 0)));
 
   const tokens = new Map<string, TokenInfo>();
-  const policies = new Map<string, PolicyRule[]>();
+  const policies = new Map<string, PolicyRule[]>([
+    ["default", [...DEFAULT_POLICY]],
+  ]);
   const mounts = new Map<string, Mount>(); // key: `${namespace}|${path}`
-  const jwtMounts = new Map<string, Map<string, JwtRole>>();
-  const appRoles = new Map<
-    string,
-    {
-      roleId: string;
-      secretId: string;
-      policies: string[];
-      ttlSeconds: number;
-      maxTtlSeconds: number;
-    }
-  >();
+  const jwtMounts = new Map<string, JwtMount>();
+  const appRoles = new Map<string, AppRole>();
   const users = new Map<
     string,
     { password: string; policies: string[]; ttlSeconds: number }
@@ -273,10 +387,18 @@ export async function startFakeOpenBao(
 
   const enableKv = (
     path: string,
-    opts: { version?: 1 | 2; namespace?: string } = {},
+    opts: { version?: 1 | 2; namespace?: string; explicitVersion?: boolean } =
+      {},
   ): void => {
+    const version = opts.version ?? 2;
     mounts.set(`${normaliseNs(opts.namespace)}|${trimSlashes(path)}`, {
-      version: opts.version ?? 2,
+      version,
+      // `bao secrets enable kv` stores no options; `-version=2` (or
+      // `kv-v2`) stores {"version":"2"} (`mountInfo`, logical_system.go).
+      options: version === 2 || opts.explicitVersion
+        ? { version: String(version) }
+        : null,
+      config: { max_versions: 0, cas_required: false, delete_version_after: 0 },
       v2: new Map(),
       v1: new Map(),
     });
@@ -290,13 +412,15 @@ export async function startFakeOpenBao(
       maxTtlSeconds?: number;
       renewable?: boolean;
       meta?: Record<string, string>;
+      noDefaultPolicy?: boolean;
     } = {},
   ): { token: string; info: TokenInfo } {
     const token = `s.${randomUUID().replaceAll("-", "")}`;
     const issuedAt = now();
     const info: TokenInfo = {
-      policies: ["default", ...policyNames.filter((p) => p !== "default")]
-        .sort(),
+      // request_handling.go, LoginCreateToken, and the token store: the
+      // role's policies, with `default` unless token_no_default_policy.
+      policies: sanitizePolicies(policyNames, opts.noDefaultPolicy ?? false),
       expireAt: issuedAt + ttlSeconds * 1000,
       ttlSeconds,
       maxExpireAt: issuedAt + (opts.maxTtlSeconds ?? 86_400) * 1000,
@@ -308,6 +432,21 @@ export async function startFakeOpenBao(
     };
     tokens.set(token, info);
     return { token, info };
+  }
+
+  /**
+   * A login's token (`LoginCreateToken`, request_handling.go): "auth methods
+   * cannot create root tokens".
+   */
+  function issueForLogin(
+    policyNames: string[],
+    ttlSeconds: number,
+    opts: Parameters<typeof issue>[2],
+  ): { token: string; info: TokenInfo } {
+    if (sanitizePolicies(policyNames, true).includes("root")) {
+      throw new HttpError(400, ["auth methods cannot create root tokens"]);
+    }
+    return issue(policyNames, ttlSeconds, opts);
   }
 
   function authBlock(token: string, info: TokenInfo): Record<string, unknown> {
@@ -327,41 +466,15 @@ export async function startFakeOpenBao(
   }
 
   function liveToken(token: string | undefined): TokenInfo | undefined {
-    if (token === undefined) return undefined;
+    if (token === undefined || token === "") return undefined;
     const info = tokens.get(token);
     if (!info || info.revoked) return undefined;
     if (info.expireAt !== null && now() >= info.expireAt) return undefined;
     return info;
   }
 
-  function allowed(info: TokenInfo, path: string, capability: string): boolean {
-    if (info.policies.includes("root")) return true;
-    for (const name of info.policies) {
-      for (const rule of policies.get(name) ?? []) {
-        if (
-          globMatch(rule.path, path) &&
-          (rule.capabilities.includes(capability) ||
-            rule.capabilities.includes("sudo") && capability === "sudo")
-        ) {
-          if (rule.capabilities.includes("deny")) return false;
-          return true;
-        }
-      }
-    }
-    return false;
-  }
-
-  function hasAnyOnMount(info: TokenInfo, mountPath: string): boolean {
-    if (info.policies.includes("root")) return true;
-    for (const name of info.policies) {
-      for (const rule of policies.get(name) ?? []) {
-        if (
-          rule.path.startsWith(`${mountPath}/`) &&
-          !rule.capabilities.includes("deny")
-        ) return true;
-      }
-    }
-    return false;
+  function aclOf(info: TokenInfo): Acl {
+    return buildAcl(info.policies, policies);
   }
 
   function findMount(
@@ -390,6 +503,26 @@ export async function startFakeOpenBao(
     return found;
   }
 
+  function newKey(): KvKey {
+    const time = iso();
+    return {
+      versions: new Map(),
+      current_version: 0,
+      oldest_version: 0,
+      max_versions: 0,
+      cas_required: false,
+      delete_version_after: 0,
+      created_time: time,
+      updated_time: time,
+      custom_metadata: null,
+    };
+  }
+
+  /** Whether a version's deletion time has passed (`pathDataRead`: `deletionTime.Before(time.Now())`). */
+  function isDeleted(v: KvVersion): boolean {
+    return v.deletion_time !== "" && Date.parse(v.deletion_time) < now();
+  }
+
   function putV2(
     mount: Mount,
     path: string,
@@ -398,41 +531,49 @@ export async function startFakeOpenBao(
     enforceCas = true,
   ): KvKey {
     let key = mount.v2.get(path);
-    if (enforceCas && key?.cas_required && cas === undefined) {
-      throw new HttpError(400, [
-        "check-and-set parameter required for this call",
-      ]);
-    }
+    // path_data.go, validateCheckAndSetOption: a cas must match the current
+    // version; without one, cas_required on the mount's config or on the
+    // key's metadata refuses the write.
     if (cas !== undefined && cas !== (key?.current_version ?? 0)) {
       throw new HttpError(400, [
         "check-and-set parameter did not match the current version",
       ]);
     }
-    const time = iso();
+    if (
+      enforceCas && cas === undefined &&
+      (mount.config.cas_required || key?.cas_required)
+    ) {
+      throw new HttpError(400, [
+        "check-and-set parameter required for this call",
+      ]);
+    }
+    const created = now();
+    const time = iso(created);
     if (!key) {
-      key = {
-        versions: new Map(),
-        current_version: 0,
-        oldest_version: 0,
-        max_versions: 0,
-        cas_required: false,
-        created_time: time,
-        updated_time: time,
-        custom_metadata: null,
-      };
+      key = newKey();
       mount.v2.set(path, key);
     }
     key.current_version += 1;
     if (key.oldest_version === 0) key.oldest_version = 1;
     key.updated_time = time;
+    // path_data.go, pathDataWrite, and delete_version_after.go,
+    // deletionTime: the shorter of the mount's and the key's
+    // delete_version_after, unless the mount disabled it.
+    const after = deletionDelay(
+      mount.config.delete_version_after,
+      key.delete_version_after,
+    );
     key.versions.set(key.current_version, {
       data: sortKeys(data) as Record<string, unknown>,
       created_time: time,
-      deletion_time: "",
+      deletion_time: after === undefined ? "" : iso(created + after * 1000),
       destroyed: false,
     });
-    const max = key.max_versions || 10;
-    while (key.versions.size > max) {
+    // path_data.go, AddVersion: the larger of the key's and the mount's
+    // max_versions, else 10.
+    const max = Math.max(key.max_versions, mount.config.max_versions) ||
+      DEFAULT_MAX_VERSIONS;
+    while (key.current_version - key.oldest_version >= max) {
       key.versions.delete(key.oldest_version);
       key.oldest_version += 1;
     }
@@ -467,25 +608,82 @@ export async function startFakeOpenBao(
     };
   }
 
+  /**
+   * `auth/<mount>/role/<name>` writes (`jwt/path_role.go`,
+   * `pathRoleCreateUpdate`): `role_type` defaults to `oidc`, an `oidc` role
+   * needs `allowed_redirect_uris`, and a `jwt` role needs a bound
+   * constraint.
+   */
+  function writeJwtRole(
+    mount: JwtMount,
+    name: string,
+    body: Record<string, unknown>,
+  ): void {
+    const roleType = typeof body.role_type === "string" && body.role_type !== ""
+      ? body.role_type
+      : "oidc";
+    if (roleType !== "jwt" && roleType !== "oidc") {
+      throw new HttpError(400, [`invalid 'role_type': ${roleType}`]);
+    }
+    const boundAudiences = stringList(body.bound_audiences);
+    const boundClaims = isObject(body.bound_claims)
+      ? body.bound_claims as Record<string, string | string[]>
+      : {};
+    const boundSubject = typeof body.bound_subject === "string"
+      ? body.bound_subject
+      : "";
+    const userClaim = typeof body.user_claim === "string" &&
+        body.user_claim !== ""
+      ? body.user_claim
+      : "";
+    if (userClaim === "") {
+      throw new HttpError(400, ["a user claim must be defined on the role"]);
+    }
+    if (
+      roleType === "oidc" &&
+      stringList(body.allowed_redirect_uris).length === 0
+    ) {
+      throw new HttpError(400, [
+        "'allowed_redirect_uris' must be set if 'role_type' is 'oidc' or unspecified.",
+      ]);
+    }
+    if (
+      roleType !== "oidc" && boundAudiences.length === 0 &&
+      boundSubject === "" && Object.keys(boundClaims).length === 0
+    ) {
+      throw new HttpError(400, [
+        "must have at least one bound constraint when creating/updating a role",
+      ]);
+    }
+    mount.roles.set(name, {
+      roleType,
+      boundAudiences,
+      boundClaims,
+      boundSubject,
+      userClaim,
+      policies: stringList(body.token_policies),
+      noDefaultPolicy: body.token_no_default_policy === true,
+      ttlSeconds: typeof body.token_ttl === "number"
+        ? body.token_ttl
+        : parseDuration(String(body.token_ttl ?? "1h")),
+    });
+  }
+
+  /** `jwt/path_login.go`, `pathLogin`, and `claims.go`, `validateBoundClaims`. */
   async function jwtLogin(
     mountName: string,
     body: Record<string, unknown>,
   ): Promise<unknown> {
-    const roles = jwtMounts.get(mountName);
-    if (!roles) {
-      throw new HttpError(404, [
-        `no handler for route "auth/${mountName}/login". route entry not found.`,
-      ]);
-    }
+    const mount = jwtMounts.get(mountName)!;
     const roleName = body.role;
     if (typeof roleName !== "string" || roleName === "") {
       throw new HttpError(400, ["missing role"]);
     }
-    const role = roles.get(roleName);
+    const role = mount.roles.get(roleName);
     if (!role) {
       throw new HttpError(400, [`role "${roleName}" could not be found`]);
     }
-    if (role.roleType !== "jwt") {
+    if (role.roleType === "oidc") {
       throw new HttpError(400, ["role with oidc role_type is not allowed"]);
     }
     if (typeof body.jwt !== "string" || body.jwt === "") {
@@ -493,13 +691,18 @@ export async function startFakeOpenBao(
     }
     let claims: Record<string, unknown>;
     try {
-      const jwks = await fetchJson(role.jwksUri);
+      const jwks = await fetchJson(mount.jwksUri);
       const keySet = createLocalJWKSet(
         jwks as Parameters<typeof createLocalJWKSet>[0],
       );
+      // bound_issuer exactly, bound_audiences against aud, exp and nbf with
+      // the default 150 s leeways.
       const verified = await jwtVerify(body.jwt, keySet, {
-        issuer: role.issuer,
-        audience: role.boundAudiences,
+        issuer: mount.issuer,
+        ...(role.boundAudiences.length > 0
+          ? { audience: role.boundAudiences }
+          : {}),
+        ...(role.boundSubject ? { subject: role.boundSubject } : {}),
         clockTolerance: 150,
         currentDate: new Date(now()),
       });
@@ -509,16 +712,87 @@ export async function startFakeOpenBao(
         `error validating token: ${(error as Error).message}`,
       ]);
     }
+    const aud = claims.aud;
+    if (
+      Array.isArray(aud) && aud.length > 0 && role.boundAudiences.length === 0
+    ) {
+      throw new HttpError(400, [
+        "audience claim found in JWT but no audiences bound to the role",
+      ]);
+    }
     const user = claims[role.userClaim];
     if (user === undefined) {
       throw new HttpError(400, [
         `claim "${role.userClaim}" not found in token`,
       ]);
     }
-    const { token, info } = issue(role.policies, role.ttlSeconds, {
+    for (const [claim, expected] of Object.entries(role.boundClaims)) {
+      const actual = claims[claim];
+      if (actual === undefined) {
+        throw new HttpError(400, [
+          `error validating claims: claim "${claim}" is missing`,
+        ]);
+      }
+      const actualList = Array.isArray(actual) ? actual : [actual];
+      const expectedList = Array.isArray(expected) ? expected : [expected];
+      if (!expectedList.some((e) => actualList.includes(e))) {
+        throw new HttpError(400, [
+          `error validating claims: claim "${claim}" does not match any associated bound claim values`,
+        ]);
+      }
+    }
+    const { token, info } = issueForLogin(role.policies, role.ttlSeconds, {
       meta: { role: roleName },
+      noDefaultPolicy: role.noDefaultPolicy,
     });
     return envelope(null, { auth: authBlock(token, info) });
+  }
+
+  /** `approle/path_login.go`, `pathLoginUpdate`. */
+  async function appRoleLogin(body: Record<string, unknown>): Promise<unknown> {
+    const roleId = typeof body.role_id === "string" ? body.role_id.trim() : "";
+    if (roleId === "") throw new HttpError(400, ["missing role_id"]);
+    const role = [...appRoles.values()].find((r) => r.roleId === roleId);
+    if (!role) throw new HttpError(400, ["invalid role or secret ID"]);
+    const secretId = typeof body.secret_id === "string"
+      ? body.secret_id.trim()
+      : "";
+    if (secretId === "") throw new HttpError(400, ["missing secret_id"]);
+    const uses = role.secretIds.get(secretId);
+    if (uses === undefined) {
+      throw new HttpError(400, ["invalid role or secret ID"]);
+    }
+    if (uses > 0) {
+      // A limited secret id: the read lock is swapped for a write lock and
+      // the entry read again; if another login took its last use meanwhile,
+      // OpenBao answers with the secret id itself in the message.
+      await lockSwitch();
+      const left = role.secretIds.get(secretId);
+      if (left === undefined) {
+        throw new HttpError(400, [
+          `invalid secret_id ${JSON.stringify(secretId)}`,
+        ]);
+      }
+      if (left === 1) role.secretIds.delete(secretId);
+      else role.secretIds.set(secretId, left - 1);
+    }
+    const { token, info } = issueForLogin(role.policies, role.ttlSeconds, {
+      maxTtlSeconds: role.maxTtlSeconds,
+      noDefaultPolicy: role.noDefaultPolicy,
+    });
+    return envelope(null, { auth: authBlock(token, info) });
+  }
+
+  /**
+   * The ACL check every authenticated request goes through before it is
+   * routed (`CheckToken` → `performPolicyChecks`, request_handling.go), so a
+   * path under no mount is a 403 for a token that may not use it and a 404
+   * `no handler for route` only for one that may.
+   */
+  function need(info: TokenInfo, path: string, operation: AclOperation): void {
+    if (!allows(aclOf(info), path, operation)) {
+      throw new HttpError(403, [POLICY_DENIED]);
+    }
   }
 
   async function handle(
@@ -569,7 +843,11 @@ export async function startFakeOpenBao(
         return;
       }
       if (fault.status !== undefined) {
-        send(res, fault.status, fault.body ?? { errors: [] }, fault.headers);
+        const requestBody = await readBody(req) ?? "";
+        const body = typeof fault.body === "function"
+          ? fault.body({ headers: flatHeaders(req), body: requestBody })
+          : fault.body;
+        send(res, fault.status, body ?? { errors: [] }, fault.headers);
         return;
       }
       fault.before?.();
@@ -610,23 +888,14 @@ export async function startFakeOpenBao(
     const listing = method === "LIST" ||
       (method === "GET" && url.searchParams.get("list") === "true");
 
-    // Logins: no token needed.
-    const jwtMatch = /^auth\/([^/]+)\/login$/.exec(path);
-    if (method === "POST" && jwtMatch && jwtMounts.has(jwtMatch[1]!)) {
-      send(res, 200, await jwtLogin(jwtMatch[1]!, body));
+    // Logins: unauthenticated, no token needed.
+    const loginMatch = /^auth\/([^/]+)\/login$/.exec(path);
+    if (method === "POST" && loginMatch && jwtMounts.has(loginMatch[1]!)) {
+      send(res, 200, await jwtLogin(loginMatch[1]!, body));
       return;
     }
     if (method === "POST" && path === "auth/approle/login") {
-      const role = [...appRoles.values()].find((r) =>
-        r.roleId === body.role_id
-      );
-      if (!role || role.secretId !== body.secret_id) {
-        throw new HttpError(400, ["invalid role or secret ID"]);
-      }
-      const { token, info } = issue(role.policies, role.ttlSeconds, {
-        maxTtlSeconds: role.maxTtlSeconds,
-      });
-      send(res, 200, envelope(null, { auth: authBlock(token, info) }));
+      send(res, 200, await appRoleLogin(body));
       return;
     }
     const userMatch = /^auth\/userpass\/login\/([^/]+)$/.exec(path);
@@ -635,15 +904,53 @@ export async function startFakeOpenBao(
       if (!user || user.password !== body.password) {
         throw new HttpError(400, ["invalid username or password"]);
       }
-      const { token, info } = issue(user.policies, user.ttlSeconds);
+      const { token, info } = issueForLogin(user.policies, user.ttlSeconds, {});
       send(res, 200, envelope(null, { auth: authBlock(token, info) }));
       return;
     }
 
+    // An unauthenticated handler: it reads the token itself
+    // (logical_system.go, pathInternalUIMountRead).
+    const uiMounts = /^sys\/internal\/ui\/mounts\/(.+)$/.exec(path);
+    if (uiMounts && method === "GET") {
+      const info = liveToken(rawToken);
+      // fetchACLTokenEntryAndEntity's bare ErrPermissionDenied.
+      if (!info) throw new HttpError(403, [TOKEN_DENIED]);
+      const mountPath = `${trimSlashes(uiMounts[1]!)}/`;
+      const preflight = new HttpError(403, [
+        `preflight capability check returned 403, please ensure client's policies grant access to path ${
+          JSON.stringify(mountPath)
+        }`,
+      ]);
+      // No mount there: the same 403 as for a mount the token cannot see,
+      // root included, "so this path cannot be used to brute force a list
+      // of mounts".
+      const found = findMount(namespace, trimSlashes(uiMounts[1]!));
+      if (!found) throw preflight;
+      if (!hasMountAccess(aclOf(info), `${found.mountPath}/`)) throw preflight;
+      send(
+        res,
+        200,
+        envelope({
+          type: "kv",
+          path: `${found.mountPath}/`,
+          options: found.mount.options,
+          description: "",
+          local: false,
+          seal_wrap: false,
+        }),
+      );
+      return;
+    }
+
+    // Everything else is authenticated: a missing, expired or revoked token
+    // is refused before anything else (CheckToken).
     const info = liveToken(rawToken);
-    if (!info) throw new HttpError(403, ["permission denied"]);
+    if (!info) throw new HttpError(403, [TOKEN_DENIED]);
 
     if (path === "auth/token/lookup-self" && method === "GET") {
+      // Granted by the default policy only (policy_store.go, DefaultPolicy).
+      need(info, path, "read");
       const ttl = info.expireAt === null
         ? 0
         : Math.max(0, Math.floor((info.expireAt - now()) / 1000));
@@ -672,6 +979,8 @@ export async function startFakeOpenBao(
       path === "auth/token/renew-self" &&
       (method === "POST" || method === "PUT")
     ) {
+      // Granted by the default policy only; then expiration.go, RenewToken.
+      need(info, path, "update");
       if (info.expireAt === null) {
         throw new HttpError(400, ["invalid lease ID"]);
       }
@@ -702,73 +1011,76 @@ export async function startFakeOpenBao(
       return;
     }
 
-    const uiMounts = /^sys\/internal\/ui\/mounts\/(.+)$/.exec(path);
-    if (uiMounts && method === "GET") {
-      const found = findMount(namespace, trimSlashes(uiMounts[1]!));
-      if (!found || !hasAnyOnMount(info, found.mountPath)) {
-        throw new HttpError(403, [POLICY_DENIED]);
-      }
-      send(
-        res,
-        200,
-        envelope({
-          type: "kv",
-          path: `${found.mountPath}/`,
-          options: { version: String(found.mount.version) },
-          description: "",
-        }),
+    const roleWrite = /^auth\/([^/]+)\/role\/([^/]+)$/.exec(path);
+    if (
+      roleWrite && jwtMounts.has(roleWrite[1]!) &&
+      (method === "POST" || method === "PUT")
+    ) {
+      const mount = jwtMounts.get(roleWrite[1]!)!;
+      need(
+        info,
+        path,
+        mount.roles.has(roleWrite[2]!) ? "update" : "create",
       );
+      writeJwtRole(mount, roleWrite[2]!, body);
+      res.writeHead(204).end();
       return;
     }
 
     const found = findMount(namespace, path);
+    const operation: AclOperation = listing
+      ? "list"
+      : method === "GET"
+      ? "read"
+      : method === "DELETE"
+      ? "delete"
+      : method === "PATCH"
+      ? "patch"
+      : existsForWrite(found)
+      ? "update"
+      : "create";
+    // OpenBao adds the trailing slash to a list path before the ACL check.
+    const aclPath = listing && !path.endsWith("/") ? `${path}/` : path;
+    need(info, aclPath, operation);
     if (!found) {
-      if (!info.policies.includes("root")) {
-        throw new HttpError(403, [POLICY_DENIED]);
-      }
       throw new HttpError(404, [
-        `no handler for route "${path}". route entry not found.`,
+        `no handler for route ${JSON.stringify(path)}. route entry not found.`,
       ]);
     }
-    const { mountPath, mount, rest } = found;
+    const { mount, rest } = found;
     if (mount.version === 1) {
-      handleV1(res, info, method, listing, mountPath, mount, rest, body);
+      handleV1(res, method, listing, mount, rest, body);
       return;
     }
-    handleV2(
-      req,
-      res,
-      info,
-      method,
-      listing,
-      mountPath,
-      mount,
-      rest,
-      body,
-      url,
-    );
+    handleV2(req, res, method, listing, mount, rest, body, url);
   }
 
-  function need(info: TokenInfo, path: string, capability: string): void {
-    if (!allowed(info, path, capability)) {
-      throw new HttpError(403, [POLICY_DENIED]);
-    }
+  /** The existence check OpenBao runs to tell a create from an update (`CheckToken`). */
+  function existsForWrite(
+    found: { mount: Mount; rest: string } | undefined,
+  ): boolean {
+    if (!found) return false;
+    const { mount, rest } = found;
+    if (mount.version === 1) return mount.v1.has(rest); // passthrough.go, handleExistenceCheck
+    const slash = rest.indexOf("/");
+    const area = slash === -1 ? rest : rest.slice(0, slash);
+    const keyPath = slash === -1 ? "" : rest.slice(slash + 1);
+    // path_data.go dataExistenceCheck and path_metadata.go
+    // metadataExistenceCheck: the key's metadata exists; the delete,
+    // undelete, destroy and config paths have no existence check (update).
+    if (area === "data" || area === "metadata") return mount.v2.has(keyPath);
+    return true;
   }
 
   function handleV1(
     res: ServerResponse,
-    info: TokenInfo,
     method: string,
     listing: boolean,
-    mountPath: string,
     mount: Mount,
     rest: string,
     body: Record<string, unknown>,
   ): void {
-    const full = `${mountPath}/${rest}`;
     if (listing) {
-      // OpenBao adds the trailing slash to a list path before the ACL check.
-      need(info, full.endsWith("/") ? full : `${full}/`, "list");
       const keys = listKeys([...mount.v1.keys()], rest);
       if (keys.length === 0) throw new HttpError(404, []);
       send(res, 200, envelope({ keys }));
@@ -776,7 +1088,6 @@ export async function startFakeOpenBao(
     }
     switch (method) {
       case "GET": {
-        need(info, full, "read");
         const data = mount.v1.get(rest);
         if (!data) throw new HttpError(404, []);
         send(res, 200, envelope(data, { lease_duration: 2764800 }));
@@ -784,12 +1095,14 @@ export async function startFakeOpenBao(
       }
       case "POST":
       case "PUT":
-        need(info, full, mount.v1.has(rest) ? "update" : "create");
+        // passthrough.go, handleWrite: "Check that some fields are given".
+        if (Object.keys(body).length === 0) {
+          throw new HttpError(400, ["missing data fields"]);
+        }
         mount.v1.set(rest, sortKeys(body) as Record<string, unknown>);
         res.writeHead(204).end();
         return;
       case "DELETE":
-        need(info, full, "delete");
         mount.v1.delete(rest);
         res.writeHead(204).end();
         return;
@@ -801,10 +1114,8 @@ export async function startFakeOpenBao(
   function handleV2(
     req: IncomingMessage,
     res: ServerResponse,
-    info: TokenInfo,
     method: string,
     listing: boolean,
-    mountPath: string,
     mount: Mount,
     rest: string,
     body: Record<string, unknown>,
@@ -813,8 +1124,10 @@ export async function startFakeOpenBao(
     const slash = rest.indexOf("/");
     const area = slash === -1 ? rest : rest.slice(0, slash);
     const keyPath = slash === -1 ? "" : rest.slice(slash + 1);
-    const full = `${mountPath}/${rest}`;
     switch (area) {
+      case "config":
+        if (keyPath === "") return v2Config();
+        break;
       case "data":
         return v2Data();
       case "metadata":
@@ -823,33 +1136,70 @@ export async function startFakeOpenBao(
       case "undelete":
       case "destroy":
         return v2Versions();
-      default:
+    }
+    // kv's versioned backend: a path that is none of its patterns.
+    send(
+      res,
+      404,
+      envelope(null, {
+        warnings: [
+          "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
+        ],
+      }),
+    );
+
+    /** path_config.go, pathConfigRead and pathConfigWrite. */
+    function v2Config(): void {
+      if (method === "GET") {
         send(
           res,
-          404,
-          envelope(null, {
-            warnings: [
-              "Invalid path for a versioned K/V secrets engine. See the API docs for the appropriate API endpoints to use. If using the Vault CLI, use 'vault kv get' for this operation.",
-            ],
+          200,
+          envelope({
+            max_versions: mount.config.max_versions,
+            cas_required: mount.config.cas_required,
+            metadata_cas_required: false,
+            delete_version_after: formatDuration(
+              Math.max(0, mount.config.delete_version_after),
+            ),
           }),
         );
         return;
+      }
+      if (method !== "POST" && method !== "PUT") {
+        throw new HttpError(405, ["unsupported operation"]);
+      }
+      if (typeof body.max_versions === "number") {
+        mount.config.max_versions = body.max_versions;
+      }
+      if (typeof body.cas_required === "boolean") {
+        mount.config.cas_required = body.cas_required;
+      }
+      if (
+        typeof body.delete_version_after === "string" ||
+        typeof body.delete_version_after === "number"
+      ) {
+        mount.config.delete_version_after = parseDuration(
+          body.delete_version_after,
+        );
+      }
+      res.writeHead(204).end();
     }
 
+    /** path_data.go: pathDataRead, pathDataWrite, pathDataPatch, pathDataDelete. */
     function v2Data(): void {
       const key = mount.v2.get(keyPath);
       switch (method) {
         case "GET": {
-          need(info, full, "read");
-          const wanted = url.searchParams.has("version")
-            ? Number(url.searchParams.get("version"))
-            : key?.current_version;
-          const version = wanted === 0 ? key?.current_version : wanted;
+          const param = Number(url.searchParams.get("version") ?? 0);
+          const version = param > 0 ? param : key?.current_version;
           const v = version === undefined
             ? undefined
             : key?.versions.get(version);
           if (!key || version === undefined || !v) throw new HttpError(404, []);
-          if (v.deletion_time !== "" || v.destroyed) {
+          // Deleted (a deletion time in the past; one in the future, from
+          // delete_version_after, is still live) or destroyed: 404 with the
+          // metadata and no data.
+          if (isDeleted(v) || v.destroyed) {
             send(
               res,
               404,
@@ -866,7 +1216,6 @@ export async function startFakeOpenBao(
         }
         case "POST":
         case "PUT": {
-          need(info, full, key ? "update" : "create");
           const data = body.data;
           if (
             typeof data !== "object" || data === null || Array.isArray(data)
@@ -891,7 +1240,6 @@ export async function startFakeOpenBao(
           return;
         }
         case "PATCH": {
-          need(info, full, "patch");
           if (
             !header(req, "content-type")?.startsWith(
               "application/merge-patch+json",
@@ -903,8 +1251,8 @@ export async function startFakeOpenBao(
           }
           const latest = key?.versions.get(key.current_version);
           if (
-            !key || !latest || latest.data === null ||
-            latest.deletion_time !== "" || latest.destroyed
+            !key || !latest || latest.data === null || isDeleted(latest) ||
+            latest.destroyed
           ) {
             res.writeHead(404).end();
             return;
@@ -928,9 +1276,10 @@ export async function startFakeOpenBao(
           return;
         }
         case "DELETE": {
-          need(info, full, "delete");
+          // The latest version, unless it is destroyed or already deleted; a
+          // deletion time still to come is brought forward to now.
           const latest = key?.versions.get(key.current_version);
-          if (latest && latest.deletion_time === "") {
+          if (latest && !latest.destroyed && !isDeleted(latest)) {
             latest.deletion_time = iso();
           }
           res.writeHead(204).end();
@@ -941,10 +1290,11 @@ export async function startFakeOpenBao(
       }
     }
 
+    /** path_metadata.go: pathMetadataList, pathMetadataRead, pathMetadataWrite, pathMetadataDelete. */
     function v2Metadata(): void {
       if (listing) {
-        // OpenBao adds the trailing slash to a list path before the ACL check.
-        need(info, full.endsWith("/") ? full : `${full}/`, "list");
+        // Every key that still has metadata, soft-deleted and destroyed
+        // ones included.
         const keys = listKeys([...mount.v2.keys()], keyPath);
         if (keys.length === 0) throw new HttpError(404, []);
         send(res, 200, envelope({ keys }));
@@ -953,7 +1303,6 @@ export async function startFakeOpenBao(
       const key = mount.v2.get(keyPath);
       switch (method) {
         case "GET": {
-          need(info, full, "read");
           if (!key) throw new HttpError(404, []);
           const versions: Record<string, unknown> = {};
           for (const [n, v] of key.versions) {
@@ -971,7 +1320,7 @@ export async function startFakeOpenBao(
               created_time: key.created_time,
               current_version: key.current_version,
               custom_metadata: key.custom_metadata,
-              delete_version_after: "0s",
+              delete_version_after: formatDuration(key.delete_version_after),
               max_versions: key.max_versions,
               oldest_version: key.oldest_version,
               updated_time: key.updated_time,
@@ -982,13 +1331,21 @@ export async function startFakeOpenBao(
         }
         case "POST":
         case "PUT": {
-          need(info, full, key ? "update" : "create");
-          const target = key ?? putEmptyKey(keyPath);
+          const target = key ?? newKey();
+          mount.v2.set(keyPath, target);
           if (typeof body.cas_required === "boolean") {
             target.cas_required = body.cas_required;
           }
           if (typeof body.max_versions === "number") {
             target.max_versions = body.max_versions;
+          }
+          if (
+            typeof body.delete_version_after === "string" ||
+            typeof body.delete_version_after === "number"
+          ) {
+            target.delete_version_after = parseDuration(
+              body.delete_version_after,
+            );
           }
           if (typeof body.custom_metadata === "object") {
             target.custom_metadata = body.custom_metadata as Record<
@@ -1000,7 +1357,6 @@ export async function startFakeOpenBao(
           return;
         }
         case "DELETE":
-          need(info, full, "delete");
           mount.v2.delete(keyPath);
           res.writeHead(204).end();
           return;
@@ -1009,38 +1365,22 @@ export async function startFakeOpenBao(
       }
     }
 
-    function putEmptyKey(path: string): KvKey {
-      const time = iso();
-      const created: KvKey = {
-        versions: new Map(),
-        current_version: 0,
-        oldest_version: 0,
-        max_versions: 0,
-        cas_required: false,
-        created_time: time,
-        updated_time: time,
-        custom_metadata: null,
-      };
-      mount.v2.set(path, created);
-      return created;
-    }
-
+    /** path_delete.go (pathDeleteWrite, pathUndeleteWrite) and path_destroy.go (pathDestroyWrite). */
     function v2Versions(): void {
       if (method !== "POST" && method !== "PUT") {
         throw new HttpError(405, ["unsupported operation"]);
       }
-      need(info, full, "update");
       const key = mount.v2.get(keyPath);
       const list = Array.isArray(body.versions)
         ? body.versions as number[]
         : [];
       if (list.length === 0) {
-        throw new HttpError(400, ["no version number provided"]);
+        throw new HttpError(400, ["No version number provided"]);
       }
       for (const n of list) {
         const v = key?.versions.get(n);
         if (!v) continue;
-        if (area === "delete" && v.deletion_time === "") {
+        if (area === "delete" && !v.destroyed && !isDeleted(v)) {
           v.deletion_time = iso();
         }
         if (area === "undelete" && !v.destroyed) v.deletion_time = "";
@@ -1095,35 +1435,50 @@ export async function startFakeOpenBao(
     address: `http://127.0.0.1:${port}`,
     rootToken,
     requests,
-    configureJwtAuth(opts): Promise<void> {
-      return (async () => {
-        const discovery = await fetchJson(
-          `${opts.issuer.replace(/\/$/, "")}/.well-known/openid-configuration`,
-        ) as { jwks_uri?: string; issuer?: string };
-        if (typeof discovery.jwks_uri !== "string") {
-          throw new Error("discovery has no jwks_uri");
-        }
-        const mount = opts.mount ?? "jwt";
-        const roles = jwtMounts.get(mount) ?? new Map<string, JwtRole>();
-        roles.set(opts.role, {
-          issuer: opts.issuer,
-          roleType: opts.roleType ?? "jwt",
-          boundAudiences: opts.boundAudiences,
-          userClaim: opts.userClaim ?? "sub",
-          policies: opts.policies,
-          ttlSeconds: opts.ttlSeconds ?? 3600,
-          jwksUri: discovery.jwks_uri,
+    async configureJwtAuth(opts): Promise<void> {
+      const issuer = opts.issuer.replace(/\/$/, "");
+      const discovery = await fetchJson(
+        `${issuer}/.well-known/openid-configuration`,
+      ) as { jwks_uri?: string };
+      if (typeof discovery.jwks_uri !== "string") {
+        throw new Error("discovery has no jwks_uri");
+      }
+      const name = opts.mount ?? "jwt";
+      const mount: JwtMount = jwtMounts.get(name) ??
+        { issuer: opts.issuer, jwksUri: discovery.jwks_uri, roles: new Map() };
+      mount.issuer = opts.issuer;
+      mount.jwksUri = discovery.jwks_uri;
+      jwtMounts.set(name, mount);
+      try {
+        writeJwtRole(mount, opts.role, {
+          ...(opts.roleType ? { role_type: opts.roleType } : {}),
+          bound_audiences: opts.boundAudiences ?? [],
+          bound_claims: opts.boundClaims ?? {},
+          bound_subject: opts.boundSubject ?? "",
+          allowed_redirect_uris: opts.allowedRedirectUris ?? [],
+          user_claim: opts.userClaim ?? "sub",
+          token_policies: opts.policies,
+          token_no_default_policy: opts.tokenNoDefaultPolicy ?? false,
+          token_ttl: opts.ttlSeconds ?? 3600,
         });
-        jwtMounts.set(mount, roles);
-      })();
+      } catch (error) {
+        if (error instanceof HttpError) {
+          throw new Error(
+            `OpenBao refused the role write: ${error.errors?.join("; ")}`,
+          );
+        }
+        throw error;
+      }
     },
     configureAppRole(opts): { roleId: string; secretId: string } {
       const creds = { roleId: randomUUID(), secretId: randomUUID() };
       appRoles.set(opts.role, {
-        ...creds,
+        roleId: creds.roleId,
         policies: opts.policies,
         ttlSeconds: opts.ttlSeconds ?? 3600,
         maxTtlSeconds: opts.maxTtlSeconds ?? 86_400,
+        noDefaultPolicy: opts.tokenNoDefaultPolicy ?? false,
+        secretIds: new Map([[creds.secretId, opts.secretIdNumUses ?? 0]]),
       });
       return creds;
     },
@@ -1143,6 +1498,7 @@ export async function startFakeOpenBao(
           ? {}
           : { maxTtlSeconds: opts.maxTtlSeconds }),
         ...(opts.renewable === undefined ? {} : { renewable: opts.renewable }),
+        noDefaultPolicy: opts.noDefaultPolicy ?? false,
       }).token;
     },
     revokeToken(token): void {
@@ -1171,22 +1527,29 @@ export async function startFakeOpenBao(
     readKv(path, opts = {}): Record<string, unknown> | undefined {
       const key = kvMount(opts.mount, opts.namespace).v2.get(path);
       const v = key?.versions.get(key.current_version);
-      return v && v.deletion_time === "" && !v.destroyed && v.data
-        ? v.data
-        : undefined;
+      return v && !isDeleted(v) && !v.destroyed && v.data ? v.data : undefined;
     },
     setKvMetadata(path, meta, opts = {}): void {
       const mount = kvMount(opts.mount, undefined);
-      let key = mount.v2.get(path);
-      if (!key) {
-        putV2(mount, path, {}, undefined);
-        key = mount.v2.get(path)!;
-        key.versions.clear();
-        key.current_version = 0;
-        key.oldest_version = 0;
-      }
+      const key = mount.v2.get(path) ?? newKey();
+      mount.v2.set(path, key);
       if (meta.casRequired !== undefined) key.cas_required = meta.casRequired;
       if (meta.maxVersions !== undefined) key.max_versions = meta.maxVersions;
+      if (meta.deleteVersionAfterSeconds !== undefined) {
+        key.delete_version_after = meta.deleteVersionAfterSeconds;
+      }
+    },
+    configureKvMount(name, config): void {
+      const mount = kvMount(name, undefined);
+      if (config.casRequired !== undefined) {
+        mount.config.cas_required = config.casRequired;
+      }
+      if (config.maxVersions !== undefined) {
+        mount.config.max_versions = config.maxVersions;
+      }
+      if (config.deleteVersionAfterSeconds !== undefined) {
+        mount.config.delete_version_after = config.deleteVersionAfterSeconds;
+      }
     },
     seal(): void {
       sealed = true;
@@ -1238,9 +1601,31 @@ export async function closedPortAddress(): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+/**
+ * `delete_version_after.go`, `deletionTime`: the shorter of the mount's and
+ * the key's non-zero settings, in seconds; `undefined` when neither is set
+ * or the mount disabled it (a negative setting).
+ */
+function deletionDelay(mount: number, key: number): number | undefined {
+  if (mount < 0) return undefined;
+  if (mount === 0 && key === 0) return undefined;
+  if (key !== 0 && (mount === 0 || key < mount)) return key;
+  return mount;
+}
+
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return Array.isArray(value) ? value[0] : value;
+}
+
+function flatHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (value !== undefined) {
+      out[name] = Array.isArray(value) ? value.join(", ") : value;
+    }
+  }
+  return out;
 }
 
 function send(
@@ -1287,14 +1672,17 @@ function trimSlashes(path: string): string {
   return path.replace(/^\/+|\/+$/g, "");
 }
 
-/** Vault's ACL globs: a trailing `*` is a prefix match, `+` matches one segment. */
-function globMatch(pattern: string, path: string): boolean {
-  const prefix = pattern.endsWith("*");
-  const body = prefix ? pattern.slice(0, -1) : pattern;
-  const regex = body.split("+").map((part) =>
-    part.replace(/[.?^${}()|[\]\\*]/g, "\\$&")
-  ).join("[^/]+");
-  return new RegExp(`^${regex}${prefix ? "" : "$"}`).test(path);
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** A comma-separated string or a list, as OpenBao's `TypeCommaStringSlice`. */
+function stringList(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map(String).filter((v) => v !== "");
+  if (typeof value === "string") {
+    return value.split(",").map((v) => v.trim()).filter((v) => v !== "");
+  }
+  return [];
 }
 
 function listKeys(paths: string[], dir: string): string[] {
@@ -1336,10 +1724,20 @@ function mergePatch(target: unknown, patch: unknown): unknown {
   return out;
 }
 
+/** Seconds from a number or a Go-style duration (`90`, `30s`, `5m`, `1h`, `-1s`). */
 function parseDuration(value: string | number): number {
   if (typeof value === "number") return value;
-  const match = /^(\d+)([smh]?)$/.exec(value);
+  const match = /^(-?\d+)([smh]?)$/.exec(value);
   if (!match) return 0;
   const n = Number(match[1]);
   return match[2] === "h" ? n * 3600 : match[2] === "m" ? n * 60 : n;
+}
+
+/** Go's `time.Duration.String()` for whole seconds (`0s`, `1h0m0s`). */
+function formatDuration(seconds: number): string {
+  if (seconds === 0) return "0s";
+  const h = Math.floor(seconds / 3600);
+  const m = Math.floor((seconds % 3600) / 60);
+  const s = seconds % 60;
+  return h > 0 ? `${h}h${m}m${s}s` : m > 0 ? `${m}m${s}s` : `${s}s`;
 }

@@ -10,7 +10,11 @@ import {
   closedPortAddress,
   startFakeOpenBao,
 } from "../../_helpers/openbao_server.ts";
-import { errorText, store } from "../../_helpers/openbao_store.ts";
+import {
+  addConfigPolicy,
+  errorText,
+  store,
+} from "../../_helpers/openbao_store.ts";
 import { rejection } from "../../_helpers/rejection.ts";
 
 describe("OpenBaoStore: an unreachable or failing server", () => {
@@ -104,7 +108,7 @@ describe("OpenBaoStore: an unreachable or failing server", () => {
     const tokenError = await rejection(store(bao, { kvVersion: 2 }).get("Db"));
     const { roleId, secretId } = bao.configureAppRole({
       role: "app",
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
     });
     const loginError = await rejection(
       store(bao, {

@@ -11,7 +11,11 @@ import {
 } from "../../../errors.ts";
 import { SessionCache } from "../../../stores/openbao/_session_cache.ts";
 import { startFakeOpenBao } from "../../_helpers/openbao_server.ts";
-import { errorText, store } from "../../_helpers/openbao_store.ts";
+import {
+  addConfigPolicy,
+  errorText,
+  store,
+} from "../../_helpers/openbao_store.ts";
 import { startJwtIssuer } from "../../_helpers/jwt_issuer.ts";
 import { tempDir } from "../../_helpers/temp.ts";
 import { rejection } from "../../_helpers/rejection.ts";
@@ -71,7 +75,7 @@ describe("OpenBaoStore: logins and the session cache", () => {
       bao.putKv("harmony/config/Db", { host: "db" });
       const { roleId, secretId } = bao.configureAppRole({
         role: "app",
-        policies: ["root"],
+        policies: [addConfigPolicy(bao)],
       });
       const options = {
         auth: { appRole: { roleId, secretId } },
@@ -93,7 +97,7 @@ describe("OpenBaoStore: logins and the session cache", () => {
     await mkdir(sessionFile);
     const { roleId, secretId } = bao.configureAppRole({
       role: "app",
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
     });
     const error = await rejection(
       store(bao, { auth: { appRole: { roleId, secretId } }, sessionFile })
@@ -139,7 +143,7 @@ describe("OpenBaoStore: logins and the session cache", () => {
     await using dir = await tempDir();
     const { roleId, secretId } = bao.configureAppRole({
       role: "app",
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
     });
     const options = {
       auth: { appRole: { roleId, secretId } },
@@ -169,7 +173,7 @@ describe("OpenBaoStore: logins and the session cache", () => {
     await using bao = await startFakeOpenBao();
     const { roleId, secretId } = bao.configureAppRole({
       role: "app",
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
     });
     const s = store(bao, {
       auth: { appRole: { roleId, secretId } },
@@ -199,7 +203,7 @@ describe("OpenBaoStore: logins and the session cache", () => {
     await using bao = await startFakeOpenBao({ now });
     const { roleId, secretId } = bao.configureAppRole({
       role: "app",
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
       ttlSeconds: 60,
       maxTtlSeconds: 130,
     });
@@ -229,7 +233,7 @@ describe("OpenBaoStore: logins and the session cache", () => {
     await using bao = await startFakeOpenBao();
     const { roleId } = bao.configureAppRole({
       role: "app",
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
     });
     const s = store(bao, {
       auth: { appRole: { roleId, secretId: "wrong-secret-id" } },
@@ -247,8 +251,9 @@ describe("OpenBaoStore: logins and the session cache", () => {
     await bao.configureJwtAuth({
       issuer: idp.issuer,
       role: "cli",
+      roleType: "jwt",
       boundAudiences: ["harmony"],
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
     });
     bao.putKv("harmony/config/Db", { host: "db" });
     let calls = 0;
@@ -278,12 +283,14 @@ describe("OpenBaoStore: logins and the session cache", () => {
   it("rejects a JWT login on a role whose role_type is oidc", async () => {
     await using bao = await startFakeOpenBao();
     await using idp = await startJwtIssuer();
+    // An oidc role can only be written with redirect URIs (path_role.go).
     await bao.configureJwtAuth({
       issuer: idp.issuer,
       role: "web",
       boundAudiences: ["h"],
       policies: [],
       roleType: "oidc",
+      allowedRedirectUris: ["http://localhost:8250/oidc/callback"],
     });
     const jwt = await idp.sign({ sub: "a", aud: "h" });
     const error = await rejection(

@@ -5,7 +5,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { startFakeOpenBao } from "../../_helpers/openbao_server.ts";
-import { store } from "../../_helpers/openbao_store.ts";
+import { addConfigPolicy, store } from "../../_helpers/openbao_store.ts";
 import { tempDir } from "../../_helpers/temp.ts";
 import { baseEnv, isDeno, runFixture } from "../../_helpers/subprocess.ts";
 
@@ -93,7 +93,7 @@ describe("OpenBaoStore in child processes", () => {
     bao.putKv("harmony/config/Db", { host: "db" });
     const { roleId, secretId } = bao.configureAppRole({
       role: "app",
-      policies: ["root"],
+      policies: [addConfigPolicy(bao)],
     });
     const options = {
       env: baseEnv({ HARMONY_DATA_DIR: dir.path }),
@@ -130,7 +130,7 @@ describe("OpenBaoStore in child processes", () => {
       bao.putKv("harmony/config/Db", { host: "db" });
       const { roleId, secretId } = bao.configureAppRole({
         role: "app",
-        policies: ["root"],
+        policies: [addConfigPolicy(bao)],
       });
       for (let run = 0; run < 2; run++) {
         const result = await runFixture(fixture, [

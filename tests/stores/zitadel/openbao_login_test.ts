@@ -30,6 +30,8 @@ import {
   startFakeOpenBao,
 } from "../../_helpers/openbao_server.ts";
 import { tempDir } from "../../_helpers/temp.ts";
+import { startJwtIssuer } from "../../_helpers/jwt_issuer.ts";
+import { OpenBaoStore } from "../../../stores/openbao/mod.ts";
 
 const Database = defineConfig({
   key: "Database",
@@ -53,6 +55,7 @@ async function configure(bao: FakeOpenBao, op: OidcProvider): Promise<void> {
   await bao.configureJwtAuth({
     issuer: op.issuer,
     role: ROLE,
+    roleType: "jwt",
     boundAudiences: [op.clientId],
     userClaim: "sub",
     policies: [ROLE],
@@ -305,4 +308,100 @@ describe("Zitadel device login in front of OpenBao", () => {
       );
     },
   );
+});
+
+describe("Zitadel's shapes in front of OpenBao", () => {
+  const project = {
+    projectId: "2837465293847",
+    clientIds: ["app-cli", "app-web"],
+  };
+
+  /** The README's role: the audience and the app (azp) bound. */
+  async function bindApp(bao: FakeOpenBao, issuer: string): Promise<void> {
+    bao.addPolicy(ROLE, [{
+      path: "secret/data/harmony/config/*",
+      capabilities: ["create", "read", "update"],
+    }]);
+    await bao.configureJwtAuth({
+      issuer,
+      role: ROLE,
+      roleType: "jwt",
+      boundAudiences: ["app-cli"],
+      boundClaims: { azp: "app-cli" },
+      userClaim: "sub",
+      policies: [ROLE],
+      ttlSeconds: 3600,
+    });
+  }
+
+  it("binds the app, not only the audience: another app of the project cannot log in with its ID token", async () => {
+    await using idp = await startJwtIssuer({ zitadel: project });
+    await using bao = await startFakeOpenBao();
+    await bindApp(bao, idp.issuer);
+    bao.putKv("harmony/config/Database", { host: "db", port: 5432 });
+    const read = (jwt: string) =>
+      new OpenBaoStore({
+        address: bao.address,
+        env: {},
+        sessionFile: false,
+        kvVersion: 2,
+        auth: { jwt: { role: ROLE, token: () => Promise.resolve(jwt) } },
+      }).get("Database");
+    assert.equal(
+      await read(await idp.zitadelIdToken("app-cli", "carol")),
+      '{"host":"db","port":5432}',
+    );
+    // The web app's token has app-cli in aud too: bound_audiences alone
+    // would let it in; bound_claims on azp does not.
+    const web = await idp.zitadelIdToken("app-web", "carol");
+    assert.ok((claimsOf(web).aud as string[]).includes("app-cli"));
+    const error = await read(web).then(() => undefined, (e: unknown) => e);
+    assert.ok(error instanceof LoginError);
+    assert.match(error.message, /claim "azp" does not match/);
+  });
+
+  it("after Zitadel refuses the refresh token (invalid_request), logs in once more with the device flow, and no more", async () => {
+    await using dir = await tempDir();
+    let offsetMs = 0;
+    const now = (): number => Date.now() + offsetMs;
+    await using idp = await startJwtIssuer({ zitadel: { ...project, now } });
+    await using bao = await startFakeOpenBao({ now });
+    await bindApp(bao, idp.issuer);
+    bao.putKv("harmony/config/Database", { host: "db", port: 5432 });
+    let prompts = 0;
+    const store = openBaoWithZitadel({
+      address: bao.address,
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      role: ROLE,
+      env: { HARMONY_DATA_DIR: dir.path },
+      now,
+      onPrompt: (prompt) => {
+        prompts++;
+        idp.approve(prompt.userCode, "carol");
+      },
+      sleep: () => Promise.resolve(),
+    });
+    await using manager = new ConfigManager([new StoreSource(store)]);
+    const jwtLogins = (): number =>
+      bao.requests.filter((r) => r.path === "auth/jwt/login").length;
+    assert.equal((await manager.get(Database)).host, "db");
+    assert.equal(prompts, 1);
+    assert.equal(jwtLogins(), 1);
+    // Two hours on: the OpenBao token and the ID token have expired, and
+    // the Zitadel session has ended, so the refresh token is refused.
+    idp.endSessions();
+    offsetMs = 2 * 3600_000;
+    assert.equal((await manager.get(Database)).host, "db");
+    assert.deepEqual(idp.grants, [
+      "urn:ietf:params:oauth:grant-type:device_code",
+      "refresh_token",
+      "urn:ietf:params:oauth:grant-type:device_code",
+    ]);
+    assert.equal(prompts, 2, "one new device login");
+    assert.equal(jwtLogins(), 2);
+    for (let i = 0; i < 3; i++) await manager.get(Database);
+    assert.equal(prompts, 2);
+    assert.equal(jwtLogins(), 2, "no login storm");
+  });
 });
