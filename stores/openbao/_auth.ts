@@ -4,13 +4,33 @@
  * and one retry when a 403 turns out to come from a dead token, the cached
  * session).
  *
+ * A 403 alone never proves a token dead: OpenBao answers a policy denial
+ * with the same status, and `lookup-self` and `renew-self` are granted by
+ * the `default` policy only (`policy_store.go`, `DefaultPolicy`). So:
+ *
+ * - a token with the `default` policy is asked with `lookup-self` after a
+ *   403: alive means a policy denial (final), refused means dead (a login
+ *   token logs in again once and retries);
+ * - a token without it (`-no-default-policy`, `token_no_default_policy`) is
+ *   never looked up or renewed: it is used as it is, a login token is
+ *   replaced by a new login when its TTL runs out, and a 403 is reported
+ *   with both possible causes. The one exception is a session read from the
+ *   cache, which another process obtained and may since have been revoked:
+ *   it is replaced by one login, once.
+ *
+ * No 403 ever leads to more than one login per token, so there are no
+ * login storms.
+ *
  * @module
  */
 import { ConfigSourceError, LoginError } from "../../errors.ts";
+import type { CredentialMask } from "../_credential_mask.ts";
 import {
+  type BaoEnvelope,
   type BaoHttp,
   type BaoResponse,
   type Deadline,
+  type ForbiddenCause,
   serverMessage,
 } from "./_http.ts";
 import type { CachedSession, SessionCache } from "./_session_cache.ts";
@@ -55,6 +75,8 @@ export type OpenBaoAuth =
 interface Session extends CachedSession {
   /** Whether the token came from a login (and can be replaced by another). */
   readonly fromLogin: boolean;
+  /** Whether this process's own login obtained it (not the session cache). */
+  readonly ownLogin: boolean;
 }
 
 /** Options for {@linkcode TokenKeeper}. */
@@ -71,6 +93,8 @@ export interface TokenKeeperOptions {
   readonly cacheId: string;
   /** The locator used in errors. */
   readonly source: string;
+  /** Learns every credential this keeper holds or sends, to mask server text. */
+  readonly mask: CredentialMask;
 }
 
 /** Renew once this fraction of the TTL has passed. */
@@ -88,6 +112,12 @@ export class TokenKeeper {
   /** @param options The auth method, HTTP layer, clock and cache. */
   constructor(options: TokenKeeperOptions) {
     this.#options = options;
+    const auth = options.auth;
+    if ("appRole" in auth) {
+      options.mask.add(auth.appRole.roleId, auth.appRole.secretId);
+    } else if ("token" in auth) {
+      options.mask.add(auth.token);
+    }
   }
 
   /**
@@ -104,50 +134,57 @@ export class TokenKeeper {
   }
 
   /**
-   * Decides what a 403 meant, by asking `lookup-self` with the same token.
+   * Decides what a 403 meant.
    *
    * @param usedToken The token the refused request carried.
    * @param key The key the request was for, named in errors.
    * @param deadline The deadline of the operation the request belongs to.
-   * @returns `true` when the token was dead and a new login succeeded (retry
-   * the request once); `false` when the token is alive, so the 403 is a policy
-   * denial.
-   * @throws {ConfigSourceError} When a static token is dead.
+   * @returns `retry` when another token is now in use (a new login, or
+   * another caller's): send the request once more; `denied` when the token
+   * is alive, so the 403 is a policy denial; `unverified` when the token
+   * cannot look itself up, so it may be either.
+   * @throws {ConfigSourceError} When a static token that could look itself
+   * up no longer can: it is dead.
    */
   async recoverFromForbidden(
     usedToken: string,
     key?: string,
     deadline?: Deadline,
-  ): Promise<boolean> {
+  ): Promise<"retry" | ForbiddenCause> {
     // Another caller may already be replacing, or have replaced, the token
     // this request was sent with: then retrying is enough.
     if (this.#pending !== undefined) {
       await this.#pending;
-      return true;
+      return "retry";
     }
     const session = this.#session;
-    if (session === undefined) return false;
-    if (session.token !== usedToken) return true;
+    if (session === undefined) return "unverified";
+    if (session.token !== usedToken) return "retry";
+    if (session.selfLookup === false) {
+      // lookup-self would answer 403 whatever the token's state. A token
+      // from this process's own login is alive within its TTL; one another
+      // process cached may have been revoked since: one login settles it.
+      if (!session.fromLogin || session.ownLogin) return "unverified";
+      await this.#relogin(session, key, deadline);
+      return "retry";
+    }
     const lookup = await this.#options.http.request(
       "GET",
       "auth/token/lookup-self",
       { token: session.token, key, deadline },
     );
-    if (lookup.status === 200) return false;
+    if (lookup.status === 200) return "denied";
+    if (lookup.status !== 403) return "unverified";
+    // The token could look itself up (or might have): refused now, it is dead.
     if (!session.fromLogin) throw this.#deadStaticToken(key);
-    await this.#options.cache?.remove(this.#options.cacheId, session.token);
-    this.#session = undefined;
-    this.#pending ??= this.#login(key, deadline).finally(() => {
-      this.#pending = undefined;
-    });
-    await this.#pending;
-    return true;
+    await this.#relogin(session, key, deadline);
+    return "retry";
   }
 
   /**
    * Sends `method /v1/<path>` with the current token. On a 403, tells a dead
-   * token (log in again, retry once) from a policy denial, which is returned
-   * as it is.
+   * token (log in again, retry once) from a policy denial; a 403 that is
+   * returned carries `forbidden`, what it meant.
    */
   async send(
     method: string,
@@ -166,13 +203,15 @@ export class TokenKeeper {
         deadline,
       });
     };
-    let response = await send();
+    const response = await send();
     if (response.status !== 403) return response;
-    if (await this.recoverFromForbidden(token, key, deadline)) {
-      response = await send();
-      if (response.status !== 403) return response;
-    }
-    return response;
+    const verdict = await this.recoverFromForbidden(token, key, deadline);
+    if (verdict !== "retry") return { ...response, forbidden: verdict };
+    const retried = await send();
+    if (retried.status !== 403) return retried;
+    // The token in use now was just obtained (or just replaced by another
+    // caller): alive, so this is a policy denial. Never a second login.
+    return { ...retried, forbidden: "denied" };
   }
 
   #renewDue(session: Session): boolean {
@@ -202,7 +241,14 @@ export class TokenKeeper {
         cached !== undefined &&
         (cached.expiresAt === null || cached.expiresAt > this.#options.now())
       ) {
-        this.#session = { ...cached, fromLogin: true };
+        this.#options.mask.add(cached.token);
+        this.#session = {
+          ...cached,
+          // A token that cannot renew itself is replaced at its expiry.
+          renewable: cached.renewable && cached.selfLookup !== false,
+          fromLogin: true,
+          ownLogin: false,
+        };
         if (!this.#renewDue(this.#session)) return this.#session;
         return await this.#renew(this.#session, key, deadline);
       }
@@ -217,6 +263,12 @@ export class TokenKeeper {
     return await this.#renew(session, key, deadline);
   }
 
+  /**
+   * Looks a static token up for its TTL. A 403 does not mean it is dead: a
+   * token without the `default` policy may not look itself up, yet may
+   * read what its own policies grant. It is then used as it is, never
+   * renewed, and each 403 names both causes.
+   */
   async #lookupStatic(
     token: string,
     key: string | undefined,
@@ -227,11 +279,23 @@ export class TokenKeeper {
       "auth/token/lookup-self",
       { token, key, deadline },
     );
-    if (response.status === 403) throw this.#deadStaticToken(key);
+    const now = this.#options.now();
+    if (response.status === 403) {
+      return {
+        token,
+        ttlSeconds: 0,
+        expiresAt: null,
+        renewable: false,
+        obtainedAt: now,
+        selfLookup: false,
+        fromLogin: false,
+        ownLogin: false,
+      };
+    }
     if (response.status !== 200) {
       throw new ConfigSourceError(
         `${this.#options.source} could not look up the token (${response.status}${
-          detail(response)
+          this.#detail(response.body)
         }): check BAO_TOKEN`,
         keyOptions(this.#options.source, key),
       );
@@ -241,14 +305,15 @@ export class TokenKeeper {
       renewable?: unknown;
     };
     const ttl = typeof data.ttl === "number" ? data.ttl : 0;
-    const now = this.#options.now();
     return {
       token,
       ttlSeconds: ttl,
       expiresAt: ttl > 0 ? now + ttl * 1000 : null,
       renewable: data.renewable === true,
       obtainedAt: now,
+      selfLookup: true,
       fromLogin: false,
+      ownLogin: false,
     };
   }
 
@@ -303,6 +368,20 @@ export class TokenKeeper {
     return renewed;
   }
 
+  /** Forgets a dead login token and logs in again, once for all callers. */
+  async #relogin(
+    session: Session,
+    key: string | undefined,
+    deadline: Deadline | undefined,
+  ): Promise<void> {
+    await this.#options.cache?.remove(this.#options.cacheId, session.token);
+    this.#session = undefined;
+    this.#pending ??= this.#login(key, deadline).finally(() => {
+      this.#pending = undefined;
+    });
+    await this.#pending;
+  }
+
   async #login(
     key: string | undefined,
     deadline: Deadline | undefined,
@@ -324,6 +403,7 @@ export class TokenKeeper {
       const jwt = deadline === undefined
         ? await auth.jwt.token()
         : await deadline.excluding(auth.jwt.token);
+      this.#options.mask.add(jwt);
       body = { role: auth.jwt.role, jwt };
       what = `JWT login at auth/${mount} for role "${auth.jwt.role}"`;
     } else {
@@ -342,27 +422,38 @@ export class TokenKeeper {
           ? "invalid_credentials"
           : `http_${response.status}`,
         `OpenBao rejected the ${what}${
-          detail(response)
+          this.#detail(response.body)
         }: check the role, its bound claims and the credentials`,
         key === undefined ? {} : { key },
       );
     }
+    this.#options.mask.add(login.client_token);
     const ttl = typeof login.lease_duration === "number"
       ? login.lease_duration
       : 0;
     const now = this.#options.now();
+    const selfLookup = hasDefaultPolicy(login);
     const session: Session = {
       token: login.client_token,
       ttlSeconds: ttl,
       expiresAt: ttl > 0 ? now + ttl * 1000 : null,
-      renewable: login.renewable === true,
+      // renew-self needs the default policy too: without it, the token is
+      // replaced by a new login when it expires.
+      renewable: login.renewable === true && selfLookup !== false,
       obtainedAt: now,
+      ...(selfLookup === undefined ? {} : { selfLookup }),
       fromLogin: true,
+      ownLogin: true,
     };
     this.#session = session;
     // Best effort: the login succeeded whether or not the cache is writable.
     await this.#options.cache?.save(this.#options.cacheId, toCached(session));
     return session;
+  }
+
+  #detail(body: BaoEnvelope | undefined): string {
+    const message = serverMessage(body, this.#options.mask);
+    return message === "" ? "" : `: ${message}`;
   }
 
   #deadStaticToken(key: string | undefined): ConfigSourceError {
@@ -377,14 +468,31 @@ function isStatic(auth: OpenBaoAuth): auth is { token: string } {
   return "token" in auth && typeof auth.token === "string";
 }
 
-function toCached(session: Session): CachedSession {
-  const { token, expiresAt, ttlSeconds, renewable, obtainedAt } = session;
-  return { token, expiresAt, ttlSeconds, renewable, obtainedAt };
+/**
+ * Whether a login's token has the `default` (or `root`) policy, from the
+ * policies the login answered with; `undefined` when it named none.
+ */
+function hasDefaultPolicy(
+  login: NonNullable<BaoEnvelope["auth"]>,
+): boolean | undefined {
+  const lists = [login.token_policies, login.policies].filter(Array.isArray);
+  if (lists.length === 0) return undefined;
+  return lists.some((list) =>
+    list.includes("default") || list.includes("root")
+  );
 }
 
-function detail(response: BaoResponse): string {
-  const message = serverMessage(response.body);
-  return message === "" ? "" : `: ${message}`;
+function toCached(session: Session): CachedSession {
+  const { token, expiresAt, ttlSeconds, renewable, obtainedAt, selfLookup } =
+    session;
+  return {
+    token,
+    expiresAt,
+    ttlSeconds,
+    renewable,
+    obtainedAt,
+    ...(selfLookup === undefined ? {} : { selfLookup }),
+  };
 }
 
 function keyOptions(

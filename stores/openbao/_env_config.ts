@@ -1,9 +1,11 @@
 /**
  * How `OpenBaoStore`'s options and the environment become its settings: the
- * address (`OPENBAO_URL`, then `VAULT_ADDR`), the credentials (`BAO_TOKEN`,
+ * address (`OPENBAO_URL`, then `BAO_ADDR`, then `VAULT_ADDR`), the namespace
+ * (`BAO_NAMESPACE`, then `VAULT_NAMESPACE`, when the address came from the
+ * env too), the credentials (`BAO_TOKEN`,
  * then `VAULT_TOKEN`, unless a login is configured), the session file in the
- * data dir, the mount, prefix and namespace, and the env vars that were
- * consulted, which `permissions()` reports.
+ * data dir, the mount and prefix, and the env vars that were read, which
+ * `permissions()` reports.
  *
  * @module
  */
@@ -14,6 +16,11 @@ import { readEnvVar } from "../../_internal/env.ts";
 import { dataDir } from "../../paths.ts";
 import { DATA_DIR_ENV_VARS } from "../../_internal/env.ts";
 import type { OpenBaoAuth } from "./_auth.ts";
+import {
+  ADDRESS_ENV_VARS,
+  NAMESPACE_ENV_VARS,
+  TOKEN_ENV_VARS,
+} from "./_env_vars.ts";
 
 /** The options the settings come from (a subset of `OpenBaoStoreOptions`). */
 export interface StoreSettingsInput {
@@ -44,13 +51,14 @@ export interface StoreSettings {
   readonly sessionFile: string | undefined;
   /** The session cache entry's id: server, namespace and login identity. */
   readonly cacheId: string;
-  /** The env vars that were consulted. */
+  /** The env vars that were read, in order. */
   readonly envVars: readonly string[];
 }
 
 /**
  * Resolves the settings, reading the env in this order: the address, the
- * token, the data dir.
+ * namespace, the token, the data dir. Each list of variables is read until
+ * one is set, and only what was read is reported.
  *
  * @throws {ConfigSourceError} When there is no address or no credentials.
  * @throws {ConfigPermissionError} When Deno denies reading the env vars.
@@ -60,21 +68,30 @@ export function resolveStoreSettings(
 ): StoreSettings {
   const env = options.env ?? process.env;
   const envVars: string[] = [];
-  if (options.address === undefined) {
-    envVars.push("OPENBAO_URL", "VAULT_ADDR");
-  }
-  const address = resolveAddress(options.address, env);
+  const read = (names: readonly string[]): string | undefined => {
+    for (const name of names) {
+      envVars.push(name);
+      const value = readEnvVar(env, name, "OpenBaoStore");
+      if (value !== undefined) return value;
+    }
+    return undefined;
+  };
+  const addressFromEnv = options.address === undefined;
+  const address = validAddress(options.address ?? read(ADDRESS_ENV_VARS));
   const name = `openbao:${address}`;
   const mount = trimSlashes(options.mount ?? "secret");
   const prefix = trimSlashes(options.prefix ?? "harmony/config");
-  const namespace = options.namespace
-    ? `${trimSlashes(options.namespace)}/`
+  // The namespace belongs to the server the env points at: it is read only
+  // when the address came from the env too, so a program that names its
+  // server in code needs no env access for it. An explicit namespace, even
+  // "" (the root namespace), is never looked up.
+  const rawNamespace = options.namespace ??
+    (addressFromEnv ? read(NAMESPACE_ENV_VARS) : undefined);
+  const namespace = rawNamespace && trimSlashes(rawNamespace) !== ""
+    ? `${trimSlashes(rawNamespace)}/`
     : undefined;
-  const auth = resolveAuth(options.auth, env, name);
+  const auth = resolveAuth(options.auth, read, name);
   const logsIn = "appRole" in auth || "jwt" in auth;
-  if (!logsIn && !(options.auth && "token" in options.auth)) {
-    envVars.push("BAO_TOKEN", "VAULT_TOKEN");
-  }
   if (logsIn && options.sessionFile === undefined) {
     envVars.push(...DATA_DIR_ENV_VARS);
   }
@@ -94,15 +111,10 @@ export function resolveStoreSettings(
   };
 }
 
-function resolveAddress(
-  explicit: string | undefined,
-  env: Record<string, string | undefined>,
-): string {
-  const address = explicit ?? readEnvVar(env, "OPENBAO_URL", "OpenBaoStore") ??
-    readEnvVar(env, "VAULT_ADDR", "OpenBaoStore");
+function validAddress(address: string | undefined): string {
   if (address === undefined) {
     throw new ConfigSourceError(
-      "OpenBaoStore has no server address: set OPENBAO_URL (or VAULT_ADDR), or pass { address }",
+      "OpenBaoStore has no server address: set OPENBAO_URL (or BAO_ADDR, or VAULT_ADDR), or pass { address }",
       { source: "openbao" },
     );
   }
@@ -114,7 +126,7 @@ function resolveAddress(
   }
   if (url.protocol !== "http:" && url.protocol !== "https:") {
     throw new ConfigSourceError(
-      "OpenBaoStore's address is not an http(s) URL: set OPENBAO_URL to a URL such as https://bao.example.com:8200",
+      "OpenBaoStore's address is not an http(s) URL: set OPENBAO_URL (or BAO_ADDR) to a URL such as https://bao.example.com:8200",
       { source: "openbao" },
     );
   }
@@ -123,13 +135,12 @@ function resolveAddress(
 
 function resolveAuth(
   auth: OpenBaoAuth | undefined,
-  env: Record<string, string | undefined>,
+  read: (names: readonly string[]) => string | undefined,
   source: string,
 ): OpenBaoAuth {
   if (auth !== undefined && ("appRole" in auth || "jwt" in auth)) return auth;
   const token = (auth as { token?: string } | undefined)?.token ??
-    readEnvVar(env, "BAO_TOKEN", "OpenBaoStore") ??
-    readEnvVar(env, "VAULT_TOKEN", "OpenBaoStore");
+    read(TOKEN_ENV_VARS);
   if (token === undefined || token === "") {
     throw new ConfigSourceError(
       `${source} has no credentials: set BAO_TOKEN (or VAULT_TOKEN), or pass auth: { appRole } or { jwt }`,

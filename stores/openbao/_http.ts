@@ -14,6 +14,7 @@ import {
 } from "../../errors.ts";
 import { isPermissionDenied } from "../../_internal/runtime.ts";
 import { delay, networkReason } from "../../_internal/net.ts";
+import { type CredentialMask, maskedServerText } from "../_credential_mask.ts";
 
 /** The JSON envelope OpenBao answers with; unknown keys are ignored. */
 export interface BaoEnvelope {
@@ -22,10 +23,20 @@ export interface BaoEnvelope {
     readonly client_token?: unknown;
     readonly lease_duration?: unknown;
     readonly renewable?: unknown;
+    readonly policies?: unknown;
+    readonly token_policies?: unknown;
   } | null;
   readonly warnings?: unknown;
   readonly errors?: unknown;
 }
+
+/**
+ * What a 403 turned out to mean, once the token keeper looked into it:
+ * `denied` when the token is known to be alive (a policy denial), and
+ * `unverified` when the token cannot look itself up (it lacks the `default`
+ * policy), so the 403 is a policy denial or a dead token.
+ */
+export type ForbiddenCause = "denied" | "unverified";
 
 /** What a request answered, after redirects and retries. */
 export interface BaoResponse {
@@ -33,6 +44,8 @@ export interface BaoResponse {
   readonly status: number;
   /** The parsed JSON body, or `undefined` for an empty body. */
   readonly body: BaoEnvelope | undefined;
+  /** On a 403 sent with the store's token: what it meant. */
+  readonly forbidden?: ForbiddenCause;
 }
 
 /** Options for {@linkcode BaoHttp}. */
@@ -54,6 +67,8 @@ export interface BaoHttpOptions {
   readonly fetch: typeof fetch;
   /** The locator used in errors, such as `openbao:http://127.0.0.1:8200`. */
   readonly source: string;
+  /** The credentials to mask in anything the server sent that an error shows. */
+  readonly mask: CredentialMask;
 }
 
 /** One request's inputs. */
@@ -226,9 +241,11 @@ export class BaoHttp {
         this.#errorOptions(key),
       );
     }
+    // The Location is the server's text: mask it like an error message.
+    const host = this.#options.mask.mask(target.host);
     if (previous.protocol === "https:" && target.protocol === "http:") {
       throw new ConfigSourceError(
-        `${this.#options.source} redirected from https to http://${target.host}, which would send the token in clear: configure the cluster's api_addr with https`,
+        `${this.#options.source} redirected from https to http://${host}, which would send the token in clear: configure the cluster's api_addr with https`,
         this.#errorOptions(key),
       );
     }
@@ -239,7 +256,7 @@ export class BaoHttp {
     });
     if (!allowed) {
       throw new ConfigSourceError(
-        `${this.#options.source} redirected to ${target.host}, which is not the configured server, so the token was not sent there: if it is another node of the cluster, pass redirectHosts: ["${target.host}"] to OpenBaoStore (or point the address at the active node)`,
+        `${this.#options.source} redirected to ${host}, which is not the configured server, so the token was not sent there: if it is another node of the cluster, pass redirectHosts: ["${host}"] to OpenBaoStore (or point the address at the active node)`,
         this.#errorOptions(key),
       );
     }
@@ -344,18 +361,16 @@ export function errorsOf(body: BaoEnvelope | undefined): string[] {
 }
 
 /**
- * The server's error text, safe to show: anything that looks like a JWT or
- * an OpenBao token is masked, whitespace is collapsed, and the length is
- * capped. OpenBao's messages do not echo request values, but this is the
- * guard if a proxy in front of it does.
+ * The server's error text, safe to show: every credential the client holds
+ * or sent is masked (OpenBao's AppRole login can echo the secret id, a
+ * proxy can echo a header), and so is anything shaped like a JWT or an
+ * OpenBao token; whitespace is collapsed and the length capped.
  */
-export function serverMessage(body: BaoEnvelope | undefined): string {
-  const text = errorsOf(body).join("; ")
-    .replace(/eyJ[\w-]*\.[\w-]*\.[\w-]*/g, "<jwt>")
-    .replace(/\b(?:hv[sbr]|s|b|r)\.[A-Za-z0-9_-]{8,}/g, "<token>")
-    .replace(/\s+/g, " ")
-    .trim();
-  return text.length > 200 ? `${text.slice(0, 200)}…` : text;
+export function serverMessage(
+  body: BaoEnvelope | undefined,
+  mask: CredentialMask,
+): string {
+  return maskedServerText(errorsOf(body).join("; "), mask);
 }
 
 function retryAfterMs(header: string | null): number {

@@ -4,12 +4,19 @@
  * listing keys, detecting the mount's version once, and the error each
  * unexpected answer becomes.
  *
+ * Listing hides keys that `get` reads as absent: OpenBao's `LIST` returns
+ * every key that still has metadata (`path_metadata.go`), soft-deleted and
+ * destroyed ones included, so each listed key's metadata is read and a key
+ * whose current version is deleted (a `deletion_time` in the past) or
+ * destroyed is left out.
+ *
  * @module
  */
 import { ConfigSourceError } from "../../errors.ts";
 import { isValidKey } from "../../_internal/key.ts";
 import { isPlainObject } from "../../_internal/json.ts";
 import type { SecretEntry } from "../secret_store.ts";
+import type { CredentialMask } from "../_credential_mask.ts";
 import {
   type BaoResponse,
   type Deadline,
@@ -17,6 +24,9 @@ import {
   serverMessage,
 } from "./_http.ts";
 import { decodeKvData, encodeKvData } from "./_kv_codec.ts";
+
+/** How many keys' metadata `keys()` reads at once. */
+const LIST_CONCURRENCY = 8;
 
 /** Sends one request of a store operation, with the token and outage rules applied. */
 export type KvCall = (
@@ -43,6 +53,10 @@ export interface KvEngineOptions {
   readonly kvVersion: 1 | 2 | undefined;
   /** How each request is sent. */
   readonly call: KvCall;
+  /** The clock, in ms, to tell a past `deletion_time` from one to come. */
+  readonly now: () => number;
+  /** The credentials to mask in server text. */
+  readonly mask: CredentialMask;
 }
 
 /** Reads and writes the secrets of one KV mount and prefix. Keys are already validated. */
@@ -53,7 +67,18 @@ export class KvEngine {
   readonly #mount: string;
   readonly #prefix: string;
   readonly #call: KvCall;
+  readonly #now: () => number;
+  readonly #mask: CredentialMask;
   #kvVersion: Promise<1 | 2> | undefined;
+  /** The KV version once known, for error messages. */
+  #knownVersion: 1 | 2 | undefined;
+  /**
+   * Whether `sys/internal/ui/mounts` confirmed a KV engine at the mount. It
+   * answers 403 both for a mount that does not exist (even to root) and for
+   * one the token may not see, so until it answers 200 a 403 on a KV path
+   * may mean a wrong mount name.
+   */
+  #mountConfirmed = false;
   /**
    * The KV v2 version each key had when this store last read or wrote it,
    * used as `cas` on a key whose metadata requires check-and-set.
@@ -68,8 +93,11 @@ export class KvEngine {
     this.#mount = options.mount;
     this.#prefix = options.prefix;
     this.#call = options.call;
+    this.#now = options.now;
+    this.#mask = options.mask;
     if (options.kvVersion !== undefined) {
       this.#kvVersion = Promise.resolve(options.kvVersion);
+      this.#knownVersion = options.kvVersion;
     }
   }
 
@@ -191,7 +219,11 @@ export class KvEngine {
     return true;
   }
 
-  /** Lists the keys under the prefix (`?list=true`, the LIST operation). */
+  /**
+   * Lists the keys under the prefix (`?list=true`, the LIST operation) that
+   * `get` would find: on KV v2, keys whose current version is deleted or
+   * destroyed are left out.
+   */
   async keys(deadline: Deadline): Promise<string[]> {
     const v2 = await this.#kv(undefined, deadline) === 2;
     const dir = v2
@@ -208,16 +240,59 @@ export class KvEngine {
       throw this.#unexpected(response, "list", undefined);
     }
     const data = response.body?.data;
-    const keys = isPlainObject(data) && Array.isArray(data.keys)
-      ? data.keys
-      : [];
-    return keys.filter((k): k is string =>
-      typeof k === "string" && isValidKey(k)
-    ).sort();
+    const listed =
+      (isPlainObject(data) && Array.isArray(data.keys) ? data.keys : []).filter(
+        (k): k is string => typeof k === "string" && isValidKey(k),
+      )
+        .sort();
+    if (!v2) return listed;
+    const live = await mapConcurrently(
+      listed,
+      LIST_CONCURRENCY,
+      (key) => this.#isLive(key, deadline),
+    );
+    return listed.filter((_, i) => live[i]);
+  }
+
+  /**
+   * Whether `get` would find `key`: its metadata's current version exists
+   * and is neither destroyed nor deleted (`path_data.go`, `pathDataRead`: a
+   * `deletion_time` in the future, from `delete_version_after`, is still
+   * live). A token that may list but not read metadata falls back to
+   * reading the key, exactly as `get` does.
+   */
+  async #isLive(key: string, deadline: Deadline): Promise<boolean> {
+    const response = await this.#call(
+      "GET",
+      this.#path("metadata", key),
+      key,
+      deadline,
+    );
+    if (isAbsent(response)) return false;
+    if (response.status === 403) {
+      return await this.entry(key, deadline) !== undefined;
+    }
+    if (response.status !== 200) {
+      throw this.#unexpected(response, "read the metadata of", key);
+    }
+    const data = response.body?.data;
+    if (!isPlainObject(data) || typeof data.current_version !== "number") {
+      return false;
+    }
+    const versions = isPlainObject(data.versions) ? data.versions : {};
+    const current = versions[String(data.current_version)];
+    if (!isPlainObject(current) || current.destroyed === true) return false;
+    const deletion = typeof current.deletion_time === "string"
+      ? current.deletion_time
+      : "";
+    return deletion === "" || Date.parse(deletion) > this.#now();
   }
 
   #kv(key: string | undefined, deadline: Deadline): Promise<1 | 2> {
-    this.#kvVersion ??= this.#detectKv(key, deadline).catch((error) => {
+    this.#kvVersion ??= this.#detectKv(key, deadline).then((version) => {
+      this.#knownVersion = version;
+      return version;
+    }, (error) => {
       this.#kvVersion = undefined;
       throw error;
     });
@@ -234,8 +309,10 @@ export class KvEngine {
       key,
       deadline,
     );
-    // A token without rights on the mount cannot see its type; assume v2 and
-    // let the data request report the denial.
+    // 403 "preflight capability check returned 403": no mount by that name
+    // (OpenBao says so even to root, logical_system.go,
+    // pathInternalUIMountRead), or one the token may not see. Assume v2 and
+    // let the data request tell, with both causes in its error.
     if (response.status === 403) return 2;
     const data = response.body?.data;
     if (response.status !== 200 || !isPlainObject(data)) {
@@ -252,6 +329,8 @@ export class KvEngine {
         { source: this.#name, ...(key === undefined ? {} : { key }) },
       );
     }
+    this.#mountConfirmed = true;
+    // A KV v1 mount made with `bao secrets enable kv` stores no version.
     const options = isPlainObject(data.options) ? data.options : {};
     return options.version === "2" ? 2 : 1;
   }
@@ -296,6 +375,40 @@ export class KvEngine {
     ).join("/");
   }
 
+  /**
+   * Why a KV request got a 403, from what the token keeper found out and
+   * whether the mount was confirmed: a policy without the capability, a
+   * mount that does not exist, or a dead token that cannot look itself up.
+   */
+  #forbiddenReason(response: BaoResponse, operation: string): string {
+    const capability = operation === "list"
+      ? "list"
+      : operation === "read" || operation === "read the metadata of"
+      ? "read"
+      : operation === "delete"
+      ? "delete"
+      : "create, update";
+    const area = this.#knownVersion === 1
+      ? undefined
+      : operation === "list" || operation === "delete" ||
+          operation === "read the metadata of"
+      ? "metadata"
+      : "data";
+    const path = `${this.#path(area, undefined)}/*`;
+    const policy = `no policy grants "${capability}" on ${path}`;
+    const mount = this.#mountConfirmed
+      ? undefined
+      : `the mount "${this.#mount}/" does not exist (\`bao secrets list\` shows the mounts; \`bao secrets enable -path=${this.#mount} kv-v2\` creates it)`;
+    if (response.forbidden === "denied") {
+      return mount === undefined
+        ? `the token is valid but ${policy}: add it to the token's policy (see the README's OpenBao section)`
+        : `the token is valid, so either ${mount} or ${policy}: pass the right mount, or add the capability to the token's policy (see the README's OpenBao section)`;
+    }
+    return `either ${policy}${
+      mount === undefined ? "" : `, or ${mount}`
+    }, or the token is expired or revoked: OpenBao answers each of these with 403, and this token lacks the default policy, so it cannot look itself up to tell which (have an operator run \`bao token lookup -accessor <accessor>\`, or give the token the default policy)`;
+  }
+
   #unexpected(
     response: BaoResponse,
     operation: string,
@@ -304,23 +417,16 @@ export class KvEngine {
     const about = key === undefined
       ? `keys under ${this.#prefix}`
       : `key "${key}"`;
-    const message = serverMessage(response.body);
+    const message = serverMessage(response.body, this.#mask);
     const options = {
       source: this.#name,
       ...(key === undefined ? {} : { key }),
     };
     if (response.status === 403) {
-      const capability = operation === "list"
-        ? "list"
-        : operation === "read"
-        ? "read"
-        : operation === "delete"
-        ? "delete"
-        : "create, update";
       return new ConfigSourceError(
-        `${this.#name} denied ${operation} of ${about} (403 permission denied): the token is valid but no policy grants "${capability}" on ${this.#mount}/${
-          operation === "list" || operation === "delete" ? "metadata" : "data"
-        }/${this.#prefix}/*: add it to the token's policy (see the README's OpenBao section)`,
+        `${this.#name} denied ${operation} of ${about} (403 permission denied): ${
+          this.#forbiddenReason(response, operation)
+        }`,
         options,
       );
     }
@@ -345,6 +451,28 @@ export class KvEngine {
       options,
     );
   }
+}
+
+/**
+ * Runs `task` over `items`, at most `limit` at a time, keeping the order.
+ */
+async function mapConcurrently<T, R>(
+  items: readonly T[],
+  limit: number,
+  task: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await task(items[i]!);
+    }
+  };
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, worker),
+  );
+  return results;
 }
 
 /**

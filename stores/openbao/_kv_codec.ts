@@ -7,6 +7,9 @@
  *   `{"value": <it>}`.
  * - An object whose only field is `value` is wrapped too, so it cannot be
  *   mistaken for a wrapped value when read back.
+ * - The empty object is wrapped too: a KV v1 mount refuses a write with no
+ *   fields (400 `missing data fields`, `passthrough.go`, `handleWrite`), and
+ *   one rule for both versions keeps a value readable after a migration.
  *
  * Reading reverses it: data with exactly one field, `value`, is unwrapped;
  * any other data is the value. Every JSON value round-trips, with two limits
@@ -22,7 +25,11 @@ export const WRAP_FIELD = "value";
 
 /** Turns a JSON value into KV data. */
 export function encodeKvData(value: unknown): Record<string, unknown> {
-  if (isPlainObject(value) && !isWrapped(value)) return value;
+  if (
+    isPlainObject(value) && Object.keys(value).length > 0 && !isWrapped(value)
+  ) {
+    return value;
+  }
   return { [WRAP_FIELD]: value };
 }
 

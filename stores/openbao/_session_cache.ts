@@ -33,6 +33,12 @@ export interface CachedSession {
   readonly renewable: boolean;
   /** When the token was issued or last renewed, in ms since the epoch. */
   readonly obtainedAt: number;
+  /**
+   * Whether the token has the `default` (or `root`) policy, which alone
+   * grants `lookup-self` and `renew-self`. Absent in entries written before
+   * it was recorded: unknown.
+   */
+  readonly selfLookup?: boolean;
 }
 
 /** The part of session.json this library owns; other top-level keys are kept. */
@@ -210,5 +216,6 @@ function isSession(value: unknown): value is CachedSession {
   return typeof v === "object" && v !== null && typeof v.token === "string" &&
     (v.expiresAt === null || typeof v.expiresAt === "number") &&
     typeof v.ttlSeconds === "number" && typeof v.renewable === "boolean" &&
-    typeof v.obtainedAt === "number";
+    typeof v.obtainedAt === "number" &&
+    (v.selfLookup === undefined || typeof v.selfLookup === "boolean");
 }

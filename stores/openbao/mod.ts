@@ -8,7 +8,7 @@
  * import { z } from "zod";
  *
  * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });
- * // Address from OPENBAO_URL (or VAULT_ADDR), token from BAO_TOKEN (or VAULT_TOKEN).
+ * // Address from OPENBAO_URL, BAO_ADDR or VAULT_ADDR; token from BAO_TOKEN (or VAULT_TOKEN).
  * await using manager = new ConfigManager([
  *   new EnvSource(),
  *   new StoreSource(new OpenBaoStore()),
@@ -23,6 +23,7 @@ import { dirname } from "node:path";
 import { validateKey } from "../../key.ts";
 import type { PermissionDescriptor } from "../../source.ts";
 import type { SecretEntry, SecretStore } from "../secret_store.ts";
+import { CredentialMask } from "../_credential_mask.ts";
 import { type OpenBaoAuth, TokenKeeper } from "./_auth.ts";
 import { resolveStoreSettings } from "./_env_config.ts";
 import { BaoHttp, Deadline } from "./_http.ts";
@@ -54,13 +55,21 @@ export type { OpenBaoAuth } from "./_auth.ts";
  * ```
  */
 export interface OpenBaoStoreOptions {
-  /** The server, such as `https://bao.example.com:8200`. Default `$OPENBAO_URL`, then `$VAULT_ADDR`. */
+  /**
+   * The server, such as `https://bao.example.com:8200`. Default
+   * `$OPENBAO_URL`, then `$BAO_ADDR` (the `bao` CLI's), then `$VAULT_ADDR`.
+   */
   address?: string;
   /** The KV mount. Default `secret`. */
   mount?: string;
   /** The folder under the mount that holds one secret per key. Default `harmony/config`. */
   prefix?: string;
-  /** The namespace, sent as `X-Vault-Namespace` (OpenBao 2.3 and later). */
+  /**
+   * The namespace, sent as `X-Vault-Namespace` (OpenBao 2.3 and later).
+   * When the address comes from the environment, default `$BAO_NAMESPACE`,
+   * then `$VAULT_NAMESPACE`; with an explicit `address`, none. `""` is the
+   * root namespace, without reading either.
+   */
   namespace?: string;
   /** How to authenticate. Default a static token from `$BAO_TOKEN`, then `$VAULT_TOKEN`. */
   auth?: OpenBaoAuth;
@@ -125,9 +134,14 @@ export const DEFAULT_OPENBAO_TIMEOUT_MS = 2000;
  * JSON value is wrapped as `{"value": …}` (see `_kv_codec.ts`).
  *
  * Failures: an unreachable, timed-out, sealed or failing (5xx, 429 beyond
- * the retries) server throws `SourceUnavailableError`; a policy denial on a
- * live token, a rejected login or a CAS conflict throws `ConfigSourceError`
- * (a rejected login is a `LoginError`). No error carries a value, token or JWT.
+ * the retries) server throws `SourceUnavailableError`; a policy denial, a
+ * rejected login or a CAS conflict throws `ConfigSourceError` (a rejected
+ * login is a `LoginError`). A 403 is never taken as proof of a dead token:
+ * a token without the `default` policy cannot look itself up, yet reads
+ * what its policies grant, so it is used as it is and a 403 names both
+ * causes; a login is repeated at most once per dead token. No error carries
+ * a value or a credential: server text is shown only with every credential
+ * the store holds or sent (token, AppRole role and secret id, JWT) masked.
  *
  * @example Read and write with a static token
  * ```ts ignore
@@ -147,13 +161,13 @@ export const DEFAULT_OPENBAO_TIMEOUT_MS = 2000;
  *   env: { OPENBAO_URL: "https://bao.example.com:8200", BAO_TOKEN: "t" },
  * });
  * assert.equal(store.locate("Db"), "https://bao.example.com:8200/v1/secret/data/harmony/config/Db");
- * // The network, and the env vars the address and token came from.
+ * // The network, and the env vars it read: each list until one was set.
  * assert.deepEqual(store.permissions(), [
  *   { name: "net", host: "bao.example.com:8200" },
  *   { name: "env", variable: "OPENBAO_URL" },
- *   { name: "env", variable: "VAULT_ADDR" },
+ *   { name: "env", variable: "BAO_NAMESPACE" },
+ *   { name: "env", variable: "VAULT_NAMESPACE" },
  *   { name: "env", variable: "BAO_TOKEN" },
- *   { name: "env", variable: "VAULT_TOKEN" },
  * ]);
  * ```
  *
@@ -203,6 +217,8 @@ export class OpenBaoStore implements SecretStore {
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_OPENBAO_TIMEOUT_MS;
     this.#redirectHosts = options.redirectHosts ?? [];
     const now = options.now ?? Date.now;
+    // Every credential the store holds or sends, masked in server text.
+    const mask = new CredentialMask();
     const http = new BaoHttp({
       address: this.address,
       namespace: this.namespace,
@@ -210,6 +226,7 @@ export class OpenBaoStore implements SecretStore {
       redirectHosts: this.#redirectHosts,
       fetch: options.fetch ?? ((input, init) => fetch(input, init)),
       source: this.name,
+      mask,
     });
     const keeper = new TokenKeeper({
       auth: settings.auth,
@@ -220,6 +237,7 @@ export class OpenBaoStore implements SecretStore {
         : new SessionCache(this.sessionFile),
       cacheId: settings.cacheId,
       source: this.name,
+      mask,
     });
     const outage = new OutageMemory({
       now,
@@ -233,6 +251,8 @@ export class OpenBaoStore implements SecretStore {
       mount: this.mount,
       prefix: this.prefix,
       kvVersion: options.kvVersion,
+      now,
+      mask,
       call: (method, path, key, deadline, body) =>
         outage.run(
           key,
@@ -279,8 +299,12 @@ export class OpenBaoStore implements SecretStore {
 
   /**
    * Lists the keys under the prefix (`?list=true` on the metadata, which is
-   * the LIST operation; Node's HTTP stack rejects the `LIST` verb). Folders
-   * and names that are not keys are skipped.
+   * the LIST operation; Node's HTTP stack rejects the `LIST` verb) that
+   * `get` finds. OpenBao lists every key that still has metadata, so on KV
+   * v2 each listed key's metadata is read (up to 8 at once) and a key whose
+   * current version is soft-deleted or destroyed is hidden: `bao kv
+   * undelete` brings it back, `delete()` removes it for good. Folders and
+   * names that are not keys are skipped.
    */
   async keys(): Promise<string[]> {
     return await this.#kv.keys(new Deadline(this.#timeoutMs));

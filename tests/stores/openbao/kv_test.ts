@@ -6,7 +6,11 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { ConfigSourceError, SourceUnavailableError } from "../../../errors.ts";
 import { startFakeOpenBao } from "../../_helpers/openbao_server.ts";
-import { errorText, store } from "../../_helpers/openbao_store.ts";
+import {
+  addConfigPolicy,
+  errorText,
+  store,
+} from "../../_helpers/openbao_store.ts";
 import { rejection } from "../../_helpers/rejection.ts";
 
 describe("OpenBaoStore: KV v2", () => {
@@ -213,5 +217,190 @@ describe("OpenBaoStore: KV v1", () => {
     const error = await rejection(store(bao, { mount: "nope" }).get("Db"));
     assert.ok(error instanceof ConfigSourceError);
     assert.match(error.message, /bao secrets enable -path=nope kv-v2/);
+  });
+});
+
+/** Every kind of JSON value, the empty object and array included. */
+const VALUES: Record<string, unknown> = {
+  Str: "text",
+  EmptyStr: "",
+  Num: 42.5,
+  Zero: 0,
+  Bool: false,
+  Nil: null,
+  Arr: [1, "two", { three: 3 }],
+  EmptyArr: [],
+  Obj: { host: "db", port: 5432, nested: { a: [true] } },
+  Empty: {},
+  LooksWrapped: { value: 7 },
+  WrappedEmpty: { value: {} },
+};
+
+describe("OpenBaoStore: every JSON value on both KV versions", () => {
+  for (const version of [1, 2] as const) {
+    it(`round-trips every value on KV v${version}, {} included`, async () => {
+      await using bao = await startFakeOpenBao();
+      bao.enableKv("kv", { version });
+      const s = store(bao, { mount: "kv" });
+      for (const [key, value] of Object.entries(VALUES)) {
+        await s.set(key, JSON.stringify(value));
+        assert.deepEqual(JSON.parse((await s.get(key))!), value, key);
+      }
+      // A fresh store reads what the first one wrote.
+      const again = store(bao, { mount: "kv" });
+      for (const [key, value] of Object.entries(VALUES)) {
+        assert.deepEqual(JSON.parse((await again.get(key))!), value, key);
+      }
+    });
+  }
+});
+
+describe("OpenBaoStore: a mount name that does not exist", () => {
+  it("says the mount may not exist, and how to enable it, when the token may not see it", async () => {
+    await using bao = await startFakeOpenBao();
+    const policy = addConfigPolicy(bao);
+    const token = bao.createToken({ policies: [policy] });
+    const s = store(bao, { auth: { token }, mount: "secrets" });
+    for (
+      const operation of [
+        () => s.get("Db"),
+        () => s.set("Db", '{"host":"db"}'),
+        () => s.keys(),
+      ]
+    ) {
+      const error = await rejection(operation());
+      assert.ok(
+        error instanceof ConfigSourceError &&
+          !(error instanceof SourceUnavailableError),
+      );
+      assert.match(error.message, /the mount "secrets\/" does not exist/);
+      assert.match(error.message, /bao secrets enable -path=secrets kv-v2/);
+      assert.match(error.message, /or no policy grants/);
+    }
+    // The mount that does exist works with the same token.
+    await store(bao, { auth: { token } }).set("Db", '{"host":"db"}');
+  });
+
+  it("blames the policy alone once the mount is confirmed", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.addPolicy("list-only", [{
+      path: "secret/metadata/harmony/config/*",
+      capabilities: ["list"],
+    }]);
+    const token = bao.createToken({ policies: ["list-only"] });
+    const error = await rejection(store(bao, { auth: { token } }).get("Db"));
+    assert.ok(error instanceof ConfigSourceError);
+    assert.match(
+      error.message,
+      /the token is valid but no policy grants "read" on secret\/data\/harmony\/config\/\*/,
+    );
+    assert.doesNotMatch(error.message, /does not exist/);
+  });
+});
+
+describe("OpenBaoStore: keys() agrees with get()", () => {
+  const headers = (bao: { rootToken: string }): Record<string, string> => ({
+    "X-Vault-Token": bao.rootToken,
+    "X-Vault-Request": "true",
+  });
+
+  async function call(
+    bao: { address: string; rootToken: string },
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<number> {
+    const response = await fetch(`${bao.address}/v1/${path}`, {
+      method,
+      headers: headers(bao),
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    await response.body?.cancel();
+    return response.status;
+  }
+
+  it("hides soft-deleted and destroyed keys, which get() reads as absent, and shows an undeleted one again", async () => {
+    await using bao = await startFakeOpenBao();
+    const s = store(bao);
+    for (const key of ["Live", "Soft", "Burnt", "Old"]) await s.set(key, "1");
+    await s.set("Old", "2");
+    assert.equal(
+      await call(bao, "DELETE", "secret/data/harmony/config/Soft"),
+      204,
+    );
+    assert.equal(
+      await call(bao, "PUT", "secret/destroy/harmony/config/Burnt", {
+        versions: [1],
+      }),
+      204,
+    );
+    // Only an old version of Old is deleted: its current one is live.
+    assert.equal(
+      await call(bao, "POST", "secret/delete/harmony/config/Old", {
+        versions: [1],
+      }),
+      204,
+    );
+    const listed = await s.keys();
+    assert.deepEqual(listed, ["Live", "Old"]);
+    for (const key of ["Live", "Soft", "Burnt", "Old"]) {
+      assert.equal(
+        listed.includes(key),
+        await s.get(key) !== undefined,
+        `${key}: keys() and get() agree`,
+      );
+    }
+    assert.equal(
+      await call(bao, "POST", "secret/undelete/harmony/config/Soft", {
+        versions: [1],
+      }),
+      204,
+    );
+    assert.deepEqual(await s.keys(), ["Live", "Old", "Soft"]);
+  });
+
+  it("keeps a key whose deletion time is still to come, and hides it once it has passed", async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const now = (): number => clock;
+    await using bao = await startFakeOpenBao({ now });
+    bao.configureKvMount("secret", { deleteVersionAfterSeconds: 60 });
+    const s = store(bao, { now });
+    await s.set("Db", '{"host":"db"}');
+    assert.equal(await s.get("Db"), '{"host":"db"}');
+    assert.deepEqual(await s.keys(), ["Db"]);
+    clock += 61_000;
+    assert.equal(await s.get("Db"), undefined);
+    assert.deepEqual(await s.keys(), []);
+  });
+
+  it("falls back to reading a key when the token may list but not read metadata", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "db" });
+    bao.putKv("harmony/config/Gone", { host: "x" });
+    assert.equal(
+      await call(bao, "DELETE", "secret/data/harmony/config/Gone"),
+      204,
+    );
+    bao.addPolicy("reader", [
+      { path: "secret/data/harmony/config/*", capabilities: ["read"] },
+      { path: "secret/metadata/harmony/config/", capabilities: ["list"] },
+    ]);
+    const token = bao.createToken({ policies: ["reader"] });
+    assert.deepEqual(await store(bao, { auth: { token } }).keys(), ["Db"]);
+  });
+});
+
+describe("OpenBaoStore: mount-wide settings", () => {
+  it("writes when the mount's config requires check-and-set, and reports a lost race", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.configureKvMount("secret", { casRequired: true });
+    const s = store(bao);
+    await s.set("Db", '{"v":1}');
+    await s.set("Db", '{"v":2}');
+    assert.deepEqual(bao.readKv("harmony/config/Db"), { v: 2 });
+    bao.putKv("harmony/config/Db", { v: "theirs" });
+    const error = await rejection(s.set("Db", '{"v":3}'));
+    assert.ok(error instanceof ConfigSourceError);
+    assert.match(error.message, /check-and-set failed; it is now at version 3/);
   });
 });
