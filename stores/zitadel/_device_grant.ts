@@ -72,14 +72,19 @@ export async function runDeviceGrant(
       "the device authorization answer lacks device_code, user_code, verification_uri or expires_in: check the issuer URL",
     );
   }
+  // The device code buys the tokens once the user approves: it is a
+  // credential, masked in everything shown, the prompt included.
+  client.mask.add(deviceCode);
   const now = options.now ?? Date.now;
   const expiresAt = now() + expiresIn * 1000;
   const onPrompt = options.onPrompt ??
     ((prompt: DeviceCodePrompt) => promptOnStderr(prompt, expiresIn));
   const complete = stringField(started.body, "verification_uri_complete");
   await onPrompt({
-    verificationUri,
-    ...(complete ? { verificationUriComplete: complete } : {}),
+    verificationUri: client.mask.mask(verificationUri),
+    ...(complete
+      ? { verificationUriComplete: client.mask.mask(complete) }
+      : {}),
     userCode,
     expiresAt,
   });

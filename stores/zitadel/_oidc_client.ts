@@ -14,6 +14,7 @@ import {
 } from "../../errors.ts";
 import { isPermissionDenied } from "../../_internal/runtime.ts";
 import { networkReason } from "../../_internal/net.ts";
+import { CredentialMask, maskedServerText } from "../_credential_mask.ts";
 import { decodeClaims } from "./_jwt_claims.ts";
 
 /** What the client needs to reach one provider (the public `OidcClientOptions`). */
@@ -52,11 +53,23 @@ export interface HttpAnswer {
   readonly body: Record<string, unknown>;
 }
 
-/** Talks to one provider: discovery, form posts, and error mapping. */
+/**
+ * What an error code means to a user, and what to do. A grant may add its
+ * own meanings (the refresh grant does, for `invalid_request`).
+ */
+export type ErrorFixes = Readonly<Record<string, string>>;
+
+/**
+ * Talks to one provider: discovery, form posts, and error mapping. Every
+ * credential it sends or receives (device code, refresh, access and ID
+ * tokens) is remembered, so that no text from the provider shows one.
+ */
 export class OidcClient {
   readonly #options: OidcClientSettings;
   readonly #issuer: string;
   readonly #source: string;
+  /** The credentials this client holds or sent. */
+  readonly mask: CredentialMask = new CredentialMask();
 
   /** @param options The issuer, the client id, and the seams for tests. */
   constructor(options: OidcClientSettings) {
@@ -81,7 +94,7 @@ export class OidcClient {
       throw this.loginError(
         "discovery_failed",
         `discovery names issuer ${
-          JSON.stringify(issuer)
+          this.#shown(JSON.stringify(issuer) ?? "none")
         }, not ${this.#issuer}: use the issuer exactly as the provider publishes it`,
       );
     }
@@ -113,6 +126,11 @@ export class OidcClient {
   }
 
   tokensFrom(body: Record<string, unknown>): OidcTokenSet {
+    this.mask.add(
+      stringField(body, "id_token"),
+      stringField(body, "access_token"),
+      stringField(body, "refresh_token"),
+    );
     const idToken = stringField(body, "id_token");
     if (!idToken) {
       throw this.loginError(
@@ -133,10 +151,12 @@ export class OidcClient {
       throw this.loginError(
         "invalid_response",
         `the id_token was issued by ${
-          JSON.stringify(claims.iss)
+          this.#shown(JSON.stringify(claims.iss) ?? "nobody")
         }, not ${this.#issuer}: use the issuer exactly as the provider publishes it`,
       );
     }
+    // Zitadel puts the client id of every app in the project (and the
+    // project id) in aud: OpenBao's bound_claims on azp tells the apps apart.
     const audience = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
     if (!audience.includes(this.#options.clientId)) {
       throw this.loginError(
@@ -160,10 +180,29 @@ export class OidcClient {
     );
   }
 
-  errorFrom(answer: HttpAnswer): LoginError {
-    const code = stringField(answer.body, "error") ?? `http_${answer.status}`;
-    const fix = FIXES[code] ?? "check the client's settings at the provider";
-    return this.loginError(code, fix);
+  /**
+   * The error a refused request becomes: the provider's code (masked, as
+   * all its text), what it means and what to do, and its description.
+   */
+  errorFrom(answer: HttpAnswer, fixes: ErrorFixes = {}): LoginError {
+    const raw = stringField(answer.body, "error");
+    const code = raw === undefined
+      ? `http_${answer.status}`
+      : this.#shown(raw).slice(0, 64);
+    const fix = fixes[code] ?? FIXES[code] ??
+      "check the client's settings at the provider";
+    const description = stringField(answer.body, "error_description");
+    return this.loginError(
+      code,
+      description === undefined
+        ? fix
+        : `${fix} (the provider said: ${this.#shown(description)})`,
+    );
+  }
+
+  /** Text from the provider, safe to show. */
+  #shown(text: string): string {
+    return maskedServerText(text, this.mask);
   }
 
   loginError(code: string, detail: string): LoginError {
@@ -218,7 +257,8 @@ export class OidcClient {
   }
 }
 
-const FIXES: Record<string, string> = {
+/** What each OAuth error code means, whatever the grant. */
+const FIXES: ErrorFixes = {
   access_denied:
     "the device login was denied: run the command again and approve the code",
   invalid_grant:

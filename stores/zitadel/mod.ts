@@ -212,15 +212,21 @@ export interface DeviceLoginOptions extends OidcClientOptions {
  *   issuer,
  *   clientId: "cli-app",
  *   refreshToken: "revoked",
- *   // A stand-in provider that has revoked the token.
+ *   // A stand-in provider that has revoked the token, as Zitadel says it.
  *   fetch: (url) =>
  *     Promise.resolve(
  *       String(url).endsWith("/.well-known/openid-configuration")
  *         ? Response.json({ issuer, token_endpoint: `${issuer}/oauth/v2/token` })
- *         : Response.json({ error: "invalid_grant" }, { status: 400 }),
+ *         : Response.json(
+ *           { error: "invalid_request", error_description: "Errors.OIDCSession.RefreshTokenInvalid" },
+ *           { status: 400 },
+ *         ),
  *     ),
  * };
- * await assert.rejects(refreshLogin(options), (error) => error instanceof LoginError && error.code === "invalid_grant");
+ * await assert.rejects(
+ *   refreshLogin(options),
+ *   (error) => error instanceof LoginError && /log in again/.test(error.message),
+ * );
  * ```
  */
 export interface RefreshLoginOptions extends OidcClientOptions {
@@ -270,8 +276,12 @@ export async function deviceLogin(
  * @param options The issuer, the client id and the refresh token.
  * @returns The new tokens; the refresh token is the rotated one when the
  * provider rotates, else the one passed in.
- * @throws {LoginError} When the provider refuses the refresh token
- * (`invalid_grant`): run {@linkcode deviceLogin} again.
+ * @throws {LoginError} When the provider refuses the refresh token: run
+ * {@linkcode deviceLogin} again. Its `code` is the provider's:
+ * `invalid_grant` (RFC 6749), or `invalid_request` from Zitadel, which
+ * refuses an expired, revoked or already rotated refresh token that way
+ * (description `Errors.OIDCSession.RefreshTokenInvalid`). Both mean "log in
+ * again", and the message says so.
  * @throws {SourceUnavailableError} When the provider cannot be reached.
  * @throws {ConfigPermissionError} When Deno denies network access to the
  * provider (`--allow-net=<issuer host>`).
@@ -320,7 +330,12 @@ export interface OpenBaoWithZitadelOptions
   extends Omit<OpenBaoStoreOptions, "auth"> {
   /** The Zitadel instance URL, exactly as OpenBao's `bound_issuer`. */
   issuer: string;
-  /** The client id of the native app; OpenBao's `bound_audiences` holds it. */
+  /**
+   * The client id of the native app. OpenBao's role binds it twice:
+   * `bound_audiences` (Zitadel's `aud` holds the client id of every app in
+   * the project, and the project id) and `bound_claims={"azp":"<client id>"}`
+   * (the app that asked).
+   */
   clientId: string;
   /** The OpenBao JWT role (`role_type=jwt`). */
   role: string;

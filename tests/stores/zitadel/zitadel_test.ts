@@ -22,6 +22,8 @@ import {
   startOidcProvider,
 } from "../../_helpers/oidc_provider.ts";
 import { baseEnv, isDeno, runFixture } from "../../_helpers/subprocess.ts";
+import { startJwtIssuer } from "../../_helpers/jwt_issuer.ts";
+import { everyChannel, leaks } from "../../_helpers/openbao_store.ts";
 
 /** A promise with its resolver, to wait on events instead of time. */
 function deferred<T = void>(): {
@@ -393,3 +395,126 @@ describe("deviceLogin failures before the user is asked", () => {
     assert.match(err.message, /exactly as the provider publishes it/);
   });
 });
+
+describe("against Zitadel's shapes", () => {
+  const project = {
+    projectId: "2837465293847",
+    clientIds: ["app-cli", "app-web"],
+  };
+
+  it("accepts Zitadel's ID token, whose aud holds every app of the project and the project id", async () => {
+    await using idp = await startJwtIssuer({ zitadel: project });
+    const tokens = await deviceLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      onPrompt: (prompt) => idp.approve(prompt.userCode, "erin"),
+      sleep: () => Promise.resolve(),
+    });
+    const claims = decode(tokens.idToken);
+    assert.deepEqual(claims.aud, ["app-cli", "app-web", "2837465293847"]);
+    assert.equal(claims.azp, "app-cli");
+    assert.ok(tokens.refreshToken);
+    assert.deepEqual(idp.grants, [
+      "urn:ietf:params:oauth:grant-type:device_code",
+    ]);
+  });
+
+  it("reads Zitadel's refusal of a dead refresh token (invalid_request) as: log in again", async () => {
+    await using idp = await startJwtIssuer({ zitadel: project });
+    const first = await deviceLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      onPrompt: (prompt) => idp.approve(prompt.userCode),
+      sleep: () => Promise.resolve(),
+    });
+    // Rotation: the new refresh token replaces the old one, which is dead.
+    const second = await refreshLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      refreshToken: first.refreshToken!,
+    });
+    assert.notEqual(second.refreshToken, first.refreshToken);
+    for (const refreshToken of [first.refreshToken!, "never-issued"]) {
+      const err = await refreshLogin({
+        issuer: idp.issuer,
+        clientId: "app-cli",
+        refreshToken,
+      }).then(() => undefined, (error: unknown) => error);
+      assert.ok(err instanceof LoginError);
+      assert.equal(err.code, "invalid_request");
+      assert.match(err.message, /refused the refresh token .*: log in again/);
+      assert.match(err.message, /Errors\.OIDCSession\.RefreshTokenInvalid/);
+      assert.doesNotMatch(err.message, /check the client's settings/);
+      assert.ok(!err.message.includes(refreshToken));
+    }
+  });
+
+  it("never shows a refresh token, device code or ID token that the provider (or a proxy) echoes", async () => {
+    await using idp = await startJwtIssuer({ zitadel: project });
+    const tokens = await deviceLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      onPrompt: (prompt) => idp.approve(prompt.userCode),
+      sleep: () => Promise.resolve(),
+    });
+    const refreshToken = tokens.refreshToken!;
+    // A proxy in front of the provider that quotes the request in its error.
+    const quoting: typeof fetch = async (input, init) => {
+      const url = input instanceof Request ? input.url : String(input);
+      if (url.endsWith("/oauth/v2/token")) {
+        const form = new URLSearchParams(String(init?.body ?? ""));
+        return Response.json({
+          error: `invalid_grant ${
+            form.get("refresh_token") ?? form.get("device_code")
+          }`,
+          error_description: `refused ${
+            String(init?.body)
+          } for ${tokens.idToken}`,
+        }, { status: 400 });
+      }
+      return await fetch(input, init);
+    };
+    const refused = await refreshLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      refreshToken,
+      fetch: quoting,
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(refused instanceof LoginError);
+    assert.deepEqual(
+      leaks(everyChannel(refused), [refreshToken, tokens.idToken]),
+      [],
+    );
+    assert.ok(!refused.code.includes(refreshToken));
+
+    let deviceCode = "";
+    const prompts: DevicePrompt[] = [];
+    const polled = await deviceLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      // The device code, quoted in the verification URI and the poll's error.
+      fetch: async (input, init) => {
+        const response = await quoting(input, init);
+        const url = input instanceof Request ? input.url : String(input);
+        if (!url.endsWith("/device_authorization")) return response;
+        const body = await response.json();
+        deviceCode = body.device_code;
+        return Response.json({
+          ...body,
+          verification_uri: `${body.verification_uri}?d=${deviceCode}`,
+        });
+      },
+      onPrompt: (prompt) => void prompts.push(prompt),
+      sleep: () => Promise.resolve(),
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(polled instanceof LoginError);
+    assert.ok(deviceCode.length > 0);
+    assert.deepEqual(leaks(everyChannel(polled), [deviceCode]), []);
+    assert.ok(!JSON.stringify(prompts).includes(deviceCode));
+  });
+});
+
+function decode(jwt: string): Record<string, unknown> {
+  const payload = jwt.split(".")[1]!.replaceAll("-", "+").replaceAll("_", "/");
+  return JSON.parse(atob(payload)) as Record<string, unknown>;
+}
