@@ -32,8 +32,8 @@ export interface ChainOptions {
 }
 
 /**
- * Plans the chain: env, each `--file` dir, OpenBao when `OPENBAO_URL` or
- * `VAULT_ADDR` is set, then SQLite at the default path.
+ * Plans the chain: env, each `--file` dir, OpenBao when `OPENBAO_URL`,
+ * `BAO_ADDR` or `VAULT_ADDR` is set, then SQLite at the default path.
  *
  * @param options The `--file` dirs and the environment.
  * @returns The sources, in the order they are asked.
@@ -129,7 +129,7 @@ export function selectSource(
     if (found) return found;
     throw new UsageError(
       spec === "openbao"
-        ? "--source openbao needs OpenBao in the chain: set OPENBAO_URL or VAULT_ADDR"
+        ? "--source openbao needs OpenBao in the chain: set OPENBAO_URL, BAO_ADDR or VAULT_ADDR"
         : "--source sqlite: the chain has no SQLite source",
     );
   }

@@ -6,12 +6,14 @@
  */
 import process from "node:process";
 import { deno, isGranted } from "../_internal/runtime.ts";
+import { ADDRESS_ENV_VARS } from "../stores/openbao/_env_vars.ts";
 
-/** Variables the CLI reads when they are granted; none of them is required. */
-export const OPENBAO_ADDRESS_VARS: readonly string[] = [
-  "OPENBAO_URL",
-  "VAULT_ADDR",
-];
+/**
+ * Where the CLI finds OpenBao, in order: `OPENBAO_URL`, `BAO_ADDR` (the `bao`
+ * CLI's), `VAULT_ADDR`; the same list `OpenBaoStore` reads. Each is read
+ * only when granted; none is required.
+ */
+export const OPENBAO_ADDRESS_VARS: readonly string[] = ADDRESS_ENV_VARS;
 
 /**
  * Tells whether reading `name` is allowed. Under Deno an unallowed read in a
@@ -92,8 +94,8 @@ export function optionalEnv(
 }
 
 /**
- * The OpenBao address from `OPENBAO_URL`, then `VAULT_ADDR`, with the
- * variable it came from.
+ * The OpenBao address from `OPENBAO_URL`, then `BAO_ADDR`, then
+ * `VAULT_ADDR`, with the variable it came from.
  *
  * @param env The environment; defaults to the process environment.
  * @returns The address and its variable, or `undefined` when neither is set.

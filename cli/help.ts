@@ -11,8 +11,8 @@ const COMMON = `Options for every command:
   --debug          Show stack traces on errors
   -h, --help       Show help
 
-Chain: env (HARMONY_CONFIG_<KEY>), --file dirs, OpenBao (when OPENBAO_URL or
-VAULT_ADDR is set), then SQLite at <data dir>/config/config.db.
+Chain: env (HARMONY_CONFIG_<KEY>), --file dirs, OpenBao (when OPENBAO_URL,
+BAO_ADDR or VAULT_ADDR is set), then SQLite at <data dir>/config/config.db.
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 not found.`;
 

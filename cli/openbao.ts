@@ -1,13 +1,19 @@
 /**
- * OpenBao in the CLI's chain, when `OPENBAO_URL` or `VAULT_ADDR` is set:
- * a `StoreSource` over an `OpenBaoStore` that authenticates with the token
- * in `BAO_TOKEN` (or `VAULT_TOKEN`).
+ * OpenBao in the CLI's chain, when `OPENBAO_URL`, `BAO_ADDR` or `VAULT_ADDR`
+ * is set: a `StoreSource` over an `OpenBaoStore` in the namespace from
+ * `BAO_NAMESPACE` (or `VAULT_NAMESPACE`), authenticated with the token in
+ * `BAO_TOKEN` (or `VAULT_TOKEN`).
  *
  * @module
  */
+import { readEnvVar } from "../_internal/env.ts";
 import type { PermissionDescriptor } from "../source.ts";
 import { StoreSource } from "../sources/store.ts";
 import { OpenBaoStore } from "../stores/openbao/mod.ts";
+import {
+  NAMESPACE_ENV_VARS,
+  TOKEN_ENV_VARS,
+} from "../stores/openbao/_env_vars.ts";
 import type { SourcePlan } from "./source_plan.ts";
 import { canReadEnv, optionalEnv } from "./env.ts";
 
@@ -18,7 +24,7 @@ import { canReadEnv, optionalEnv } from "./env.ts";
  *
  * @param address The server address.
  * @param variable The variable it came from.
- * @param env The environment the store reads its token from.
+ * @param env The environment the store reads its namespace and token from.
  * @returns The plan.
  */
 export function openBaoPlan(
@@ -29,10 +35,8 @@ export function openBaoPlan(
   const url = parseAddress(address);
   const permissions: PermissionDescriptor[] = [
     { name: "env", variable },
-    ...tokenVariables().map((name): PermissionDescriptor => ({
-      name: "env",
-      variable: name,
-    })),
+    ...[...readUntilSet(NAMESPACE_ENV_VARS), ...readUntilSet(TOKEN_ENV_VARS)]
+      .map((name): PermissionDescriptor => ({ name: "env", variable: name })),
     ...(url === undefined ? [] : [{ name: "net", host: url.host } as const]),
   ];
   return {
@@ -44,7 +48,9 @@ export function openBaoPlan(
     open: () => {
       try {
         return Promise.resolve(
-          new StoreSource(new OpenBaoStore({ address, env })),
+          new StoreSource(
+            new OpenBaoStore({ address, namespace: namespaceFrom(env), env }),
+          ),
         );
       } catch (error) {
         return Promise.reject(error);
@@ -53,11 +59,31 @@ export function openBaoPlan(
   };
 }
 
-/** The token variables the store reads: `BAO_TOKEN`, then `VAULT_TOKEN` when that is unset. */
-function tokenVariables(): string[] {
-  const baoTokenSet = canReadEnv("BAO_TOKEN") &&
-    optionalEnv("BAO_TOKEN") !== undefined;
-  return baoTokenSet ? ["BAO_TOKEN"] : ["BAO_TOKEN", "VAULT_TOKEN"];
+/**
+ * The namespace the `bao` CLI would use. Read through the guarded env, so
+ * a variable that is set but not granted stops the store with a
+ * `ConfigPermissionError` naming it, rather than reading the root namespace
+ * by mistake.
+ */
+function namespaceFrom(env: Record<string, string | undefined>): string {
+  for (const name of NAMESPACE_ENV_VARS) {
+    const value = readEnvVar(env, name, "OpenBaoStore");
+    if (value !== undefined) return value;
+  }
+  return "";
+}
+
+/**
+ * The variables of `names` the store reads: each in turn until one is set
+ * (an unreadable one counts as unset, so the next is needed too).
+ */
+function readUntilSet(names: readonly string[]): string[] {
+  const read: string[] = [];
+  for (const name of names) {
+    read.push(name);
+    if (canReadEnv(name) && optionalEnv(name) !== undefined) break;
+  }
+  return read;
 }
 
 function parseAddress(address: string): URL | undefined {

@@ -151,7 +151,7 @@ async function probe(
             ok: false,
             message: `unreachable: ${error.reason}`,
             fix:
-              "check that the server runs and is unsealed at the address in OPENBAO_URL or VAULT_ADDR",
+              "check that the server runs and is unsealed at the address in OPENBAO_URL, BAO_ADDR or VAULT_ADDR",
           };
         }
         throw error;

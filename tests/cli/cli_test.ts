@@ -542,7 +542,7 @@ describe("harmony-config", () => {
     assertOk(doctor, "doctor");
     const flags: string[] = JSON.parse(doctor.stdout).flags;
     assert.deepEqual(flags, [
-      "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR,OPENBAO_URL,BAO_TOKEN",
+      "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR,OPENBAO_URL,BAO_NAMESPACE,VAULT_NAMESPACE,BAO_TOKEN",
       `--allow-read=${join(data.path, "config")}`,
       `--allow-write=${join(data.path, "config")}`,
       `--allow-net=${host}`,
