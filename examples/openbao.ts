@@ -2,15 +2,16 @@
  * A team's OpenBao in front of the local SQLite store:
  * `ConfigManager([EnvSource, StoreSource(OpenBao), SqliteSource])`.
  *
- * - The OpenBao address comes from `OPENBAO_URL` (or `VAULT_ADDR`), the token
- *   from `BAO_TOKEN` (or `VAULT_TOKEN`).
+ * - The OpenBao address comes from `OPENBAO_URL`, `BAO_ADDR` or `VAULT_ADDR`,
+ *   the namespace from `BAO_NAMESPACE` (or `VAULT_NAMESPACE`), the token from
+ *   `BAO_TOKEN` (or `VAULT_TOKEN`).
  * - `set` writes to OpenBao, the first source that persists, at
  *   `secret/data/harmony/config/PostgresConfig`.
  * - When OpenBao is down, SQLite answers within `timeoutMs`, and the report
  *   says why OpenBao did not.
  *
  * ```sh
- * export OPENBAO_URL=http://127.0.0.1:8200 BAO_TOKEN=...
+ * export BAO_ADDR=http://127.0.0.1:8200 BAO_TOKEN=...
  * deno task demo:openbao            # stores a value in OpenBao, then reads it
  * deno task demo:openbao            # reads it back
  * ```
