@@ -518,9 +518,14 @@ export async function startFakeOpenBao(
     };
   }
 
-  /** Whether a version's deletion time has passed (`pathDataRead`: `deletionTime.Before(time.Now())`). */
+  /**
+   * Whether a version's deletion time has come (`pathDataRead`:
+   * `deletionTime.Before(time.Now())`). OpenBao's clock has nanoseconds, so
+   * a deletion is in the past by the next request; at this clock's
+   * milliseconds, "not after now" says the same.
+   */
   function isDeleted(v: KvVersion): boolean {
-    return v.deletion_time !== "" && Date.parse(v.deletion_time) < now();
+    return v.deletion_time !== "" && Date.parse(v.deletion_time) <= now();
   }
 
   function putV2(
