@@ -46,6 +46,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { mapLimit } from "../_internal/promise.ts";
 
 // ---------------------------------------------------------------------------
 // The rules' data. Edit these lists, not the functions below.
@@ -989,26 +990,6 @@ async function denoJson(
   } catch (error) {
     return { ok: false, error: `unreadable JSON: ${String(error)}` };
   }
-}
-
-/** Runs `work` over `items`, at most `limit` at a time, keeping order. */
-async function mapLimit<T, R>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
-  return results;
 }
 
 // ---------------------------------------------------------------------------

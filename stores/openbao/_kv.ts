@@ -15,6 +15,7 @@
 import { ConfigSourceError } from "../../errors.ts";
 import { isValidKey } from "../../_internal/key.ts";
 import { isPlainObject } from "../../_internal/json.ts";
+import { mapLimit } from "../../_internal/promise.ts";
 import type { SecretEntry } from "../secret_store.ts";
 import type { CredentialMask } from "../_credential_mask.ts";
 import {
@@ -246,7 +247,7 @@ export class KvEngine {
       )
         .sort();
     if (!v2) return listed;
-    const live = await mapConcurrently(
+    const live = await mapLimit(
       listed,
       LIST_CONCURRENCY,
       (key) => this.#isLive(key, deadline),
@@ -451,28 +452,6 @@ export class KvEngine {
       options,
     );
   }
-}
-
-/**
- * Runs `task` over `items`, at most `limit` at a time, keeping the order.
- */
-async function mapConcurrently<T, R>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<R>,
-): Promise<R[]> {
-  const results: R[] = new Array(items.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await task(items[i]!);
-    }
-  };
-  await Promise.all(
-    Array.from({ length: Math.min(limit, items.length) }, worker),
-  );
-  return results;
 }
 
 /**
