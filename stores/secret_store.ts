@@ -86,7 +86,10 @@ export interface SecretStore {
   set(key: string, value: string): Promise<void>;
   /** Removes `key` and its history; resolves to `true` when it was there. */
   delete(key: string): Promise<boolean>;
-  /** Lists the keys. */
+  /**
+   * Lists the keys that `get` finds: a store that keeps deleted keys around
+   * (OpenBao's KV v2 lists soft-deleted ones) leaves them out.
+   */
   keys(): Promise<string[]>;
   /** Like `get`, with the locator, version and write time. */
   entry?(key: string): Promise<SecretEntry | undefined>;
