@@ -59,7 +59,8 @@ export function unwrapToOutput(schema: z.ZodType): z.ZodType {
   return current;
 }
 
-function hasSecretMark(schema: z.ZodType): boolean {
+/** Whether this schema node itself (not a wrapper or child) carries the secret mark. */
+export function hasSecretMark(schema: z.ZodType): boolean {
   return z.globalRegistry.get(schema)?.[SECRET_META_KEY] === true;
 }
 
@@ -100,7 +101,7 @@ function containsSecretIn(schema: z.ZodType, seen: Set<z.ZodType>): boolean {
 }
 
 /** The schemas directly inside `schema`: both sides of a pipe, a wrapper's inner schema, fields, elements… */
-function childSchemas(schema: z.ZodType): z.ZodType[] {
+export function childSchemas(schema: z.ZodType): z.ZodType[] {
   const def = schema._zod.def as unknown as Record<string, unknown>;
   switch (def.type) {
     case "pipe":
