@@ -10,6 +10,7 @@ import {
   containsSecret,
   hasSecretMark,
   isSecret,
+  runsAsyncCode,
   SECRET_META_KEY,
   unwrapToOutput,
 } from "./_internal/schema_walk.ts";
@@ -182,8 +183,13 @@ function redactPipe(
   return secretGoesIn ? redact(input, shown) : shown;
 }
 
-/** Whether `value` parses; an async schema cannot tell here, so it does not. */
+/**
+ * Whether `value` parses; an async schema cannot tell here, so it does not.
+ * It is not even tried: a sync parse would start its async code and leave
+ * a promise behind, whose rejection nobody would handle.
+ */
 function parses(schema: z.ZodType, value: unknown): boolean {
+  if (runsAsyncCode(schema)) return false;
   try {
     return schema.safeParse(value).success;
   } catch {
