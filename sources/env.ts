@@ -25,9 +25,46 @@ interface EnvAccess {
   names(): string[];
 }
 
+/**
+ * Thrown by an {@linkcode EnvAccess} for a variable whose bytes are not
+ * UTF-8. It carries nothing of the variable: Deno's own error quotes it.
+ */
+class UndecodableVariable extends Error {}
+
+/** What Node puts in place of each byte of the environment it cannot decode. */
+const REPLACEMENT_CHARACTER = "\uFFFD";
+
+/**
+ * Reads one variable. A variable that is not UTF-8 cannot be read as it was
+ * set: Deno refuses it (`InvalidData`, with the value in the message, also
+ * through `process.env` or a view of it), and Node decodes `process.env`
+ * lossily, a U+FFFD for each bad byte. Both become `UndecodableVariable`;
+ * a U+FFFD in a record that is not the process environment is its own.
+ */
+function readVariable(
+  read: (name: string) => string | undefined,
+  name: string,
+  lossy: boolean,
+): string | undefined {
+  let text: string | undefined;
+  try {
+    text = read(name);
+  } catch (error) {
+    if ((error as Error | null)?.name === "InvalidData") {
+      throw new UndecodableVariable();
+    }
+    throw error;
+  }
+  if (lossy && text?.includes(REPLACEMENT_CHARACTER)) {
+    throw new UndecodableVariable();
+  }
+  return text;
+}
+
 function recordAccess(env: Record<string, string | undefined>): EnvAccess {
+  const lossy = deno === undefined && env === process.env;
   return {
-    get: (name) => env[name],
+    get: (name) => readVariable((n) => env[n], name, lossy),
     set: (name, value) => {
       env[name] = value;
     },
@@ -39,48 +76,15 @@ function recordAccess(env: Record<string, string | undefined>): EnvAccess {
 }
 
 /**
- * Thrown by an {@linkcode EnvAccess} for a variable whose bytes are not
- * UTF-8. It carries nothing of the variable: Deno's own error quotes it.
- */
-class UndecodableVariable extends Error {}
-
-/** What Node puts in place of each byte of the environment it cannot decode. */
-const REPLACEMENT_CHARACTER = "\uFFFD";
-
-/**
  * The process environment. Under Deno it goes to `Deno.env` directly:
  * `process.env` there is a proxy over it that costs a third more per read,
  * and a miss here is on the path of every read that falls through to SQLite.
- *
- * A variable that is not UTF-8 cannot be read as it was set: Deno refuses
- * it (`InvalidData`, with the value in the message), and Node decodes it
- * lossily, a U+FFFD for each bad byte. Both become `UndecodableVariable`.
  */
 function processAccess(): EnvAccess {
   const denoEnv = deno?.env;
-  if (denoEnv === undefined) {
-    return {
-      ...recordAccess(process.env),
-      get: (name) => {
-        const text = process.env[name];
-        if (text?.includes(REPLACEMENT_CHARACTER)) {
-          throw new UndecodableVariable();
-        }
-        return text;
-      },
-    };
-  }
+  if (denoEnv === undefined) return recordAccess(process.env);
   return {
-    get: (name) => {
-      try {
-        return denoEnv.get(name);
-      } catch (error) {
-        if ((error as Error | null)?.name === "InvalidData") {
-          throw new UndecodableVariable();
-        }
-        throw error;
-      }
-    },
+    get: (name) => readVariable((n) => denoEnv.get(n), name, false),
     set: (name, value) => denoEnv.set(name, value),
     delete: (name) => denoEnv.delete(name),
     names: () => Object.keys(denoEnv.toObject()),

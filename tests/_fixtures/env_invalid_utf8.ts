@@ -41,6 +41,13 @@ function described(error: unknown): Record<string, unknown> {
 }
 
 const out: Record<string, unknown> = {};
+// The environment handed in as a record, as the CLI does (a view of it
+// under Deno, process.env itself under Node), is read the same way.
+try {
+  out.record = { value: await new EnvSource({ env: process.env }).get("Db") };
+} catch (error) {
+  out.record = { error: described(error) };
+}
 try {
   out.get = { value: await manager.get(Db) };
 } catch (error) {

@@ -46,6 +46,7 @@ describe("EnvSource and a variable that is not UTF-8", () => {
     }]);
     assert.match(out.get.error.message, /unset HARMONY_CONFIG_Db/);
     assert.equal(out.get.error.cause, null);
+    assert.deepEqual(out.record.error?.issues, out.get.error.issues);
 
     // explain(): the env step is invalid, and SQLite behind it still says
     // what it holds; nothing answers, as get() would not either.
