@@ -40,28 +40,24 @@ function described(error: unknown): Record<string, unknown> {
   };
 }
 
-const out: Record<string, unknown> = {};
+/** What `action` gave: its value, or its error described. */
+async function outcome(action: () => Promise<unknown>): Promise<unknown> {
+  try {
+    return { value: await action() };
+  } catch (error) {
+    return { error: described(error) };
+  }
+}
+
 // The environment handed in as a record, as the CLI does (a view of it
 // under Deno, process.env itself under Node), is read the same way.
-try {
-  out.record = { value: await new EnvSource({ env: process.env }).get("Db") };
-} catch (error) {
-  out.record = { error: described(error) };
-}
-try {
-  out.get = { value: await manager.get(Db) };
-} catch (error) {
-  out.get = { error: described(error) };
-}
-out.explain = await manager.explain(Db);
-try {
-  out.deleted = await env.delete("Db");
-} catch (error) {
-  out.deleted = { error: described(error) };
-}
-try {
-  out.after = { value: await manager.get(Db) };
-} catch (error) {
-  out.after = { error: described(error) };
-}
-console.log(JSON.stringify(out));
+const record = await outcome(() =>
+  new EnvSource({ env: process.env }).get("Db")
+);
+const get = await outcome(() => manager.get(Db));
+const explained = await manager.explain(Db);
+const deleted = await outcome(() => env.delete("Db"));
+const after = await outcome(() => manager.get(Db));
+console.log(
+  JSON.stringify({ record, get, explain: explained, deleted, after }),
+);

@@ -47,7 +47,6 @@ import {
   validate,
 } from "../../mod.ts";
 import type { ConfigDefinition } from "../../mod.ts";
-import { OpenBaoStore } from "../../stores/openbao/mod.ts";
 import {
   type Canaries,
   type CanaryCase,
@@ -59,6 +58,7 @@ import {
   type FakeOpenBao,
   startFakeOpenBao,
 } from "../_helpers/openbao_server.ts";
+import { store as baoStore } from "../_helpers/openbao_store.ts";
 import {
   baseEnv,
   denoExecutable,
@@ -257,14 +257,7 @@ async function openSources(dir: string, bao: FakeOpenBao): Promise<Sources> {
   const env: Record<string, string | undefined> = {};
   const envSource = new EnvSource({ env });
   const fileSource = new LocalFileSource(files);
-  const store = new StoreSource(
-    new OpenBaoStore({
-      address: bao.address,
-      auth: { token: bao.rootToken },
-      env: {},
-      sessionFile: false,
-    }),
-  );
+  const store = new StoreSource(baoStore(bao, { sessionFile: false }));
   const memory = new MemorySource();
   return {
     env,
@@ -291,6 +284,21 @@ async function openSources(dir: string, bao: FakeOpenBao): Promise<Sources> {
       return [...sources, memory, store];
     },
   };
+}
+
+/** Runs `body` over fresh sources: a temp dir, SQLite, files and an OpenBao server. */
+async function withSources(
+  body: (sources: Sources) => Promise<void>,
+): Promise<void> {
+  await using dir = await tempDir();
+  await using bao = await startFakeOpenBao();
+  const sources = await openSources(dir.path, bao);
+  try {
+    await body(sources);
+  } finally {
+    sources.raw.close();
+    sources.sqlite.close();
+  }
 }
 
 /** get() and explain() over `sources`: every error and report is checked. */
@@ -515,14 +523,7 @@ async function cliMatrix(
   const scratch = join(dir, "scratch");
   await mkdir(files, { recursive: true });
   using sqlite = await SqliteSource.open(join(data, "config", "config.db"));
-  const store = new StoreSource(
-    new OpenBaoStore({
-      address: bao.address,
-      auth: { token: bao.rootToken },
-      env: {},
-      sessionFile: false,
-    }),
-  );
+  const store = new StoreSource(baoStore(bao, { sessionFile: false }));
   const baoEnv = { OPENBAO_URL: bao.address, BAO_TOKEN: bao.rootToken };
   const rounds = Math.max(
     ...CASES.map((c) => Object.keys(c.values(CANARIES)).length),
@@ -744,10 +745,7 @@ async function promptSession(
 
 describe("secret canary matrix", () => {
   test("schemas × sources (env, file, SQLite, memory, OpenBao, a chain) × error, explain, set and validate channels", async () => {
-    await using dir = await tempDir();
-    await using bao = await startFakeOpenBao();
-    const sources = await openSources(dir.path, bao);
-    try {
+    await withSources(async (sources) => {
       await part("sources", async (ledger) => {
         await sourceMatrix(ledger, CASES, sources);
         // A value JSON cannot hold fails in the source, without the value.
@@ -766,17 +764,11 @@ describe("secret canary matrix", () => {
           "a redacted value in explain()",
         );
       });
-    } finally {
-      sources.raw.close();
-      sources.sqlite.close();
-    }
+    });
   });
 
   test("a schema from another copy of zod is refused (zod 4.0, 4.1.12) or its secrets masked (4.3, which shares the registry)", async () => {
-    await using dir = await tempDir();
-    await using bao = await startFakeOpenBao();
-    const sources = await openSources(dir.path, bao);
-    try {
+    await withSources(async (sources) => {
       await part("other zod copies", async (ledger) => {
         for (
           const [version, copy] of [
@@ -809,10 +801,7 @@ describe("secret canary matrix", () => {
         await sourceMatrix(ledger, shared, sources);
         ledger.assertSaw("an invalid value", "a redacted value in explain()");
       });
-    } finally {
-      sources.raw.close();
-      sources.sqlite.close();
-    }
+    });
   });
 
   test("the CLI's human and --json output: get, explain and set over every schema, value and source", async () => {
@@ -832,10 +821,7 @@ describe("secret canary matrix", () => {
   });
 
   test("the prompt screen: masked answers, their rejections, re-asking a stored value that fails", async () => {
-    await using dir = await tempDir();
-    await using bao = await startFakeOpenBao();
-    const sources = await openSources(dir.path, bao);
-    try {
+    await withSources(async (sources) => {
       await part("prompt", async (ledger) => {
         const stores = [sources.memory, sources.sqlite, sources.bao];
         for (const [i, item] of CASES.entries()) {
@@ -868,10 +854,7 @@ describe("secret canary matrix", () => {
           "a prompt that was answered",
         );
       });
-    } finally {
-      sources.raw.close();
-      sources.sqlite.close();
-    }
+    });
   });
 
   test("totals: checks and leaks", () => {

@@ -64,7 +64,7 @@ describe("EnvSource and a variable that is not UTF-8", () => {
     });
 
     // The broken variable can still be unset, and then SQLite answers.
-    assert.equal(out.deleted, true);
+    assert.equal(out.deleted.value, true);
     assert.deepEqual(out.after.value, { host: "sqlite", password: "stored" });
   });
 });
