@@ -550,7 +550,12 @@ function* locateThrow(
   const path: PropertyKey[] = [];
   let here = schema;
   let input = value;
+  // The schemas walked through for the same part of the value: a lazy
+  // union that holds itself would otherwise be walked forever.
+  const walked = new Set<z.ZodType>();
   descend: for (;;) {
+    if (walked.has(here)) return path;
+    walked.add(here);
     const inner = innerOfWrapper(here);
     if (inner !== undefined) {
       const def = defOf(here);
@@ -583,12 +588,16 @@ function* locateThrow(
       if (!second.threw) return path;
       here = def.out as z.ZodType;
       input = first.parsed.data;
+      walked.clear();
       continue;
     }
     for (const part of partsOf(here, input)) {
       const outcome = yield { schema: part.schema, value: part.value };
       if (!outcome.threw) continue;
-      if (part.segment !== undefined) path.push(part.segment);
+      if (part.segment !== undefined) {
+        path.push(part.segment);
+        walked.clear();
+      }
       here = part.schema;
       input = part.value;
       continue descend;

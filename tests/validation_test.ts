@@ -272,6 +272,23 @@ describe("a transform or refinement that throws is a typed failure at its path",
     }
   });
 
+  test("a union that holds itself through z.lazy is located without walking forever", async () => {
+    // Parsing it overflows the stack, which throws too: the walk stops
+    // where it comes back to the union for the same part of the value.
+    const Tree: z.ZodType = z.lazy(() =>
+      z.union([
+        Tree,
+        secret(z.string()).transform((s) => JSON.parse(s) as unknown),
+      ])
+    );
+    const result = await validate(z.object({ tree: Tree }), {
+      tree: `{${CANARY}`,
+    });
+    assert.ok(!result.ok);
+    assert.deepEqual(result.issues.map((issue) => issue.path), ["tree"]);
+    assert.ok(!JSON.stringify(result).includes(CANARY));
+  });
+
   test("getOrPrompt's answer check shows the typed failure and asks again", async () => {
     const Token = defineConfig({
       key: "Token",
