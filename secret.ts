@@ -10,10 +10,10 @@ import {
   containsSecret,
   hasSecretMark,
   isSecret,
-  runsAsyncCode,
   SECRET_META_KEY,
   unwrapToOutput,
 } from "./_internal/schema_walk.ts";
+import { parsedSync } from "./_internal/validate.ts";
 import { assertSupportedSchema } from "./_internal/zod_copy.ts";
 
 /**
@@ -183,18 +183,9 @@ function redactPipe(
   return secretGoesIn ? redact(input, shown) : shown;
 }
 
-/**
- * Whether `value` parses; an async schema cannot tell here, so it does not.
- * It is not even tried: a sync parse would start its async code and leave
- * a promise behind, whose rejection nobody would handle.
- */
+/** Whether `value` parses; an async schema cannot tell here, so it does not. */
 function parses(schema: z.ZodType, value: unknown): boolean {
-  if (runsAsyncCode(schema)) return false;
-  try {
-    return schema.safeParse(value).success;
-  } catch {
-    return false;
-  }
+  return parsedSync(schema, value) !== undefined;
 }
 
 /** A value whose shape the schema cannot follow: hide it if it could hold a secret. */

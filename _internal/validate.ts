@@ -129,6 +129,26 @@ export function validateSyncFirst<T>(
 }
 
 /**
+ * What `schema` parses `value` to, when it accepts it synchronously;
+ * `undefined` when it rejects it, throws, or needs async parsing, which is
+ * then never started. For the questions that only want a quick answer:
+ * a schema's default, or which option of a union a value matches.
+ */
+export function parsedSync(
+  schema: z.ZodType,
+  value: unknown,
+): { readonly value: unknown } | undefined {
+  if (needsAsyncParse(schema)) return undefined;
+  try {
+    const result = schema.safeParse(value);
+    return result.success ? { value: result.data } : undefined;
+  } catch (error) {
+    if (isAsyncParseError(error)) learnedAsync.add(schema);
+    return undefined;
+  }
+}
+
+/**
  * zod's signal that a schema needs `safeParseAsync`. Told by name as well
  * as class, as a schema from another (accepted) copy of zod throws that
  * copy's class.

@@ -289,6 +289,31 @@ describe("a transform or refinement that throws is a typed failure at its path",
     assert.ok(!JSON.stringify(result).includes(CANARY));
   });
 
+  test("an async refine that throws on a field's default never becomes an unhandled rejection while the prompt is planned", async () => {
+    const Keyed = defineConfig({
+      key: "Keyed",
+      schema: z.object({
+        key: secret(z.string()).default("dev-key").refine(async (v) => {
+          await Promise.resolve();
+          if (!v.startsWith("ok-")) throw new Error(`remote refused ${v}`);
+          return true;
+        }),
+      }),
+    });
+    const term = new FakeTerminal();
+    await using manager = new ConfigManager([
+      new MemorySource(),
+      new PromptSource({ input: term.input, output: term.output }),
+    ]);
+    const pending = manager.getOrPrompt(Keyed);
+    await term.answer("? key", CANARY);
+    await term.waitFor("threw Error");
+    term.type("\x15");
+    await term.answer("", "ok-1");
+    assert.deepEqual(await pending, { key: "ok-1" });
+    assert.ok(!term.text.includes(CANARY), term.text);
+  });
+
   test("getOrPrompt's answer check shows the typed failure and asks again", async () => {
     const Token = defineConfig({
       key: "Token",

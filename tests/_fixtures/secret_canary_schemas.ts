@@ -204,6 +204,18 @@ export const AsyncThrows: ConfigDefinition<unknown> = def(
   }),
 );
 
+/** An async refine that throws, on a field with a default. */
+export const AsyncDefault: ConfigDefinition<unknown> = def(
+  "AsyncDefault",
+  z.object({
+    key: secret(z.string()).default("dev-key").refine(async (value) => {
+      await Promise.resolve();
+      if (!value.startsWith("ok-")) throw new Error(`remote refused ${value}`);
+      return true;
+    }),
+  }),
+);
+
 /** A secret deep inside objects. */
 export const Nested: ConfigDefinition<unknown> = def(
   "Nested",
@@ -423,6 +435,16 @@ export const CASES: readonly CanaryCase[] = [
     values: (c) => ({
       valid: { key: `ok-${c.secret}` },
       throws: { key: c.secret },
+    }),
+    prompt: (c) => retry("key", c.secret, "ok-1"),
+  },
+  {
+    name: "AsyncDefault",
+    def: AsyncDefault,
+    values: (c) => ({
+      valid: { key: `ok-${c.secret}` },
+      throws: { key: c.secret },
+      defaulted: {},
     }),
     prompt: (c) => retry("key", c.secret, "ok-1"),
   },
