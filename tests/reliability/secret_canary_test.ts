@@ -673,6 +673,22 @@ async function cliProcesses(
       });
     }
   }
+  // A schema module of zod 4.0: refused, naming the versions.
+  const old = await runCliChild([
+    "get",
+    "--schema",
+    `${join(HERE, "..", "_fixtures", `secret_canary_zod40${EXT}`)}#Db`,
+  ], { dir, bao, env: { HARMONY_DATA_DIR: data } });
+  ledger.check(
+    old.stdout + old.stderr,
+    "CLI process get with a zod 4.0 schema",
+  );
+  if (old.code !== 1 || !/zod 4\.0\.17.*\^4\.1\.0/.test(old.stderr)) {
+    ledger.fail(
+      "CLI with a zod 4.0 schema",
+      `not refused by name: ${old.stderr}`,
+    );
+  }
   for (const item of cases) {
     const result = await runCliChild(item.args, {
       dir,
@@ -694,7 +710,7 @@ async function cliProcesses(
       ledger.fail(where, result.stderr);
     }
   }
-  return cases.length;
+  return cases.length + 1;
 }
 
 /** Drives one getOrPrompt session on a fake terminal; checks its screen and error. */
