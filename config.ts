@@ -5,6 +5,7 @@
  */
 import type { z } from "zod";
 import { validateKey } from "./key.ts";
+import { assertSupportedSchema } from "./_internal/zod_copy.ts";
 
 /**
  * What {@linkcode defineConfig} takes.
@@ -84,6 +85,10 @@ export interface ConfigDefinition<T, I = T> {
  * @param options The key, the schema and optional description and migration.
  * @returns A frozen definition to pass to `ConfigManager` or the global `get`.
  * @throws {InvalidKeyError} When the key is not an identifier.
+ * @throws {ConfigError} When the schema, or a schema inside it, comes from a
+ * zod the library does not support or cannot read `secret()` marks from
+ * (zod 4.0, zod 3's `zod/v4`, or a second copy of zod with its own
+ * metadata registry); the message names the versions.
  *
  * @example Define a typed configuration
  * ```ts
@@ -121,6 +126,11 @@ export function defineConfig<S extends z.ZodType>(
   options: ConfigDefinitionOptions<S>,
 ): ConfigDefinition<z.output<S>, z.input<S>> {
   const key = validateKey(options.key);
+  assertSupportedSchema(
+    options.schema,
+    `defineConfig({ key: "${key}" })`,
+    key,
+  );
   return Object.freeze({
     key,
     schema: options.schema as z.ZodType<z.output<S>, z.input<S>>,

@@ -3,14 +3,18 @@
  *
  * @module
  */
-import type { z } from "zod";
+import { z } from "zod";
+import { ConfigError } from "./errors.ts";
 import { isPlainObject } from "./_internal/json.ts";
 import {
   containsSecret,
+  hasSecretMark,
   isSecret,
   SECRET_META_KEY,
   unwrapToOutput,
 } from "./_internal/schema_walk.ts";
+import { parsedSync } from "./_internal/validate.ts";
+import { assertSupportedSchema } from "./_internal/zod_copy.ts";
 
 /**
  * What a redacted secret is shown as.
@@ -32,7 +36,9 @@ export const REDACTED = "<redacted>";
 
 /**
  * Marks a schema as secret. Its value is redacted in `explain()`, masked in
- * prompts and hidden by the CLI.
+ * prompts and hidden by the CLI, and no issue about it shows the schema's
+ * own (custom) message, which could quote the value: it shows zod's
+ * message for the issue's code instead.
  *
  * The mark lives in zod's own metadata, so it survives `.describe()`,
  * `.meta()`, `.optional()` and `.default()`. Writing
@@ -40,6 +46,10 @@ export const REDACTED = "<redacted>";
  *
  * @param schema The schema to mark.
  * @returns The same kind of schema, marked as secret.
+ * @throws {ConfigError} When the schema comes from a zod the library cannot
+ * read the mark from (zod 4.0, zod 3's `zod/v4`, or a second copy of zod
+ * with its own metadata registry): the mark would be lost, and the secret
+ * shown in clear.
  *
  * @example Mark a password field
  * ```ts
@@ -52,7 +62,22 @@ export const REDACTED = "<redacted>";
  * ```
  */
 export function secret<S extends z.ZodType>(schema: S): S {
-  return schema.meta({ [SECRET_META_KEY]: true }) as S;
+  assertSupportedSchema(schema, "secret()");
+  const mark = { [SECRET_META_KEY]: true };
+  let marked: S;
+  if (typeof (schema as { meta?: unknown }).meta === "function") {
+    marked = schema.meta(mark) as S;
+  } else {
+    // zod/mini schemas have no .meta(): register a clone, as .meta() does.
+    marked = z.core.clone(schema, schema._zod.def, { parent: true }) as S;
+    z.globalRegistry.add(marked, mark);
+  }
+  if (!hasSecretMark(marked)) {
+    throw new ConfigError(
+      "secret() could not mark the schema: its zod did not record the mark where @harmony/config reads it; install one zod for the whole app",
+    );
+  }
+  return marked;
 }
 
 /**
@@ -160,11 +185,7 @@ function redactPipe(
 
 /** Whether `value` parses; an async schema cannot tell here, so it does not. */
 function parses(schema: z.ZodType, value: unknown): boolean {
-  try {
-    return schema.safeParse(value).success;
-  } catch {
-    return false;
-  }
+  return parsedSync(schema, value) !== undefined;
 }
 
 /** A value whose shape the schema cannot follow: hide it if it could hold a secret. */

@@ -14,8 +14,11 @@ export type { ValidationResult } from "./_internal/validate.ts";
 /**
  * Validates `value` against `schema`, running async refinements and
  * transforms too. Issues carry paths and zod's messages; the input is never
- * attached, and record keys and unrecognized key names, which are data, are
- * masked.
+ * attached, and record, map and catchall keys and unrecognized key names,
+ * which are data, are masked. An issue about a secret shows zod's message
+ * for its code, never the schema's own, which could quote the value; a
+ * transform or refinement that throws is an issue at its path that names
+ * only the error's class.
  *
  * @param schema The schema.
  * @param value The value to check.

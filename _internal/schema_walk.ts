@@ -59,8 +59,71 @@ export function unwrapToOutput(schema: z.ZodType): z.ZodType {
   return current;
 }
 
-function hasSecretMark(schema: z.ZodType): boolean {
+/** Whether this schema node itself (not a wrapper or child) carries the secret mark. */
+export function hasSecretMark(schema: z.ZodType): boolean {
   return z.globalRegistry.get(schema)?.[SECRET_META_KEY] === true;
+}
+
+/**
+ * Whether this schema node runs code of the schema's author when it parses:
+ * a refinement, `superRefine`, `.check()`, `z.custom()` or a transform.
+ * Such code sees the whole value at the node and may raise an issue at any
+ * path below it, with a message it wrote.
+ */
+export function runsUserCode(schema: z.ZodType): boolean {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  if (def.type === "custom" || def.type === "transform") return true;
+  const checks = def.checks as readonly z.core.$ZodCheck[] | undefined;
+  return checks?.some((check) => check._zod.def.check === "custom") ?? false;
+}
+
+function isAsyncFunction(fn: unknown): boolean {
+  return typeof fn === "function" && fn.constructor.name === "AsyncFunction";
+}
+
+/** Whether this schema node runs an async function of the schema's author. */
+function runsAsyncCodeHere(schema: z.ZodType): boolean {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  if (isAsyncFunction(def.fn) || isAsyncFunction(def.transform)) return true;
+  const checks = def.checks as readonly z.core.$ZodCheck[] | undefined;
+  return checks?.some((check) =>
+    isAsyncFunction((check._zod.def as unknown as { fn?: unknown }).fn) ||
+    isAsyncFunction(check._zod.check)
+  ) ?? false;
+}
+
+const asyncSchemas = new WeakMap<z.ZodType, boolean>();
+
+/**
+ * Whether parsing `schema` runs an async refinement, transform or custom
+ * check written as an `async` function. Such a schema must never be parsed
+ * synchronously: zod starts the function, then throws `$ZodAsyncError` and
+ * leaves its promise behind, whose rejection nobody would handle.
+ */
+export function runsAsyncCode(schema: z.ZodType): boolean {
+  let known = asyncSchemas.get(schema);
+  if (known === undefined) {
+    known = someNode(schema, runsAsyncCodeHere);
+    asyncSchemas.set(schema, known);
+  }
+  return known;
+}
+
+/** Whether `test` holds for `schema` or any schema inside it. */
+function someNode(
+  schema: z.ZodType,
+  test: (node: z.ZodType) => boolean,
+): boolean {
+  const seen = new Set<z.ZodType>();
+  const pending = [schema];
+  while (pending.length > 0) {
+    const node = pending.pop()!;
+    if (seen.has(node)) continue;
+    seen.add(node);
+    if (test(node)) return true;
+    pending.push(...childSchemas(node));
+  }
+  return false;
 }
 
 /**
@@ -89,18 +152,11 @@ export function isSecret(schema: z.ZodType): boolean {
 
 /** Tells whether a schema holds a secret anywhere inside it, itself included. */
 export function containsSecret(schema: z.ZodType): boolean {
-  return containsSecretIn(schema, new Set());
-}
-
-function containsSecretIn(schema: z.ZodType, seen: Set<z.ZodType>): boolean {
-  if (seen.has(schema)) return false;
-  seen.add(schema);
-  if (hasSecretMark(schema)) return true;
-  return childSchemas(schema).some((child) => containsSecretIn(child, seen));
+  return someNode(schema, hasSecretMark);
 }
 
 /** The schemas directly inside `schema`: both sides of a pipe, a wrapper's inner schema, fields, elements… */
-function childSchemas(schema: z.ZodType): z.ZodType[] {
+export function childSchemas(schema: z.ZodType): z.ZodType[] {
   const def = schema._zod.def as unknown as Record<string, unknown>;
   switch (def.type) {
     case "pipe":

@@ -126,6 +126,9 @@ export async function loadSchema(
         `--allow-read=${schemaReadScope(path, denied[1])}`,
       );
     }
+    // A ConfigError (defineConfig refusing the module's zod) never holds a
+    // value, and says what to do.
+    if (error instanceof ConfigError) throw error;
     // The loader's message may quote the module's source text, which can
     // hold defaults; only its class is kept.
     throw new ConfigError(

@@ -4,7 +4,8 @@
  *
  * Everything is derived from `deno.json`: the version, the exports, and the
  * dependencies (the `npm:` imports the library's import graph actually
- * reaches, so test-only packages stay out). The compiler and Node's types
+ * reaches, so test-only packages stay out; zod among them is a peer
+ * dependency, the app's own copy). The compiler and Node's types
  * are pinned devDependencies of a scratch project in `.tmp/npm_build/`, so a
  * machine with only Node, npm and Deno can run it.
  *
@@ -51,6 +52,14 @@ import {
 /** The oldest Node with `node:sqlite` unflagged. */
 const MIN_NODE = "22.13";
 
+/**
+ * Packages the app provides, so the app and the library share one copy:
+ * zod, whose schemas carry the `secret()` marks the library reads from
+ * zod's registry. A second, nested copy would lose them (the library
+ * refuses such schemas: `_internal/zod_copy.ts`). The range is deno.json's.
+ */
+const PEER_DEPENDENCIES: readonly string[] = ["zod"];
+
 const BUILD_DIR = join(TMP_DIR, "npm_build");
 // Per run, so two builds started at once in one work tree do not mix their
 // files; the toolchain's node_modules above them is shared.
@@ -73,6 +82,9 @@ export interface PackageJson {
   bin?: Record<string, string>;
   files: string[];
   dependencies: Record<string, string>;
+  peerDependencies: Record<string, string>;
+  /** The peers again, for working on the package itself. */
+  devDependencies: Record<string, string>;
 }
 
 async function main(): Promise<void> {
@@ -124,7 +136,13 @@ async function build(
   await cp(join(ROOT, "README.md"), join(STAGE_DIR, "README.md"));
   await cp(join(ROOT, "LICENSE"), join(STAGE_DIR, "LICENSE"));
 
-  const pkg = await packageJson(config, dependencyField(deps));
+  const isPeer = (d: NpmDependency): boolean =>
+    PEER_DEPENDENCIES.includes(d.alias);
+  const pkg = await packageJson(
+    config,
+    dependencyField(deps.filter((d) => !isPeer(d))),
+    dependencyField(deps.filter(isPeer)),
+  );
   const cli = exportMap(config)[CLI_EXPORT];
   if (cli !== undefined) {
     pkg.bin = { [BIN_NAME]: await writeBin(cli) };
@@ -231,6 +249,7 @@ async function tsconfig(): Promise<unknown> {
 async function packageJson(
   config: DenoJson,
   dependencies: Record<string, string>,
+  peerDependencies: Record<string, string>,
 ): Promise<PackageJson> {
   const exports = packageExports(config);
   const main = exports["."];
@@ -247,6 +266,8 @@ async function packageJson(
     types: main.types,
     files: ["esm/", "README.md", "LICENSE"],
     dependencies,
+    peerDependencies,
+    devDependencies: peerDependencies,
   };
 }
 

@@ -8,13 +8,18 @@
  * 4. run it, using `EnvSource` and `SqliteSource`, on Node 22 (latest and
  *    the `engines` minimum) and on Bun when npm can install it here;
  * 5. run the CLI bin (`harmony-config --version`, `harmony-config path`)
- *    when the package has one.
+ *    when the package has one;
+ * 6. install it beside zod 4.0, below its zod peer range: npm refuses, and
+ *    forced (`--legacy-peer-deps`) every schema is refused with a
+ *    ConfigError naming the versions, never used with its secrets unmarked.
+ *
+ * Step 2 installs the oldest zod of the peer range, so the range is true.
  *
  * Usage: `deno task smoke:npm` (after `deno task build:npm`)
  *
  * @module
  */
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
@@ -37,7 +42,28 @@ interface PackageJson {
   exports: Record<string, unknown>;
   bin?: Record<string, string>;
   dependencies?: Record<string, string>;
+  peerDependencies?: Record<string, string>;
 }
+
+/** A zod below the peer range, as an app that has not upgraded holds it. */
+const OLD_ZOD = "4.0.17";
+
+/** What the app on the old zod runs: every schema is refused, loudly. */
+const OLD_ZOD_CONSUMER = `import assert from "node:assert/strict";
+import { ConfigError, defineConfig, secret } from "@harmony/config";
+import { z } from "zod";
+
+const refused = (error) =>
+  error instanceof ConfigError && error.message.includes("zod ${OLD_ZOD}") &&
+  /supports zod \\^4\\.1\\.0/.test(error.message);
+assert.throws(() => secret(z.string()), refused);
+let message = "";
+assert.throws(() => defineConfig({ key: "Port", schema: z.number() }), (error) => {
+  message = error.message;
+  return refused(error);
+});
+console.log("every schema refused: " + message);
+`;
 
 /** The consumer: the README's tour, on a temp database, with assertions. */
 const CONSUMER = `import assert from "node:assert/strict";
@@ -46,6 +72,7 @@ import process from "node:process";
 import {
   ConfigManager,
   ConfigNotFoundError,
+  ConfigValidationError,
   defineConfig,
   EnvSource,
   secret,
@@ -82,6 +109,16 @@ const env: Record<string, string | undefined> = {};
   const how = await manager.explain(Postgres);
   assert.equal(how.answeredBy, "env");
   assert.deepEqual(how.value, { host: "env", port: 5432, password: "<redacted>" });
+
+  // A custom message on a secret, quoting the input, is never shown.
+  const Token = defineConfig({
+    key: "Token",
+    schema: secret(z.string().min(100, { error: (iss) => \`bad \${String(iss.input)}\` })),
+  });
+  env.HARMONY_CONFIG_Token = JSON.stringify("canary-s3cret");
+  await assert.rejects(manager.get(Token), (error: Error) =>
+    error instanceof ConfigValidationError && !error.message.includes("canary-s3cret") &&
+    error.message.includes("Too small"));
   await assert.rejects(manager.get(Missing), ConfigNotFoundError);
 }
 {
@@ -128,10 +165,20 @@ async function main(): Promise<void> {
       join(project, "package.json"),
       JSON.stringify({ name: "consumer", private: true, type: "module" }),
     );
-    const zodRange = pkg.dependencies?.zod ?? "^4";
+    // The oldest zod of the peer range, so the range the package states holds.
+    const zodRange = pkg.peerDependencies?.zod;
+    const oldestZod = /^\^(\d+\.\d+)(\.\d+)?$/.exec(zodRange ?? "");
+    if (oldestZod === null) {
+      throw new Error(
+        `npm/package.json must list zod under peerDependencies as ^X.Y; it has ${
+          JSON.stringify(zodRange)
+        }`,
+      );
+    }
+    const zodVersion = `${oldestZod[1]}${oldestZod[2] ?? ".0"}`;
     await npmInstall([
       `./${tarball}`,
-      `zod@${zodRange}`,
+      `zod@${zodVersion}`,
       `typescript@${TYPESCRIPT_VERSION}`,
       `@types/node@${TYPES_NODE_VERSION}`,
     ], { cwd: project });
@@ -241,11 +288,54 @@ async function main(): Promise<void> {
     } else {
       results.push("bin: the package has no CLI yet; skipped");
     }
+    results.push(
+      `consumer installed with zod ${zodVersion} (peer ${zodRange})`,
+    );
+    results.push(await oldZodRefused(project, tarball));
   } finally {
     await rm(project, { recursive: true, force: true });
   }
   console.log(`\nsmoke:npm: passed in ${since(start)} s`);
   for (const line of results) console.log(`  - ${line}`);
+}
+
+/**
+ * Installs the package beside a zod below its peer range: npm refuses it,
+ * and, forced, the library refuses every schema with a ConfigError that
+ * names the versions.
+ */
+async function oldZodRefused(
+  project: string,
+  tarball: string,
+): Promise<string> {
+  const app = join(project, "old-zod");
+  await mkdir(app);
+  await writeFile(
+    join(app, "package.json"),
+    JSON.stringify({ name: "old-zod-app", private: true, type: "module" }),
+  );
+  const packages = [`../${tarball}`, `zod@${OLD_ZOD}`];
+  const plain = await npmInstall(packages, {
+    cwd: app,
+    quiet: true,
+    allowFailure: true,
+  });
+  if (plain.code === 0 || !/ERESOLVE|peer zod/i.test(plain.stderr)) {
+    throw new Error(
+      `npm installed the package beside zod ${OLD_ZOD} without a peer conflict:\n${plain.stderr}`,
+    );
+  }
+  await npmInstall(["--legacy-peer-deps", ...packages], {
+    cwd: app,
+    quiet: true,
+  });
+  await writeFile(join(app, "consumer.mjs"), OLD_ZOD_CONSUMER);
+  const out = await run("npx", [
+    "-y",
+    "node@22",
+    "consumer.mjs",
+  ], { cwd: app, quiet: true });
+  return `npm refuses zod ${OLD_ZOD} (peer conflict); forced, ${out.stdout.trim()}`;
 }
 
 /**

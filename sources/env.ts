@@ -4,7 +4,7 @@
  * @module
  */
 import process from "node:process";
-import { ConfigPermissionError } from "../errors.ts";
+import { ConfigPermissionError, ConfigValidationError } from "../errors.ts";
 import { validateKey } from "../key.ts";
 import type {
   ConfigSource,
@@ -25,9 +25,46 @@ interface EnvAccess {
   names(): string[];
 }
 
+/**
+ * Thrown by an {@linkcode EnvAccess} for a variable whose bytes are not
+ * UTF-8. It carries nothing of the variable: Deno's own error quotes it.
+ */
+class UndecodableVariable extends Error {}
+
+/** What Node puts in place of each byte of the environment it cannot decode. */
+const REPLACEMENT_CHARACTER = "\uFFFD";
+
+/**
+ * Reads one variable. A variable that is not UTF-8 cannot be read as it was
+ * set: Deno refuses it (`InvalidData`, with the value in the message, also
+ * through `process.env` or a view of it), and Node decodes `process.env`
+ * lossily, a U+FFFD for each bad byte. Both become `UndecodableVariable`;
+ * a U+FFFD in a record that is not the process environment is its own.
+ */
+function readVariable(
+  read: (name: string) => string | undefined,
+  name: string,
+  lossy: boolean,
+): string | undefined {
+  let text: string | undefined;
+  try {
+    text = read(name);
+  } catch (error) {
+    if ((error as Error | null)?.name === "InvalidData") {
+      throw new UndecodableVariable();
+    }
+    throw error;
+  }
+  if (lossy && text?.includes(REPLACEMENT_CHARACTER)) {
+    throw new UndecodableVariable();
+  }
+  return text;
+}
+
 function recordAccess(env: Record<string, string | undefined>): EnvAccess {
+  const lossy = deno === undefined && env === process.env;
   return {
-    get: (name) => env[name],
+    get: (name) => readVariable((n) => env[n], name, lossy),
     set: (name, value) => {
       env[name] = value;
     },
@@ -47,7 +84,7 @@ function processAccess(): EnvAccess {
   const denoEnv = deno?.env;
   if (denoEnv === undefined) return recordAccess(process.env);
   return {
-    get: (name) => denoEnv.get(name),
+    get: (name) => readVariable((n) => denoEnv.get(n), name, false),
     set: (name, value) => denoEnv.set(name, value),
     delete: (name) => denoEnv.delete(name),
     names: () => Object.keys(denoEnv.toObject()),
@@ -173,11 +210,17 @@ export class EnvSource implements ConfigSource {
     });
   }
 
-  /** Unsets the variable in this process. */
+  /** Unsets the variable in this process, even one that is not UTF-8. */
   delete(key: string): Promise<boolean> {
     return settle(() => {
       const variable = this.locate(key);
-      const existed = this.#read(variable, key) !== undefined;
+      let existed: boolean;
+      try {
+        existed = this.#read(variable, key) !== undefined;
+      } catch (error) {
+        if (!(error instanceof ConfigValidationError)) throw error;
+        existed = true;
+      }
       this.#env.delete(variable);
       return existed;
     });
@@ -228,10 +271,24 @@ export class EnvSource implements ConfigSource {
     );
   }
 
+  /**
+   * Reads the variable. One that is not UTF-8 is a value that cannot be
+   * used, like one that is not JSON: an error for this key, never a miss,
+   * since the next source would then answer with something other than what
+   * was set here.
+   */
   #read(variable: string, key: string): string | undefined {
     try {
       return this.#env.get(variable);
     } catch (error) {
+      if (error instanceof UndecodableVariable) {
+        throw new ConfigValidationError(
+          key,
+          variable,
+          [{ path: "", message: "Not valid UTF-8 text" }],
+          `unset ${variable}, or set it to JSON in UTF-8`,
+        );
+      }
       throw permissionErrorOr(
         error,
         this.name,

@@ -217,6 +217,31 @@ describe("validation issues never carry input-derived keys", () => {
     ]);
   });
 
+  test("catchall keys in a path are masked like record keys; named fields are kept", async () => {
+    const schema = z.object({
+      host: z.string(),
+      nested: z.object({ port: z.number() }).catchall(
+        z.object({ weight: z.number() }),
+      ),
+    }).catchall(z.number());
+    const result = await validate(schema, {
+      host: 5,
+      [CANARY]: "not a number",
+      nested: { port: "x", [`${CANARY}-2`]: { weight: "heavy" } },
+      // A name Object.prototype has is a catchall key too, not a field.
+      toString: "x",
+    });
+    assert.ok(!result.ok);
+    assert.ok(!JSON.stringify(result.issues).includes(CANARY));
+    assert.deepEqual(result.issues.map((issue) => issue.path).sort(), [
+      "*",
+      "*",
+      "host",
+      "nested.*.weight",
+      "nested.port",
+    ]);
+  });
+
   test("a record behind preprocess, default or a union is still masked", async () => {
     const schema = z.object({
       pre: z.preprocess((v) => v, z.record(z.string(), z.number())),

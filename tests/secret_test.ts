@@ -1,7 +1,11 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { z } from "zod";
-import { redact, REDACTED, secret } from "../mod.ts";
+import { z as zod40 } from "zod40";
+import { z as zod41 } from "zod41";
+import { z as zod43 } from "zod43";
+import { z as zodMini } from "zod/mini";
+import { ConfigError, redact, REDACTED, secret } from "../mod.ts";
 import { containsSecret, isSecret } from "../_internal/schema_walk.ts";
 
 describe("secret", () => {
@@ -75,5 +79,29 @@ describe("secret", () => {
     assert.equal(redact(schema, { kind: "other", token: "t" }), REDACTED);
     assert.ok(containsSecret(schema));
     assert.ok(!containsSecret(z.object({ a: z.string() })));
+  });
+
+  test("refuses a schema from zod 4.0 or a second copy with its own registry, naming the versions", () => {
+    const foreign = [
+      [zod40.string(), /zod 4\.0\.17, which @harmony\/config does not support/],
+      [zod41.string(), /second copy of zod \(4\.1\.12\)/],
+    ] as const;
+    for (const [schema, reason] of foreign) {
+      assert.throws(
+        () => secret(schema as unknown as z.ZodString),
+        (error) =>
+          error instanceof ConfigError && reason.test(error.message) &&
+          /supports zod \^4\.1\.0/.test(error.message),
+      );
+    }
+  });
+
+  test("marks a schema from a copy that shares zod's registry, and a zod/mini schema", () => {
+    const shared = secret(zod43.string() as unknown as z.ZodString);
+    assert.ok(isSecret(shared));
+    assert.equal(redact(shared, "p"), REDACTED);
+    const mini = secret(zodMini.string() as unknown as z.ZodString);
+    assert.ok(isSecret(mini));
+    assert.ok(!isSecret(zodMini.string() as unknown as z.ZodString));
   });
 });

@@ -95,7 +95,10 @@ async function checkList(
   const items = parseList(field, text);
   if (field.elementSchema !== undefined) {
     for (const [index, item] of items.entries()) {
-      const result = await validateSyncFirst(field.elementSchema, item);
+      // An element of a list marked secret as a whole is secret too.
+      const result = await validateSyncFirst(field.elementSchema, item, {
+        insideSecret: field.secret,
+      });
       if (!result.ok) {
         return `Item ${index + 1}: ${result.issues[0]?.message ?? "invalid"}`;
       }

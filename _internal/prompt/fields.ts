@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { containsSecret, isSecret, unwrapSchema } from "../schema_walk.ts";
+import { parsedSync } from "../validate.ts";
 
 /** How a field is asked for. */
 export type FieldKind =
@@ -124,15 +125,12 @@ function elementKind(schema: z.ZodType): ElementKind {
   return literalChoices(inner) !== undefined ? "select" : "json";
 }
 
-/** What the schema gives for an empty answer: `{ value }` when it accepts one. */
+/**
+ * What the schema gives for an empty answer: `{ value }` when it accepts
+ * one. A field with async refinements cannot tell here: it is required.
+ */
 function emptyAnswer(schema: z.ZodType): { value: unknown } | undefined {
-  try {
-    const result = schema.safeParse(undefined);
-    return result.success ? { value: result.data } : undefined;
-  } catch {
-    // Async refinements cannot run here; treat the field as required.
-    return undefined;
-  }
+  return parsedSync(schema, undefined);
 }
 
 function numberBounds(

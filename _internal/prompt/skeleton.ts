@@ -7,6 +7,7 @@
  */
 import type { z } from "zod";
 import { containsSecret, isSecret, unwrapSchema } from "../schema_walk.ts";
+import { parsedSync } from "../validate.ts";
 import { literalChoices } from "./fields.ts";
 
 /** What a secret shows as in a skeleton. */
@@ -47,20 +48,11 @@ function skeletonOf(schema: z.ZodType): unknown {
 }
 
 function defaultOf(schema: z.ZodType): unknown {
-  try {
-    const result = schema.safeParse(undefined);
-    return result.success ? result.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parsedSync(schema, undefined)?.value;
 }
 
 function isOptional(schema: z.ZodType): boolean {
-  try {
-    return schema.safeParse(undefined).success;
-  } catch {
-    return false;
-  }
+  return parsedSync(schema, undefined) !== undefined;
 }
 
 /**

@@ -42,6 +42,12 @@ export interface RunOptions {
   cwd?: string;
   /** Kill the child after this many ms (a safety net, not synchronisation). Default 60000. */
   timeoutMs?: number;
+  /**
+   * Variables whose values are bash ANSI-C string bodies (`\xff` is the
+   * byte 0xFF), added to `env`: the only way to hand a child bytes that are
+   * not UTF-8, which `env` itself, a record of strings, cannot hold.
+   */
+  rawEnv?: Record<string, string>;
 }
 
 /** A minimal environment for a child: no inherited HARMONY_* variables. */
@@ -70,6 +76,22 @@ export function run(
   args: readonly string[],
   options: RunOptions = {},
 ): Promise<RunResult> {
+  const { rawEnv, ...rest } = options;
+  if (rawEnv !== undefined) {
+    const assignments = Object.entries(rawEnv).map(([name, body]) => {
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        throw new Error(`not a variable name: ${name}`);
+      }
+      return `${name}=$'${body.replaceAll("'", "\\'")}'`;
+    });
+    return run("bash", [
+      "-c",
+      `exec env ${assignments.join(" ")} "$@"`,
+      "bash",
+      command,
+      ...args,
+    ], rest);
+  }
   return isDeno
     ? runWithDeno(command, args, options)
     : runWithNode(command, args, options);

@@ -1,69 +1,217 @@
+/**
+ * The secret canary matrix: schemas (tests/_fixtures/secret_canary_schemas.ts:
+ * plain, every kind of custom message, transforms and refinements that
+ * throw, nested and whole-value secrets, catchall, records, unions, arrays
+ * of secrets, and schemas from other copies of zod) × sources (env, file,
+ * SQLite, memory, OpenBao, and all of them in one chain) × channels (an
+ * error's message, String(), stack, JSON.stringify, util.inspect and
+ * Deno.inspect with depth, each of these for every cause in the chain;
+ * explain() as JSON and inspected; validate()'s issues; the CLI's human and
+ * --json output; the prompt screen). Canary strings sit only where a value
+ * may never be shown; every text a channel produces is one check. It prints
+ * the number of checks and of leaks, and fails on any leak.
+ *
+ * It runs under Deno (deno task test) and on Node against the packed npm
+ * build (deno task test:node), where zod40/zod41/zod43 are other copies of
+ * zod installed beside the library's.
+ *
+ * @module
+ */
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import process from "node:process";
 import { DatabaseSync } from "node:sqlite";
-import { inspect } from "node:util";
 import { describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { inspect } from "node:util";
 import { z } from "zod";
+import { z as zod40 } from "zod40";
+import { z as zod41 } from "zod41";
+import { z as zod43 } from "zod43";
 import {
   ConfigError,
   ConfigManager,
+  type ConfigSource,
+  ConfigValidationError,
   defineConfig,
   EnvSource,
   LocalFileSource,
   MemorySource,
+  PromptCancelledError,
+  PromptSource,
   secret,
   SqliteSource,
   StoreSource,
+  validate,
 } from "../../mod.ts";
-import type { ConfigDefinition, ConfigSource } from "../../mod.ts";
-import { OpenBaoStore } from "../../stores/openbao/mod.ts";
-import { startFakeOpenBao } from "../_helpers/openbao_server.ts";
-import { baseEnv, isDeno, runDeno } from "../_helpers/subprocess.ts";
+import type { ConfigDefinition } from "../../mod.ts";
+import {
+  type Canaries,
+  type CanaryCase,
+  CASES,
+  type PromptStep,
+} from "../_fixtures/secret_canary_schemas.ts";
+import { FakeTerminal, KEY } from "../_helpers/fake_terminal.ts";
+import {
+  type FakeOpenBao,
+  startFakeOpenBao,
+} from "../_helpers/openbao_server.ts";
+import { store as baoStore } from "../_helpers/openbao_store.ts";
+import {
+  baseEnv,
+  denoExecutable,
+  isDeno,
+  run,
+  type RunResult,
+} from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
-const CANARY = `canary-${randomUUID()}`;
-const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+/** Letters that hex, UUIDs and base64 of short values rarely line up into. */
+function letters(count: number): string {
+  return [...randomBytes(count)].map((b) => "ghijklmnopqrstuvwxyz"[b % 20])
+    .join("");
+}
 
-const DbSchema = z.object({
-  host: z.string(),
-  password: secret(z.string().min(8)),
-});
-const Db = defineConfig({ key: "Db", schema: DbSchema });
-const Token = defineConfig({ key: "Token", schema: secret(z.string()) });
+const CANARIES: Canaries = {
+  secret: `canary-${randomUUID()}`,
+  short: `qx${letters(13)}`,
+  key: `key-canary-${randomUUID()}`,
+};
 
-/** Everything an error can show: message, String, inspect, stack, causes, JSON. */
-function renderings(error: unknown): string[] {
-  const out: string[] = [];
-  for (
-    let e: unknown = error, depth = 0;
-    e !== undefined && e !== null && depth < 10;
-    e = (e as { cause?: unknown }).cause, depth++
-  ) {
-    out.push(
-      String(e),
-      String((e as Error).message),
-      String((e as Error).stack),
-      JSON.stringify(e) ?? "",
-      inspect(e, { depth: 10, showHidden: true }),
-    );
-    if (isDeno) {
-      out.push(
-        (globalThis as unknown as {
-          Deno: { inspect(v: unknown, o: object): string };
-        }).Deno.inspect(e, { depth: 10, showHidden: true }),
-      );
+/**
+ * Credentials a client holds or sends (an OpenBao token, an AppRole secret
+ * id, a JWT): issue 14 masks every one of them in server text, and adds
+ * them here as it does, so every channel of the matrix checks them too.
+ */
+const CREDENTIAL_CANARIES: Readonly<Record<string, string>> = {};
+
+const WATCHED: readonly (readonly [string, string])[] = [
+  ["secret", CANARIES.secret],
+  ["short secret", CANARIES.short],
+  ["data key", CANARIES.key],
+  ...Object.entries(CREDENTIAL_CANARIES),
+];
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, "..", "..");
+const EXT = isDeno ? ".ts" : ".js";
+const SCHEMA_MODULE = join(
+  HERE,
+  "..",
+  "_fixtures",
+  `secret_canary_schemas${EXT}`,
+);
+const CLI_FIXTURE = join(HERE, "..", "_fixtures", `secret_canary_cli${EXT}`);
+
+/** Counts checks, and records every leak and every untyped failure. */
+class Ledger {
+  checks = 0;
+  readonly leaks: string[] = [];
+  readonly untyped: string[] = [];
+  /** How often each outcome was seen, to show the values really were read. */
+  readonly seen = new Map<string, number>();
+
+  /** Counts an outcome. */
+  saw(outcome: string): void {
+    this.seen.set(outcome, (this.seen.get(outcome) ?? 0) + 1);
+  }
+
+  /** Asserts each outcome was seen at least once. */
+  assertSaw(...outcomes: string[]): void {
+    for (const outcome of outcomes) {
+      assert.ok(this.seen.has(outcome), `never saw: ${outcome}`);
     }
+  }
+
+  /** One check: `text`, produced by a channel at `where`, holds no canary. */
+  check(text: string, where: string): void {
+    this.checks++;
+    for (const [name, canary] of WATCHED) {
+      if (text.includes(canary)) this.leaks.push(`${where}: the ${name}`);
+    }
+  }
+
+  /** Something that should have been a typed error was not. */
+  fail(where: string, what: string): void {
+    this.untyped.push(`${where}: ${what}`);
+  }
+
+  /** Asserts this part of the matrix found nothing. */
+  assertClean(part: string): void {
+    assert.deepEqual(
+      this.leaks.slice(0, 20),
+      [],
+      `${part}: ${this.leaks.length} leaks in ${this.checks} checks`,
+    );
+    assert.deepEqual(this.untyped.slice(0, 20), [], `${part}: untyped errors`);
+  }
+}
+
+const parts: { name: string; ledger: Ledger; seconds: number }[] = [];
+
+/** Runs one part of the matrix with its own ledger, and asserts it clean. */
+async function part(
+  name: string,
+  body: (ledger: Ledger) => Promise<void>,
+): Promise<void> {
+  const ledger = new Ledger();
+  const start = performance.now();
+  const logs = await capturingConsole(() => body(ledger));
+  ledger.check(logs, `${name}: console`);
+  parts.push({
+    name,
+    ledger,
+    seconds: (performance.now() - start) / 1000,
+  });
+  ledger.assertClean(name);
+}
+
+const denoInspect = (globalThis as {
+  Deno?: { inspect(value: unknown, options: object): string };
+}).Deno?.inspect;
+
+/** Every way an error shows itself, for it and every cause below it. */
+function errorTexts(error: unknown): [string, string][] {
+  const out: [string, string][] = [];
+  let e: unknown = error;
+  for (let depth = 0; e !== undefined && e !== null && depth < 10; depth++) {
+    const at = depth === 0 ? "" : ` cause ${depth}`;
+    out.push(
+      [`String()${at}`, String(e)],
+      [`message${at}`, String((e as Error).message)],
+      [`stack${at}`, String((e as Error).stack)],
+      [`JSON${at}`, JSON.stringify(e) ?? ""],
+      [`util.inspect${at}`, inspect(e, { depth: 10, showHidden: true })],
+    );
+    if (denoInspect !== undefined) {
+      out.push([
+        `Deno.inspect${at}`,
+        denoInspect(e, { depth: 10, showHidden: true }),
+      ]);
+    }
+    e = (e as { cause?: unknown }).cause;
   }
   return out;
 }
 
-/** Captures every console method while `action` runs. */
-async function capturingConsole<T>(
-  action: () => Promise<T>,
-): Promise<{ result: T; logs: string }> {
+function checkError(
+  ledger: Ledger,
+  error: unknown,
+  where: string,
+  expected: new (...args: never[]) => Error = ConfigError,
+): void {
+  if (!(error instanceof expected)) {
+    ledger.fail(where, `threw ${(error as Error)?.name ?? typeof error}`);
+  }
+  for (const [channel, text] of errorTexts(error)) {
+    ledger.check(text, `${where} ${channel}`);
+  }
+}
+
+/** Captures every console method while `action` runs; returns what was logged. */
+async function capturingConsole(action: () => Promise<void>): Promise<string> {
   const methods = ["log", "info", "warn", "error", "debug", "trace"] as const;
   const saved = methods.map((m) => console[m]);
   const lines: string[] = [];
@@ -73,212 +221,674 @@ async function capturingConsole<T>(
     };
   }
   try {
-    return { result: await action(), logs: lines.join("\n") };
+    await action();
   } finally {
     methods.forEach((m, i) => (console[m] = saved[i]!));
   }
+  return lines.join("\n");
 }
 
-function assertClean(text: string, what: string): void {
-  assert.ok(!text.includes(CANARY), `the canary leaked into ${what}`);
+/** The texts a value is tried as: its JSON, and for text sources broken JSON. */
+function textVariants(c: Canaries): Record<string, string> {
+  return {
+    malformed: `{"password": "${c.secret}"`,
+    bareWord: c.secret,
+  };
 }
 
-/** Runs get and explain on `def` and checks every error and report. */
-async function probe(
-  manager: ConfigManager,
-  def: ConfigDefinition<unknown>,
-  what: string,
-): Promise<void> {
-  const { logs } = await capturingConsole(async () => {
-    let error: unknown;
-    try {
-      await manager.get(def);
-    } catch (e) {
-      error = e;
-    }
-    if (error !== undefined) {
-      assert.ok(error instanceof ConfigError, `${what}: ${error}`);
-      for (const text of renderings(error)) assertClean(text, `${what} error`);
-    }
-    const explanation = await manager.explain(def);
-    assertClean(JSON.stringify(explanation), `${what} explain()`);
-    assertClean(inspect(explanation, { depth: 10 }), `${what} explain()`);
-  });
-  assertClean(logs, `${what} logs`);
+/** The five sources, each over its own store, filled with the same values. */
+interface Sources {
+  readonly env: Record<string, string | undefined>;
+  readonly files: string;
+  readonly sqlite: SqliteSource;
+  readonly raw: DatabaseSync;
+  readonly bao: StoreSource;
+  readonly memory: MemorySource;
+  /** Puts `text` (JSON, or broken JSON for the text sources) under `key` everywhere it fits. */
+  put(key: string, text: string): Promise<ConfigSource[]>;
 }
 
-describe("a secret canary never leaks", () => {
-  test("from env, file, SQLite and memory: malformed JSON, wrong shapes, schema failures and valid values", async () => {
-    await using dir = await tempDir();
-    const files = join(dir.path, "files");
-    await mkdir(files);
-    const dbPath = join(dir.path, "config.db");
-    using sqlite = await SqliteSource.open(dbPath);
-    const raw = new DatabaseSync(dbPath);
-    const putRow = (key: string, text: string): void => {
+async function openSources(dir: string, bao: FakeOpenBao): Promise<Sources> {
+  const files = join(dir, "files");
+  await mkdir(files, { recursive: true });
+  const dbPath = join(dir, "config.db");
+  const sqlite = await SqliteSource.open(dbPath);
+  const raw = new DatabaseSync(dbPath);
+  const env: Record<string, string | undefined> = {};
+  const envSource = new EnvSource({ env });
+  const fileSource = new LocalFileSource(files);
+  const store = new StoreSource(baoStore(bao, { sessionFile: false }));
+  const memory = new MemorySource();
+  return {
+    env,
+    files,
+    sqlite,
+    raw,
+    bao: store,
+    memory,
+    async put(key, text): Promise<ConfigSource[]> {
+      env[`HARMONY_CONFIG_${key}`] = text;
+      await writeFile(join(files, `${key}.json`), text);
       raw.prepare(
         "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)",
       ).run(key, text);
-    };
+      const sources: ConfigSource[] = [envSource, fileSource, sqlite];
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch {
+        return sources; // memory and OpenBao hold JSON values only
+      }
+      await memory.set(key, value);
+      await store.set(key, value);
+      return [...sources, memory, store];
+    },
+  };
+}
 
-    const variants: Record<string, string> = {
-      malformed: `{"host": "db", "password": "${CANARY}"`,
-      wrongShape: JSON.stringify({ host: 5, password: CANARY }),
-      tooShort: JSON.stringify({ host: "db", password: CANARY.slice(0, 7) }),
-      notAnObject: JSON.stringify(CANARY),
-      valid: JSON.stringify({ host: "db", password: CANARY }),
-      bareWord: CANARY,
-    };
-    try {
-      for (const [name, text] of Object.entries(variants)) {
-        await writeFile(join(files, "Db.json"), text);
-        await writeFile(join(files, "Token.json"), text);
-        putRow("Db", text);
-        putRow("Token", text);
-        const sources: ConfigSource[] = [
-          new EnvSource({
-            env: { HARMONY_CONFIG_Db: text, HARMONY_CONFIG_Token: text },
-          }),
-          new LocalFileSource(files),
-          sqlite,
-        ];
-        try {
-          const parsed = JSON.parse(text);
-          sources.push(new MemorySource({ Db: parsed, Token: parsed }));
-        } catch {
-          // Memory holds only JSON values: no malformed text to put there.
-        }
-        for (const source of sources) {
-          const manager = new ConfigManager([source]);
-          await probe(
-            manager,
-            Db as ConfigDefinition<unknown>,
-            `${name} in ${source.name}`,
-          );
-          await probe(
-            manager,
-            Token as ConfigDefinition<unknown>,
-            `${name} in ${source.name}`,
-          );
-        }
-        // And in a chain, where later sources are explained too.
+/** Runs `body` over fresh sources: a temp dir, SQLite, files and an OpenBao server. */
+async function withSources(
+  body: (sources: Sources) => Promise<void>,
+): Promise<void> {
+  await using dir = await tempDir();
+  await using bao = await startFakeOpenBao();
+  const sources = await openSources(dir.path, bao);
+  try {
+    await body(sources);
+  } finally {
+    sources.raw.close();
+    sources.sqlite.close();
+  }
+}
+
+/** get() and explain() over `sources`: every error and report is checked. */
+async function probe(
+  ledger: Ledger,
+  def: ConfigDefinition<unknown>,
+  sources: readonly ConfigSource[],
+  where: string,
+): Promise<void> {
+  const manager = new ConfigManager(sources);
+  try {
+    await manager.get(def);
+    ledger.saw("a value that get() returns");
+  } catch (error) {
+    if (error instanceof ConfigValidationError) ledger.saw("an invalid value");
+    checkError(ledger, error, `${where} get()`);
+  }
+  try {
+    const explanation = await manager.explain(def);
+    if (JSON.stringify(explanation).includes('"<redacted>"')) {
+      ledger.saw("a redacted value in explain()");
+    }
+    ledger.check(JSON.stringify(explanation), `${where} explain() JSON`);
+    ledger.check(
+      inspect(explanation, { depth: 10 }),
+      `${where} explain() inspect`,
+    );
+  } catch (error) {
+    ledger.fail(`${where} explain()`, "threw, though it never should");
+    checkError(ledger, error, `${where} explain()`);
+  }
+}
+
+/** set() and validate() of a value: their errors and issues are checked. */
+async function probeInput(
+  ledger: Ledger,
+  def: ConfigDefinition<unknown>,
+  value: unknown,
+  where: string,
+): Promise<void> {
+  const manager = new ConfigManager([new MemorySource()]);
+  try {
+    await manager.set(def, value);
+  } catch (error) {
+    checkError(ledger, error, `${where} set()`, ConfigValidationError);
+  }
+  try {
+    const result = await validate(def.schema, value);
+    // A value that passes comes back parsed; only issues are shown.
+    if (!result.ok) {
+      ledger.check(JSON.stringify(result.issues), `${where} validate()`);
+    }
+  } catch (error) {
+    ledger.fail(`${where} validate()`, "threw");
+    checkError(ledger, error, `${where} validate()`);
+  }
+}
+
+/** Every case × value × source, and each value in a chain of all five. */
+async function sourceMatrix(
+  ledger: Ledger,
+  cases: readonly CanaryCase[],
+  sources: Sources,
+): Promise<void> {
+  for (const item of cases) {
+    const { key } = item.def;
+    const values = Object.entries(item.values(CANARIES)).map((
+      [label, value],
+    ) => [label, JSON.stringify(value)] as const);
+    const texts = Object.entries(textVariants(CANARIES));
+    for (const [label, text] of [...values, ...texts]) {
+      const filled = await sources.put(key, text);
+      for (const source of filled) {
         await probe(
-          new ConfigManager(sources),
-          Db as ConfigDefinition<unknown>,
-          `${name} in a chain`,
+          ledger,
+          item.def,
+          [source],
+          `${item.name}/${label} in ${source.name}`,
         );
       }
-    } finally {
+      await probe(ledger, item.def, filled, `${item.name}/${label} in a chain`);
+      if (values.some(([l]) => l === label)) {
+        await probeInput(
+          ledger,
+          item.def,
+          JSON.parse(text),
+          `${item.name}/${label}`,
+        );
+      }
+    }
+  }
+}
+
+/** The same schemas, built with another copy of zod. */
+function foreignCases(
+  copy: typeof zod43,
+): { name: string; build: () => ConfigDefinition<unknown> }[] {
+  const quote = (issue: { input?: unknown }): string =>
+    `rejected ${inspect(issue.input)}`;
+  const as = (schema: unknown): z.ZodType => schema as z.ZodType;
+  return [
+    {
+      name: "meta-marked",
+      build: () =>
+        defineConfig({
+          key: "Plain",
+          schema: as(copy.object({
+            host: copy.string(),
+            password: copy.string().min(16).meta({ secret: true }),
+          })),
+        }) as ConfigDefinition<unknown>,
+    },
+    {
+      name: "secret()-marked",
+      build: () =>
+        defineConfig({
+          key: "ErrorFn",
+          schema: as(copy.object({
+            host: copy.string(),
+            password: secret(
+              as(copy.string({ error: quote }).min(200, { error: quote })),
+            ),
+          })),
+        }) as ConfigDefinition<unknown>,
+    },
+    {
+      name: "nested in the library's zod",
+      build: () =>
+        defineConfig({
+          key: "Nested",
+          schema: z.object({
+            app: z.object({
+              db: as(copy.object({
+                user: copy.string(),
+                password: copy.string().min(200, { error: quote }).meta({
+                  secret: true,
+                }),
+              })),
+            }),
+          }),
+        }) as ConfigDefinition<unknown>,
+    },
+  ];
+}
+
+/** One run of the CLI: its arguments, the variables it adds, and what it is. */
+interface CliRun {
+  readonly argv: readonly string[];
+  readonly env: Record<string, string>;
+  readonly where: string;
+}
+
+/** The commands every case is shown by: human and JSON, get and explain. */
+function commands(name: string): string[][] {
+  const schema = ["--schema", `${SCHEMA_MODULE}#${name}`];
+  return [
+    ["get", ...schema, "--debug"],
+    ["get", ...schema, "--json"],
+    ["explain", ...schema],
+    ["explain", ...schema, "--json"],
+  ];
+}
+
+/** The flags a Deno child running the CLI needs, and no more. */
+function cliDenoFlags(dir: string, bao: FakeOpenBao): string[] {
+  return [
+    "--quiet",
+    "--no-prompt",
+    "--allow-env",
+    `--allow-read=${dir},${ROOT}`,
+    `--allow-write=${dir}`,
+    `--allow-net=${new URL(bao.address).host}`,
+  ];
+}
+
+/** Runs the CLI fixture in a child of this runtime. */
+function runCliChild(
+  args: readonly string[],
+  options: {
+    dir: string;
+    bao: FakeOpenBao;
+    stdin?: string;
+    env?: Record<string, string>;
+    rawEnv?: Record<string, string>;
+  },
+): Promise<RunResult> {
+  const env = baseEnv(options.env);
+  const rest = {
+    env,
+    cwd: options.dir,
+    timeoutMs: 300_000,
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+    ...(options.rawEnv === undefined ? {} : { rawEnv: options.rawEnv }),
+  };
+  return isDeno
+    ? run(denoExecutable(), [
+      "run",
+      ...cliDenoFlags(options.dir, options.bao),
+      CLI_FIXTURE,
+      ...args,
+    ], rest)
+    : run(process.execPath, [
+      "--disable-warning=ExperimentalWarning",
+      CLI_FIXTURE,
+      ...args,
+    ], rest);
+}
+
+/**
+ * Every case × value × source (env, a --file dir, OpenBao, SQLite, and all
+ * four in one chain) × the four commands, plus `set` of each value, in one
+ * child process per round of values.
+ */
+async function cliMatrix(
+  ledger: Ledger,
+  dir: string,
+  bao: FakeOpenBao,
+): Promise<number> {
+  const empty = join(dir, "empty");
+  const data = join(dir, "data");
+  const files = join(dir, "cli-files");
+  const scratch = join(dir, "scratch");
+  await mkdir(files, { recursive: true });
+  using sqlite = await SqliteSource.open(join(data, "config", "config.db"));
+  const store = new StoreSource(baoStore(bao, { sessionFile: false }));
+  const baoEnv = { OPENBAO_URL: bao.address, BAO_TOKEN: bao.rootToken };
+  const rounds = Math.max(
+    ...CASES.map((c) => Object.keys(c.values(CANARIES)).length),
+  ) + Object.keys(textVariants(CANARIES)).length;
+  let runs = 0;
+  for (let round = 0; round < rounds; round++) {
+    const batch: CliRun[] = [];
+    for (const item of CASES) {
+      const entries = [
+        ...Object.entries(item.values(CANARIES)).map((
+          [label, value],
+        ) => [label, JSON.stringify(value), true] as const),
+        ...Object.entries(textVariants(CANARIES)).map((
+          [label, text],
+        ) => [label, text, false] as const),
+      ];
+      const entry = entries[round];
+      if (entry === undefined) continue;
+      const [label, text, isJson] = entry;
+      const { key } = item.def;
+      await writeFile(join(files, `${key}.json`), text);
+      await sqlite.delete(key);
+      await store.delete(key);
+      // SQLite holds only JSON text written through the source, broken
+      // text through SQL, as another writer could leave it.
+      const raw = new DatabaseSync(join(data, "config", "config.db"));
+      raw.prepare(
+        "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)",
+      ).run(key, text);
       raw.close();
-    }
-  });
-
-  test("set() with invalid values holding the canary", async () => {
-    const manager = new ConfigManager([new MemorySource()]);
-    const bad: unknown[] = [
-      { host: CANARY, password: 5 },
-      { host: 5, password: CANARY },
-      { host: "db", password: CANARY.slice(0, 5) },
-      CANARY,
-      [CANARY],
-      { host: [CANARY], password: CANARY },
-    ];
-    const { logs } = await capturingConsole(async () => {
-      for (const value of bad) {
-        let error: unknown;
-        try {
-          await manager.set(Db, value as z.input<typeof DbSchema>);
-        } catch (e) {
-          error = e;
+      if (isJson) await store.set(key, JSON.parse(text));
+      const variable = { [`HARMONY_CONFIG_${key}`]: text };
+      const places: [string, Record<string, string>, string[]][] = [
+        ["env", { ...variable, HARMONY_DATA_DIR: empty }, []],
+        ["file", { HARMONY_DATA_DIR: empty }, ["--file", files]],
+        ["sqlite", { HARMONY_DATA_DIR: data }, []],
+        ...(isJson
+          ? [["openbao", { ...baoEnv, HARMONY_DATA_DIR: empty }, []] as [
+            string,
+            Record<string, string>,
+            string[],
+          ]]
+          : []),
+        ["all", { ...variable, ...baoEnv, HARMONY_DATA_DIR: data }, [
+          "--file",
+          files,
+        ]],
+      ];
+      for (const [place, env, extra] of places) {
+        for (const argv of commands(item.name)) {
+          batch.push({
+            argv: [...argv, ...extra],
+            env,
+            where: `CLI ${argv.join(" ")} ${item.name}/${label} in ${place}`,
+          });
         }
-        assert.ok(error instanceof ConfigError, String(error));
-        for (const text of renderings(error)) assertClean(text, "set() error");
       }
-      // A value JSON cannot hold fails in the source, without the value.
-      let error: unknown;
-      try {
-        await new MemorySource().set("Db", { password: CANARY, n: 1n });
-      } catch (e) {
-        error = e;
+      if (isJson) {
+        for (const json of [[], ["--json"]]) {
+          batch.push({
+            argv: [
+              "set",
+              "--schema",
+              `${SCHEMA_MODULE}#${item.name}`,
+              text,
+              ...json,
+            ],
+            env: { HARMONY_DATA_DIR: scratch },
+            where: `CLI set ${json.join(" ")} ${item.name}/${label}`,
+          });
+        }
       }
-      assert.ok(error instanceof ConfigError);
-      for (const text of renderings(error)) assertClean(text, "source error");
-    });
-    assertClean(logs, "logs");
-  });
-
-  test("from OpenBao: wrong shapes, schema failures and valid values", async () => {
-    await using bao = await startFakeOpenBao();
-    const store = new OpenBaoStore({
-      address: bao.address,
-      auth: { token: bao.rootToken },
-      env: {},
-      sessionFile: false,
-    });
-    const source = new StoreSource(store);
-    const values: unknown[] = [
-      { host: 5, password: CANARY },
-      { host: "db", password: CANARY.slice(0, 7) },
-      CANARY,
-      { host: "db", password: CANARY },
-    ];
-    for (const value of values) {
-      await source.set("Db", value);
-      await source.set("Token", value);
-      const manager = new ConfigManager([source]);
-      await probe(manager, Db as ConfigDefinition<unknown>, "openbao");
-      await probe(manager, Token as ConfigDefinition<unknown>, "openbao");
     }
+    const child = await runCliChild(["--batch"], {
+      dir,
+      bao,
+      stdin: JSON.stringify(batch),
+    });
+    assert.equal(child.code, 0, child.stderr);
+    ledger.check(child.stderr, `CLI batch ${round} stderr`);
+    const results = JSON.parse(child.stdout) as {
+      code: number;
+      stdout: string;
+      stderr: string;
+    }[];
+    assert.equal(results.length, batch.length);
+    for (const [i, result] of results.entries()) {
+      const where = batch[i]!.where;
+      if (result.stderr.includes("Invalid value for key")) {
+        ledger.saw("a CLI run that failed on the value");
+      }
+      if (result.stdout.includes("<redacted>")) {
+        ledger.saw("a CLI run that showed a redacted value");
+      }
+      if (result.stderr.includes("threw SyntaxError")) {
+        ledger.saw("a CLI run over a transform that threw");
+      }
+      ledger.check(result.stdout, `${where} stdout`);
+      ledger.check(result.stderr, `${where} stderr`);
+      if (/Unexpected/.test(result.stderr)) ledger.fail(where, result.stderr);
+    }
+    runs += batch.length;
+  }
+  return runs;
+}
+
+/**
+ * A bounded set of real CLI processes on real streams and a real
+ * environment, among them one whose environment holds bytes that are not
+ * UTF-8 around the secret.
+ */
+async function cliProcesses(
+  ledger: Ledger,
+  dir: string,
+  bao: FakeOpenBao,
+): Promise<number> {
+  const data = join(dir, "proc-data");
+  {
+    using sqlite = await SqliteSource.open(join(data, "config", "config.db"));
+    await sqlite.set("ErrorFn", { host: "db", password: CANARIES.secret });
+    await sqlite.set("Blob", { name: "n", blob: `{${CANARIES.secret}` });
+  }
+  const cases: {
+    args: string[];
+    env?: Record<string, string>;
+    rawEnv?: Record<string, string>;
+  }[] = [];
+  for (const name of ["ErrorFn", "Blob"]) {
+    for (
+      const argv of [
+        ...commands(name),
+        ["doctor", "--schema", `${SCHEMA_MODULE}#${name}`],
+      ]
+    ) {
+      cases.push({ args: argv, env: { HARMONY_DATA_DIR: data } });
+    }
+  }
+  for (const name of ["Plain", "Token"]) {
+    for (const argv of commands(name)) {
+      cases.push({
+        args: argv,
+        env: { HARMONY_DATA_DIR: data },
+        rawEnv: {
+          [`HARMONY_CONFIG_${name}`]:
+            `{"host":"db","password":"${CANARIES.secret}\\xff","token":"${CANARIES.secret}\\xfe"}`,
+        },
+      });
+    }
+  }
+  // A schema module of zod 4.0: refused, naming the versions.
+  const old = await runCliChild([
+    "get",
+    "--schema",
+    `${join(HERE, "..", "_fixtures", `secret_canary_zod40${EXT}`)}#Db`,
+  ], { dir, bao, env: { HARMONY_DATA_DIR: data } });
+  ledger.check(
+    old.stdout + old.stderr,
+    "CLI process get with a zod 4.0 schema",
+  );
+  if (old.code !== 1 || !/zod 4\.0\.17.*\^4\.1\.0/.test(old.stderr)) {
+    ledger.fail(
+      "CLI with a zod 4.0 schema",
+      `not refused by name: ${old.stderr}`,
+    );
+  }
+  for (const item of cases) {
+    const result = await runCliChild(item.args, {
+      dir,
+      bao,
+      ...(item.env === undefined ? {} : { env: item.env }),
+      ...(item.rawEnv === undefined ? {} : { rawEnv: item.rawEnv }),
+    });
+    const where = `CLI process ${item.args.join(" ")}${
+      item.rawEnv ? " (not UTF-8)" : ""
+    }`;
+    ledger.check(result.stdout, `${where} stdout`);
+    ledger.check(result.stderr, `${where} stderr`);
+    if (
+      result.code === 0 && item.rawEnv !== undefined && item.args[0] === "get"
+    ) {
+      ledger.fail(where, "read a variable that is not UTF-8");
+    }
+    if (/Unexpected|InvalidData/.test(result.stderr)) {
+      ledger.fail(where, result.stderr);
+    }
+  }
+  return cases.length + 1;
+}
+
+/** Drives one getOrPrompt session on a fake terminal; checks its screen and error. */
+async function promptSession(
+  ledger: Ledger,
+  item: CanaryCase,
+  steps: readonly PromptStep[],
+  stored: ConfigSource,
+  where: string,
+): Promise<void> {
+  const term = new FakeTerminal();
+  const manager = new ConfigManager([
+    stored,
+    new PromptSource({ input: term.input, output: term.output }),
+  ]);
+  const pending = manager.getOrPrompt(item.def).then(
+    () => undefined,
+    (error: unknown) => ({ error }),
+  );
+  try {
+    for (const step of steps) {
+      if ("ask" in step) await term.answer(`? ${step.ask}`, step.answer);
+      else if ("rejected" in step) {
+        await term.waitFor(/\n> /);
+        term.type("\x15"); // Ctrl-U: clear what was typed
+      } else if ("type" in step) term.type(step.type + KEY.enter);
+      else if ("waitFor" in step) await term.waitFor(step.waitFor);
+      else term.type(KEY.ctrlC);
+    }
+  } catch (error) {
+    ledger.fail(where, `the session went astray: ${(error as Error).message}`);
+    term.type(KEY.ctrlC);
+  }
+  const outcome = await pending;
+  if (/\n> /.test(term.text)) ledger.saw("a rejected answer on the screen");
+  if (outcome === undefined) ledger.saw("a prompt that was answered");
+  if (outcome !== undefined) {
+    checkError(
+      ledger,
+      outcome.error,
+      `${where} getOrPrompt()`,
+      PromptCancelledError,
+    );
+  }
+  ledger.check(term.raw, `${where} screen`);
+  ledger.check(term.text, `${where} screen (text)`);
+}
+
+describe("secret canary matrix", () => {
+  test("schemas × sources (env, file, SQLite, memory, OpenBao, a chain) × error, explain, set and validate channels", async () => {
+    await withSources(async (sources) => {
+      await part("sources", async (ledger) => {
+        await sourceMatrix(ledger, CASES, sources);
+        // A value JSON cannot hold fails in the source, without the value.
+        try {
+          await new MemorySource().set("Plain", {
+            password: CANARIES.secret,
+            n: 1n,
+          });
+          ledger.fail("MemorySource.set of a bigint", "stored it");
+        } catch (error) {
+          checkError(ledger, error, "MemorySource.set of a bigint");
+        }
+        ledger.assertSaw(
+          "a value that get() returns",
+          "an invalid value",
+          "a redacted value in explain()",
+        );
+      });
+    });
   });
 
-  test(
-    "from the CLI: get, explain and doctor over malformed and wrong-shaped values",
-    { skip: isDeno ? false : "runs cli.ts with Deno's permission flags" },
-    async () => {
-      await using data = await tempDir();
-      const configDir = join(data.path, "config");
-      {
-        using sqlite = await SqliteSource.open(join(configDir, "config.db"));
-        await sqlite.set("Db", { host: 5, password: CANARY });
-      }
-      const schema = [
-        "--schema",
-        `${join(ROOT, "tests", "_fixtures", "cli_schema.ts")}#Db`,
-      ];
-      const envs = [
-        {},
-        { HARMONY_CONFIG_Db: `{"password": "${CANARY}"` },
-        { HARMONY_CONFIG_Db: JSON.stringify({ host: [], password: CANARY }) },
-      ];
-      const runs = [];
-      for (const extra of envs) {
-        const env = baseEnv({ HARMONY_DATA_DIR: data.path, ...extra });
+  test("a schema from another copy of zod is refused (zod 4.0, 4.1.12) or its secrets masked (4.3, which shares the registry)", async () => {
+    await withSources(async (sources) => {
+      await part("other zod copies", async (ledger) => {
         for (
-          const args of [
-            ["get", ...schema],
-            ["explain", ...schema],
-            ["explain", ...schema, "--json"],
-            ["doctor", ...schema],
-          ]
+          const [version, copy] of [
+            ["4.0.17", zod40],
+            ["4.1.12", zod41],
+          ] as const
         ) {
-          runs.push(
-            await runDeno([
-              "run",
-              "--quiet",
-              "--allow-env",
-              `--allow-read=${configDir},${ROOT}`,
-              `--allow-write=${configDir}`,
-              join(ROOT, "cli.ts"),
-              ...args,
-            ], { env, cwd: ROOT }),
+          for (
+            const { name, build } of foreignCases(
+              copy as unknown as typeof zod43,
+            )
+          ) {
+            const where = `zod ${version} ${name}`;
+            try {
+              build();
+              ledger.fail(where, "defineConfig accepted it");
+            } catch (error) {
+              checkError(ledger, error, `${where} defineConfig()`);
+              if (!String((error as Error).message).includes(version)) {
+                ledger.fail(where, "the refusal does not name the version");
+              }
+            }
+          }
+        }
+        const shared = foreignCases(zod43).map(({ name, build }) => {
+          const def = build();
+          const original = CASES.find((c) => c.def.key === def.key)!;
+          return { ...original, name: `zod 4.3.6 ${name}`, def };
+        });
+        await sourceMatrix(ledger, shared, sources);
+        ledger.assertSaw("an invalid value", "a redacted value in explain()");
+      });
+    });
+  });
+
+  test("the CLI's human and --json output: get, explain and set over every schema, value and source", async () => {
+    await using dir = await tempDir();
+    await using bao = await startFakeOpenBao();
+    let runs = 0;
+    await part("CLI", async (ledger) => {
+      runs += await cliMatrix(ledger, dir.path, bao);
+      runs += await cliProcesses(ledger, dir.path, bao);
+      ledger.assertSaw(
+        "a CLI run that failed on the value",
+        "a CLI run that showed a redacted value",
+        "a CLI run over a transform that threw",
+      );
+    });
+    console.log(`secret canary matrix: ${runs} CLI runs`);
+  });
+
+  test("the prompt screen: masked answers, their rejections, re-asking a stored value that fails", async () => {
+    await withSources(async (sources) => {
+      await part("prompt", async (ledger) => {
+        const stores = [sources.memory, sources.sqlite, sources.bao];
+        for (const [i, item] of CASES.entries()) {
+          const steps = item.prompt?.(CANARIES);
+          if (steps === undefined) continue;
+          await promptSession(
+            ledger,
+            item,
+            steps,
+            new MemorySource(),
+            `prompt ${item.name} (missing)`,
+          );
+          // A stored value that fails is asked for again, where it is.
+          const invalid = Object.entries(item.values(CANARIES)).find((
+            [label],
+          ) => label !== "valid");
+          if (invalid === undefined) continue;
+          const store = stores[i % stores.length]!;
+          await sources.put(item.def.key, JSON.stringify(invalid[1]));
+          await promptSession(
+            ledger,
+            item,
+            steps,
+            store,
+            `prompt ${item.name} (${invalid[0]} in ${store.name})`,
           );
         }
-      }
-      // The runs really read the values: some failed on them.
-      assert.ok(runs.some((r) => r.code !== 0));
-      for (const run of runs) {
-        assertClean(run.stdout + run.stderr, "CLI output");
-      }
-    },
-  );
+        ledger.assertSaw(
+          "a rejected answer on the screen",
+          "a prompt that was answered",
+        );
+      });
+    });
+  });
+
+  test("totals: checks and leaks", () => {
+    const checks = parts.reduce((n, p) => n + p.ledger.checks, 0);
+    const leaks = parts.reduce((n, p) => n + p.ledger.leaks.length, 0);
+    const untyped = parts.reduce((n, p) => n + p.ledger.untyped.length, 0);
+    for (const p of parts) {
+      console.log(
+        `secret canary matrix: ${p.name}: ${p.ledger.checks} checks, ${p.ledger.leaks.length} leaks (${
+          p.seconds.toFixed(1)
+        } s)`,
+      );
+    }
+    console.log(
+      `secret canary matrix: ${checks} checks, ${leaks} leaks, ${untyped} untyped errors`,
+    );
+    assert.equal(parts.length, 4, "every part ran");
+    assert.equal(leaks, 0);
+    assert.equal(untyped, 0);
+  });
 });
