@@ -149,15 +149,20 @@ export class ConfigManager {
   }
 
   /**
-   * Validates `value`, then writes the parsed value to the first source that
-   * persists, or to `options.target`.
+   * Validates `value`, then writes it to the first source that persists, or
+   * to `options.target`, so that `get` returns exactly what
+   * `def.schema.parse(value)` returns: the parsed value (defaults filled)
+   * when it parses back to itself, else its `z.encode()` (a codec), else
+   * the input (a transform).
    *
    * @param def The definition.
    * @param value The value; fields with defaults may be left out.
    * @param options `target`: the source to write to instead, such as the one
    * a CLI's `--source` names.
-   * @returns The parsed value that was stored.
-   * @throws {ConfigValidationError} When the value fails the schema; nothing is written.
+   * @returns The parsed value.
+   * @throws {ConfigValidationError} When the value fails the schema, or
+   * would not read back as it was set (a Map, a Date under `z.date()`, NaN):
+   * the error names the path and what to use instead; nothing is written.
    * @throws {ConfigSourceError} When no source in the chain persists.
    *
    * @example

@@ -40,9 +40,34 @@ export function validateSync<T>(
   schema: z.ZodType<T>,
   value: unknown,
 ): ValidationResult<T> {
-  const result = schema.safeParse(value, { reportInput: false });
+  let result;
+  try {
+    result = schema.safeParse(value, { reportInput: false });
+  } catch (error) {
+    if (isStackOverflow(error)) return TOO_DEEP;
+    throw error;
+  }
   if (result.success) return { ok: true, value: result.data };
   return { ok: false, issues: toIssues(schema, result.error) };
+}
+
+/**
+ * What a value nested too deeply for zod's recursive walk (a `z.lazy`
+ * schema over a value thousands of levels deep) fails with, instead of an
+ * untyped `RangeError` from the exhausted call stack.
+ */
+const TOO_DEEP: ValidationResult<never> = {
+  ok: false,
+  issues: [{
+    path: "",
+    message:
+      "Nested too deeply to check against the schema (the call stack ran out)",
+  }],
+};
+
+/** True for the `RangeError` of an exhausted call stack. */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 /**
@@ -59,10 +84,15 @@ export function validateSyncFirst<T>(
   } catch (error) {
     if (!(error instanceof z.core.$ZodAsyncError)) throw error;
   }
-  return schema.safeParseAsync(value, { reportInput: false }).then((result) =>
-    result.success
-      ? { ok: true, value: result.data }
-      : { ok: false, issues: toIssues(schema, result.error) }
+  return schema.safeParseAsync(value, { reportInput: false }).then(
+    (result) =>
+      result.success
+        ? { ok: true, value: result.data }
+        : { ok: false, issues: toIssues(schema, result.error) },
+    (error) => {
+      if (isStackOverflow(error)) return TOO_DEEP;
+      throw error;
+    },
   );
 }
 
@@ -111,16 +141,39 @@ function defOf(schema: z.ZodType): Def {
 function maskDataKeys(
   schema: z.ZodType,
   path: readonly PropertyKey[],
+  declaredOnly = false,
 ): PropertyKey[] {
   let here = alternatives([schema]);
   return path.map((segment) => {
-    const keyed = here.some((s) => {
-      const type = defOf(s).type;
-      return type === "record" || type === "map";
-    });
+    const keyed = declaredOnly
+      ? typeof segment !== "number" && !here.some((s) => declares(s, segment))
+      : here.some((s) => {
+        const type = defOf(s).type;
+        return type === "record" || type === "map";
+      });
     here = alternatives(here.flatMap((s) => childAt(s, segment)));
     return keyed ? MASKED_KEY : segment;
   });
+}
+
+/** Whether `schema` is an object whose shape names `segment`. */
+function declares(schema: z.ZodType, segment: PropertyKey): boolean {
+  const def = defOf(schema);
+  return def.type === "object" &&
+    Object.hasOwn(def.shape as Record<PropertyKey, unknown>, segment);
+}
+
+/**
+ * Formats a path into a value that `schema` describes, keeping only the
+ * field names the schema declares and array positions: any other key (of
+ * a record, a map, or a part the schema does not follow, such as
+ * `z.unknown()`) is data and shows as `*`.
+ */
+export function declaredPath(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+): string {
+  return formatPath(maskDataKeys(schema, path, true));
 }
 
 /** The schemas a value described by `schemas` may be checked against, wrappers removed. */

@@ -30,4 +30,27 @@ describe("MemorySource", () => {
     cycle.self = cycle;
     await assert.rejects(source.set("C", cycle), ConfigSourceError);
   });
+
+  test("rejects what JSON would change, not only what it cannot hold: NaN, a Date, a Map, an undefined field", async () => {
+    const source = new MemorySource();
+    for (
+      const value of [NaN, new Date(0), new Map(), { a: undefined }, [1, , 3]]
+    ) {
+      await assert.rejects(source.set("K", value), (error: Error) => {
+        assert.ok(error instanceof ConfigSourceError);
+        assert.match(error.message, /the value holds .*: pass plain JSON data/);
+        return true;
+      });
+    }
+    assert.deepEqual(await source.keys(), []);
+  });
+
+  test("compareAndSet writes only while the key holds what was read", async () => {
+    const source = new MemorySource({ K: { a: [1] } });
+    assert.equal(await source.compareAndSet("K", { a: [1] }, 2), true);
+    assert.equal(await source.compareAndSet("K", { a: [1] }, 3), false);
+    assert.equal(await source.get("K"), 2);
+    assert.equal(await source.compareAndSet("Missing", 1, 2), false);
+    assert.deepEqual(await source.keys(), ["K"]);
+  });
 });
