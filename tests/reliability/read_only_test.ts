@@ -106,6 +106,17 @@ async function createDatabase(path: string): Promise<void> {
   await source.set("Db", VALUE);
 }
 
+/** `<root>/data/config.db` holding Db, with `root` reachable by the other user. */
+async function sharedDatabase(
+  root: string,
+): Promise<{ data: string; dbPath: string }> {
+  await openToOthers(root);
+  const data = join(root, "data");
+  const dbPath = join(data, "config.db");
+  await createDatabase(dbPath);
+  return { data, dbPath };
+}
+
 describe("a read-only store is readable", () => {
   test(
     "a 0500 data dir of the reader's own, holding a WAL database with no -shm: read as a snapshot, writes refused, nothing created",
@@ -113,10 +124,7 @@ describe("a read-only store is readable", () => {
     async () => {
       const prefix = otherUser as readonly string[];
       await using tmp = await tempDir();
-      await openToOthers(tmp.path);
-      const data = join(tmp.path, "data");
-      const dbPath = join(data, "config.db");
-      await createDatabase(dbPath);
+      const { data, dbPath } = await sharedDatabase(tmp.path);
       assert.deepEqual(await readdir(data), ["config.db"]);
       const before = await readFile(dbPath);
       await chown(data, OTHER_UID, OTHER_GID);
@@ -140,10 +148,7 @@ describe("a read-only store is readable", () => {
     async () => {
       const prefix = otherUser as readonly string[];
       await using tmp = await tempDir();
-      await openToOthers(tmp.path);
-      const data = join(tmp.path, "data");
-      const dbPath = join(data, "config.db");
-      await createDatabase(dbPath);
+      const { data, dbPath } = await sharedDatabase(tmp.path);
       // Readable by others, as a shared install's store might be; the
       // directory stays the owner's (0755), so no one else can write there.
       await openToOthers(data);

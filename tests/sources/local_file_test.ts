@@ -8,6 +8,7 @@ import {
   InvalidKeyError,
   LocalFileSource,
 } from "../../mod.ts";
+import { assertCompareAndSet } from "../_helpers/compare_and_set.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 describe("LocalFileSource", () => {
@@ -137,17 +138,8 @@ describe("LocalFileSource", () => {
     await using dir = await tempDir();
     const source = new LocalFileSource(dir.path);
     await writeFile(join(dir.path, "K.json"), '{ "b": [1, 2],\n  "a": "x" }\n');
-    assert.equal(
-      await source.compareAndSet("K", { a: "x", b: [1, 2] }, 1),
-      true,
-    );
-    assert.equal(await source.get("K"), 1);
-    assert.equal(
-      await source.compareAndSet("K", { a: "x", b: [1, 2] }, 2),
-      false,
-    );
-    assert.equal(await source.get("K"), 1);
-    assert.equal(await source.compareAndSet("Missing", 1, 2), false);
+    await assertCompareAndSet(source);
+    assert.deepEqual(await readdir(dir.path), ["K.json"]);
     assert.deepEqual(await readdir(dir.path), ["K.json"]);
   });
 });

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigSourceError, MemorySource } from "../../mod.ts";
+import { assertCompareAndSet, STORED } from "../_helpers/compare_and_set.ts";
 
 describe("MemorySource", () => {
   test("round-trips copies of JSON values and persists", async () => {
@@ -46,11 +47,6 @@ describe("MemorySource", () => {
   });
 
   test("compareAndSet writes only while the key holds what was read", async () => {
-    const source = new MemorySource({ K: { a: [1] } });
-    assert.equal(await source.compareAndSet("K", { a: [1] }, 2), true);
-    assert.equal(await source.compareAndSet("K", { a: [1] }, 3), false);
-    assert.equal(await source.get("K"), 2);
-    assert.equal(await source.compareAndSet("Missing", 1, 2), false);
-    assert.deepEqual(await source.keys(), ["K"]);
+    await assertCompareAndSet(new MemorySource({ K: STORED }));
   });
 });

@@ -6,6 +6,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import { describe, test } from "node:test";
 import { ConfigSourceError, InvalidKeyError, SqliteSource } from "../../mod.ts";
+import { assertCompareAndSet } from "../_helpers/compare_and_set.ts";
 import { isDeno, run, runDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -308,18 +309,7 @@ describe("SqliteSource text and compare-and-set", () => {
       '{ "b": [1, 2], "a": "x" }',
     );
     raw.close();
-    assert.equal(
-      await source.compareAndSet("K", { a: "x", b: [1, 2] }, 1),
-      true,
-    );
-    assert.equal(await source.get("K"), 1);
-    assert.equal(
-      await source.compareAndSet("K", { a: "x", b: [1, 2] }, 2),
-      false,
-    );
-    assert.equal(await source.get("K"), 1);
-    assert.equal(await source.compareAndSet("Missing", 1, 2), false);
-    assert.equal(await source.get("Missing"), undefined);
+    await assertCompareAndSet(source);
   });
 });
 
