@@ -297,9 +297,11 @@ export class ConfigManager {
   /**
    * Resolves `def` without throwing for a missing or invalid value, for code
    * that builds on the manager. A migrated value is written back to the
-   * source that held it when that source persists, unless `writeBack` is
-   * `false`; a write-back that fails leaves the old value for the next read
-   * to migrate again, and never fails the read.
+   * source that held it when that source persists and has
+   * `compareAndSet`, and only if it still holds the value that was read,
+   * unless `writeBack` is `false`; a write-back that fails or finds a newer
+   * value leaves the stored one for the next read, and never fails the
+   * read. The step's `reason` says which happened.
    *
    * @param def The definition.
    * @param options `steps` receives what each source asked said;
