@@ -18,6 +18,7 @@ import {
   defineConfig,
   LocalFileSource,
   MemorySource,
+  PromptUnavailableError,
   SqliteSource,
 } from "../../mod.ts";
 import { ScriptedPromptSource } from "../../testing.ts";
@@ -233,6 +234,19 @@ describe("a value JSON cannot hold is refused before anything is written", () =>
       "when",
       /Date, which JSON writes as an ISO string.*z\.coerce\.date\(\).*codec/,
     );
+    // Without a terminal, the hint never offers a "<date>" that cannot validate.
+    const Plain = defineConfig({
+      key: "Plain",
+      schema: z.object({ when: z.date() }),
+    });
+    const noTerminal = await rejection(
+      new ConfigManager([
+        new MemorySource(),
+        new ScriptedPromptSource({}, { interactive: false }),
+      ]).getOrPrompt(Plain),
+    );
+    assert.ok(noTerminal instanceof PromptUnavailableError);
+    assert.match(noTerminal.skeleton, /needs z\.coerce\.date\(\)/);
     const Coerced = defineConfig({
       key: "Coerced",
       schema: z.object({ when: z.coerce.date() }),
