@@ -193,7 +193,7 @@ export class ConfigManager {
         "pass a value that matches the schema; nothing was stored",
       );
     }
-    await store(target, def, value, result.value);
+    await store(target, def, value, result.value, "the value passed to set()");
     return result.value;
   }
 

@@ -322,7 +322,7 @@ export async function store<T, I>(
   def: ConfigDefinition<T, I>,
   input: unknown,
   parsed: T,
-  what = "the value passed to set()",
+  what = "the value to store",
 ): Promise<void> {
   await target.set(def.key, await storable(def, input, parsed, what));
 }
