@@ -40,7 +40,8 @@ export interface ConfigDefinitionOptions<S extends z.ZodType> {
   /**
    * Turns a stored value of an older shape into the current one. It runs on
    * a stored value that fails the schema; when its result validates, that
-   * result is returned and written back to the source that held the value.
+   * result is returned and written back to the source that held the value,
+   * if that source still holds the old value (see `ConfigSource.compareAndSet`).
    */
   migrate?: (old: unknown) => unknown;
 }

@@ -39,6 +39,12 @@ export async function defaultManager(): Promise<ConfigManager> {
  * chain. A manager the library built itself is closed when replaced; one
  * you pass in stays yours to close.
  *
+ * The manager takes effect before `init` returns, as the Rust crate's
+ * synchronous `init()` does: a `get` or `set` right after `init(manager)`,
+ * awaited or not, uses `manager` and never the default store. The promise
+ * settles once the replaced manager (if the library built it) is closed,
+ * or, with no argument, once the default chain is open.
+ *
  * @param manager The manager to use.
  * @returns The manager now in use.
  *
@@ -53,18 +59,36 @@ export async function defaultManager(): Promise<ConfigManager> {
  * assert.equal(await get(Name), "harmony");
  * await reset();
  * ```
+ *
+ * @example Without await: it is in use at once
+ * ```ts
+ * import { ConfigManager, currentManager, init, MemorySource, reset } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const manager = new ConfigManager([new MemorySource()]);
+ * void init(manager);
+ * assert.equal(await currentManager(), manager);
+ * await reset();
+ * ```
  */
-export async function init(manager?: ConfigManager): Promise<ConfigManager> {
-  await reset();
+export function init(manager?: ConfigManager): Promise<ConfigManager> {
+  const previous = current;
+  const previousOwned = owned;
   const next = manager ? Promise.resolve(manager) : defaultManager();
   current = next;
   owned = manager === undefined;
-  try {
-    return await next;
-  } catch (error) {
+  next.catch(() => {
     if (current === next) current = undefined;
-    throw error;
-  }
+  });
+  const closed = previous && previousOwned
+    ? closeQuietly(previous)
+    : Promise.resolve();
+  return closed.then(() => next);
+}
+
+/** Closes a manager the library built; one that failed to open has nothing to close. */
+async function closeQuietly(manager: Promise<ConfigManager>): Promise<void> {
+  await (await manager.catch(() => undefined))?.close();
 }
 
 /**
@@ -110,9 +134,7 @@ export async function reset(): Promise<void> {
   const wasOwned = owned;
   current = undefined;
   owned = false;
-  if (previous && wasOwned) {
-    await (await previous.catch(() => undefined))?.close();
-  }
+  if (previous && wasOwned) await closeQuietly(previous);
 }
 
 /**

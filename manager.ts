@@ -149,15 +149,20 @@ export class ConfigManager {
   }
 
   /**
-   * Validates `value`, then writes the parsed value to the first source that
-   * persists, or to `options.target`.
+   * Validates `value`, then writes it to the first source that persists, or
+   * to `options.target`, so that `get` returns exactly what
+   * `def.schema.parse(value)` returns: the parsed value (defaults filled)
+   * when it parses back to itself, else its `z.encode()` (a codec), else
+   * the input (a transform).
    *
    * @param def The definition.
    * @param value The value; fields with defaults may be left out.
    * @param options `target`: the source to write to instead, such as the one
    * a CLI's `--source` names.
-   * @returns The parsed value that was stored.
-   * @throws {ConfigValidationError} When the value fails the schema; nothing is written.
+   * @returns The parsed value.
+   * @throws {ConfigValidationError} When the value fails the schema, or
+   * would not read back as it was set (a Map, a Date under `z.date()`, NaN):
+   * the error names the path and what to use instead; nothing is written.
    * @throws {ConfigSourceError} When no source in the chain persists.
    *
    * @example
@@ -188,7 +193,7 @@ export class ConfigManager {
         "pass a value that matches the schema; nothing was stored",
       );
     }
-    await store(target, def, value, result.value);
+    await store(target, def, value, result.value, "the value passed to set()");
     return result.value;
   }
 
@@ -292,9 +297,11 @@ export class ConfigManager {
   /**
    * Resolves `def` without throwing for a missing or invalid value, for code
    * that builds on the manager. A migrated value is written back to the
-   * source that held it when that source persists, unless `writeBack` is
-   * `false`; a write-back that fails leaves the old value for the next read
-   * to migrate again, and never fails the read.
+   * source that held it when that source persists and has
+   * `compareAndSet`, and only if it still holds the value that was read,
+   * unless `writeBack` is `false`; a write-back that fails or finds a newer
+   * value leaves the stored one for the next read, and never fails the
+   * read. The step's `reason` says which happened.
    *
    * @param def The definition.
    * @param options `steps` receives what each source asked said;

@@ -59,7 +59,10 @@ export type {
   SourceEntry,
 } from "./source.ts";
 export { EnvSource, type EnvSourceOptions } from "./sources/env.ts";
-export { LocalFileSource } from "./sources/local_file.ts";
+export {
+  LocalFileSource,
+  type LocalFileSourceOptions,
+} from "./sources/local_file.ts";
 export { MemorySource } from "./sources/memory.ts";
 export {
   type SqliteKeyInfo,

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { join, resolve } from "node:path";
+import { join, posix, win32 } from "node:path";
 import process from "node:process";
 import { ConfigError } from "./errors.ts";
 import { readEnvVar } from "./_internal/env.ts";
@@ -34,14 +34,17 @@ export interface DataDirOptions {
 
 /**
  * Returns Harmony's data dir:
- * 1. `$HARMONY_DATA_DIR`; else
- * 2. `$XDG_DATA_HOME/harmony`; else
+ * 1. `$HARMONY_DATA_DIR`, which must be an absolute path; else
+ * 2. `$XDG_DATA_HOME/harmony`, when it is absolute (the XDG spec says a
+ *    relative one is invalid and must be ignored); else
  * 3. `~/.local/share/harmony` on Linux, `~/Library/Application Support/harmony`
  *    on macOS, `%APPDATA%\harmony\data` on Windows.
  *
  * @param options The environment and platform to use.
  * @returns An absolute path.
  * @throws {ConfigPermissionError} When Deno denies reading one of the variables.
+ * @throws {ConfigError} When `HARMONY_DATA_DIR` is relative or starts with
+ * `~` (which only a shell expands), or no variable locates the data dir.
  *
  * @example
  * ```ts
@@ -58,12 +61,29 @@ export interface DataDirOptions {
 export function dataDir(options: DataDirOptions = {}): string {
   const env = options.env ?? process.env;
   const platform = options.platform ?? process.platform;
+  const path = platform === "win32" ? win32 : posix;
   const explicit = readEnvVar(env, "HARMONY_DATA_DIR", DATA_DIR_LOOKUP);
-  if (explicit) return resolve(explicit);
+  if (explicit) {
+    // A relative path would move with the working directory, and "~/x"
+    // would create a directory named "~" in it.
+    if (!path.isAbsolute(explicit)) {
+      throw new ConfigError(
+        `HARMONY_DATA_DIR must be an absolute path, and it is ${
+          explicit.startsWith("~")
+            ? "a path starting with ~, which only a shell expands (and not inside quotes)"
+            : "a relative path"
+        }: set it to an absolute path such as ${
+          platform === "win32" ? "C:\\harmony" : "/home/you/harmony"
+        } (use $HOME instead of ~), or unset it`,
+      );
+    }
+    return path.resolve(explicit);
+  }
   // XDG_DATA_HOME comes second on every platform, as the spec orders it, so
-  // a user who sets it gets one data dir whatever the OS.
+  // a user who sets it gets one data dir whatever the OS. A relative one is
+  // ignored, as the spec says.
   const xdg = readEnvVar(env, "XDG_DATA_HOME", DATA_DIR_LOOKUP);
-  if (xdg) return join(xdg, "harmony");
+  if (xdg && path.isAbsolute(xdg)) return join(xdg, "harmony");
   if (platform === "win32") {
     const appData = readEnvVar(env, "APPDATA", DATA_DIR_LOOKUP);
     if (appData) return join(appData, "harmony", "data");

@@ -59,6 +59,51 @@ export interface SourceEntry {
  *   }
  * }
  * ```
+ *
+ * @example A source whose migrated values are written back (compare-and-set)
+ * ```ts
+ * import { ConfigManager, type ConfigSource, defineConfig } from "@harmony/config";
+ * import { isDeepStrictEqual } from "node:util";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * class MapSource implements ConfigSource {
+ *   readonly name = "map";
+ *   readonly persists = true;
+ *   readonly values = new Map<string, string>(); // JSON text, as a real store keeps it
+ *   get(key: string): Promise<unknown> {
+ *     const text = this.values.get(key);
+ *     return Promise.resolve(text === undefined ? undefined : JSON.parse(text));
+ *   }
+ *   set(key: string, value: unknown): Promise<void> {
+ *     this.values.set(key, JSON.stringify(value));
+ *     return Promise.resolve();
+ *   }
+ *   // Compare and write with nothing in between: here one synchronous step;
+ *   // a database would use UPDATE … WHERE key = ? AND value = ?.
+ *   compareAndSet(key: string, expected: unknown, value: unknown): Promise<boolean> {
+ *     const text = this.values.get(key);
+ *     if (text === undefined || !isDeepStrictEqual(JSON.parse(text), expected)) {
+ *       return Promise.resolve(false);
+ *     }
+ *     this.values.set(key, JSON.stringify(value));
+ *     return Promise.resolve(true);
+ *   }
+ *   delete(key: string): Promise<boolean> {
+ *     return Promise.resolve(this.values.delete(key));
+ *   }
+ *   keys(): Promise<string[]> {
+ *     return Promise.resolve([...this.values.keys()]);
+ *   }
+ * }
+ *
+ * const Port = defineConfig({ key: "Port", schema: z.number(), migrate: (old) => Number(old) });
+ * const source = new MapSource();
+ * await source.set("Port", "8080"); // an older version stored a string
+ * const manager = new ConfigManager([source]);
+ * assert.equal(await manager.get(Port), 8080);
+ * assert.equal(source.values.get("Port"), "8080"); // was '"8080"', a string: written back as a number
+ * ```
  */
 export interface ConfigSource {
   /** A locator a person can read, such as `env`, `file:/abs/dir` or `sqlite:/abs/config.db`. */
@@ -73,6 +118,24 @@ export interface ConfigSource {
   delete(key: string): Promise<boolean>;
   /** Lists the keys the source holds. */
   keys(): Promise<string[]>;
+  /**
+   * Stores `value` under `key` only if the key still holds `expected`, the
+   * value this source returned when it was read (compared as JSON data,
+   * not as text), in one atomic step where the source can. Resolves `true`
+   * when it wrote, and `false`, writing nothing, when the key holds
+   * something else or nothing.
+   *
+   * A migration's write-back uses it, so a value that another process
+   * stored while `migrate()` ran is never overwritten by an upgrade of the
+   * older one. A source without it gets no write-back: the migrated value
+   * is returned, `explain()` says it was not written back, and the next
+   * read migrates again.
+   */
+  compareAndSet?(
+    key: string,
+    expected: unknown,
+    value: unknown,
+  ): Promise<boolean>;
   /**
    * `get` without a promise, for sources whose reads never wait on a
    * network (env, SQLite through `node:sqlite`, memory). `ConfigManager.get`

@@ -6,11 +6,10 @@
 import type { ConfigDefinition } from "../config.ts";
 import type { ExplainStep, Explanation } from "../explain.ts";
 import type { Resolution } from "../resolution.ts";
-import { redact } from "../secret.ts";
 import type { ConfigSource } from "../source.ts";
 import { resolve } from "./resolver.ts";
 import { describeError } from "./safe_error.ts";
-import { inspectSource } from "./steps.ts";
+import { inspectSource, redacted } from "./steps.ts";
 
 /**
  * Resolves `def` as `get` does, without writing anything back, and reports
@@ -40,14 +39,14 @@ export async function explain<T, I>(
       return {
         key,
         answeredBy: resolution.source.name,
-        value: redact(def.schema, resolution.value),
+        value: redacted(def.schema, resolution.value),
         steps,
       };
     case "defaults":
       return {
         key,
         answeredBy: "defaults",
-        value: redact(def.schema, resolution.value),
+        value: redacted(def.schema, resolution.value),
         steps,
       };
     case "invalid":

@@ -1,14 +1,65 @@
 /**
- * Private: JSON encoding shared by every source, with errors that never echo the text.
+ * Private: JSON encoding shared by every source, with errors that never echo
+ * the text, and the rule for what JSON holds exactly.
  *
  * @module
  */
 import { ConfigSourceError, ConfigValidationError } from "../errors.ts";
 
 /**
- * Parses JSON text read from a source. On failure it throws a
- * {@linkcode ConfigValidationError} that names the key and the source but
- * not the text: V8's own `SyntaxError` quotes the input, so it is dropped.
+ * The most levels of nested arrays and objects a stored value may have.
+ * The Rust crate reads values with serde_json, whose parser refuses a 128th
+ * level, so every value written here stays readable there too.
+ */
+export const MAX_JSON_DEPTH = 127;
+
+/** The outcome of {@linkcode parseJson}: the value, or why the text is not JSON. */
+export type JsonParse =
+  | { readonly ok: true; readonly value: unknown }
+  | {
+    readonly ok: false;
+    /** `empty` for text that is empty or only whitespace; `invalid` otherwise. */
+    readonly reason: "empty" | "invalid";
+    /** Says what is wrong without quoting the text or a position in it. */
+    readonly message: string;
+  };
+
+const BYTE_ORDER_MARK = 0xfeff;
+
+/**
+ * Parses JSON text from a file, a variable, a database row or stdin. A
+ * UTF-8 byte order mark at the start (which Windows editors write) is
+ * skipped. Empty text has its own reason, so a message can say "empty"
+ * rather than "invalid". The message never quotes the text, nor a
+ * position in it: V8's own `SyntaxError` does both, so it is dropped.
+ *
+ * @param text The JSON text.
+ * @returns The parsed value, or the reason it is not JSON.
+ *
+ * @example
+ * ```ts
+ * import { parseJson } from "./json.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.deepEqual(parseJson('\uFEFF{"a":1}'), { ok: true, value: { a: 1 } });
+ * assert.equal(parseJson("  \n").ok, false);
+ * ```
+ */
+export function parseJson(text: string): JsonParse {
+  const body = text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
+  try {
+    return { ok: true, value: JSON.parse(body) };
+  } catch {
+    return body.trim() === ""
+      ? { ok: false, reason: "empty", message: "Empty: no JSON text" }
+      : { ok: false, reason: "invalid", message: "Invalid JSON" };
+  }
+}
+
+/**
+ * Parses JSON text read from a source (see {@linkcode parseJson}). On
+ * failure it throws a {@linkcode ConfigValidationError} that names the key
+ * and the source but not the text.
  *
  * @param text The JSON text.
  * @param key The key it was stored under.
@@ -22,23 +73,186 @@ export function parseJsonText(
   source: string,
   fix = "store valid JSON there",
 ): unknown {
+  const parsed = parseJson(text);
+  if (parsed.ok) return parsed.value;
+  throw new ConfigValidationError(
+    key,
+    source,
+    [{ path: "", message: parsed.message }],
+    fix,
+  );
+}
+
+/** What makes a value come back different from its JSON text. */
+export type JsonLossKind =
+  | "undefined"
+  | "undefined-field"
+  | "undefined-item"
+  | "non-finite"
+  | "bigint"
+  | "function"
+  | "symbol"
+  | "date"
+  | "map"
+  | "set"
+  | "instance"
+  | "cycle"
+  | "depth";
+
+/** Where a value stops being plain JSON data, and how. */
+export interface JsonLoss {
+  /** The path to the part that is lost, from the value's root. */
+  readonly path: readonly PropertyKey[];
+  /** What is lost. */
+  readonly kind: JsonLossKind;
+  /** For `instance`: the class name. */
+  readonly className?: string;
+}
+
+/**
+ * Finds the first part of `value` that JSON would not give back as it is:
+ * `undefined`, NaN and ±Infinity, bigints, functions, symbols, Dates, Maps,
+ * Sets and other class instances, cycles, and nesting deeper than
+ * {@linkcode MAX_JSON_DEPTH}. `-0` counts as plain (JSON writes it as `0`,
+ * which equals it). Returns `undefined` for plain JSON data.
+ *
+ * @param value Any value.
+ * @returns The first loss, depth first, or `undefined`.
+ *
+ * @example
+ * ```ts
+ * import { jsonLoss } from "./json.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(jsonLoss({ a: [1, "two", null] }), undefined);
+ * assert.deepEqual(jsonLoss({ a: [1, NaN] }), { path: ["a", 1], kind: "non-finite" });
+ * ```
+ */
+export function jsonLoss(value: unknown): JsonLoss | undefined {
+  if (value === undefined) return { path: [], kind: "undefined" };
+  return lossIn(value, [], new Set());
+}
+
+function lossIn(
+  value: unknown,
+  path: PropertyKey[],
+  ancestors: Set<object>,
+): JsonLoss | undefined {
+  switch (typeof value) {
+    case "string":
+    case "boolean":
+      return undefined;
+    case "number":
+      return Number.isFinite(value)
+        ? undefined
+        : { path: [...path], kind: "non-finite" };
+    case "bigint":
+    case "function":
+    case "symbol":
+      return { path: [...path], kind: typeof value as JsonLossKind };
+    case "undefined":
+      return { path: [...path], kind: "undefined" };
+  }
+  if (value === null) return undefined;
+  const object = value as object;
+  if (ancestors.has(object)) return { path: [...path], kind: "cycle" };
+  // Reported at the root: a path 127 levels long says nothing more.
+  if (ancestors.size >= MAX_JSON_DEPTH) return { path: [], kind: "depth" };
+  const special = instanceLoss(object);
+  if (special !== undefined) return { path: [...path], ...special };
+  ancestors.add(object);
   try {
-    return JSON.parse(text);
-  } catch {
-    throw new ConfigValidationError(
-      key,
-      source,
-      [{ path: "", message: "Invalid JSON" }],
-      fix,
-    );
+    if (Array.isArray(object)) {
+      for (let i = 0; i < object.length; i++) {
+        const item: unknown = object[i];
+        if (item === undefined) {
+          return { path: [...path, i], kind: "undefined-item" };
+        }
+        path.push(i);
+        const loss = lossIn(item, path, ancestors);
+        path.pop();
+        if (loss !== undefined) return loss;
+      }
+      return undefined;
+    }
+    for (const field of Object.keys(object)) {
+      const item: unknown = (object as Record<string, unknown>)[field];
+      if (item === undefined) {
+        return { path: [...path, field], kind: "undefined-field" };
+      }
+      path.push(field);
+      const loss = lossIn(item, path, ancestors);
+      path.pop();
+      if (loss !== undefined) return loss;
+    }
+    return undefined;
+  } finally {
+    ancestors.delete(object);
+  }
+}
+
+/** The loss of an object that is not a plain object or array, if it is one. */
+function instanceLoss(
+  object: object,
+): { kind: JsonLossKind; className?: string } | undefined {
+  if (Array.isArray(object)) return undefined;
+  const prototype = Object.getPrototypeOf(object);
+  if (prototype === Object.prototype || prototype === null) return undefined;
+  if (object instanceof Date) return { kind: "date" };
+  if (object instanceof Map) return { kind: "map" };
+  if (object instanceof Set) return { kind: "set" };
+  const className = (prototype as { constructor?: { name?: unknown } })
+    .constructor?.name;
+  return typeof className === "string" && className !== ""
+    ? { kind: "instance", className }
+    : { kind: "instance" };
+}
+
+/**
+ * What happens to a lost part in JSON, as a phrase: "a Date, which JSON
+ * writes as an ISO string". It never holds the value.
+ *
+ * @param loss What {@linkcode jsonLoss} found.
+ * @returns A phrase to put in a message.
+ */
+export function describeLoss(loss: JsonLoss): string {
+  switch (loss.kind) {
+    case "undefined":
+      return "undefined, which has no JSON form";
+    case "undefined-field":
+      return "a field set to undefined, which JSON leaves out";
+    case "undefined-item":
+      return "undefined in an array (or an empty slot), which JSON writes as null";
+    case "non-finite":
+      return "NaN or Infinity, which JSON writes as null";
+    case "bigint":
+      return "a bigint, which has no JSON form";
+    case "function":
+      return "a function, which has no JSON form";
+    case "symbol":
+      return "a symbol, which has no JSON form";
+    case "date":
+      return "a Date, which JSON writes as an ISO string";
+    case "map":
+      return "a Map, which JSON writes as {}";
+    case "set":
+      return "a Set, which JSON writes as {}";
+    case "instance":
+      return `${
+        loss.className ? `an instance of ${loss.className}` : "a class instance"
+      }, which JSON writes as plain data and reads back as a plain object`;
+    case "cycle":
+      return "a value that contains itself (a cycle)";
+    case "depth":
+      return `more than ${MAX_JSON_DEPTH} levels of nested arrays and objects, which the Rust crate's JSON reader refuses`;
   }
 }
 
 /**
- * Encodes a value as JSON text for a source, rejecting what JSON cannot hold
- * (`undefined`, functions, bigints, cycles) with a
- * {@linkcode ConfigSourceError} instead of storing something that would not
- * read back the same.
+ * Encodes a value as JSON text for a source. Anything that would not read
+ * back as it is (see {@linkcode jsonLoss}) is refused with a
+ * {@linkcode ConfigSourceError} that says what it is, instead of storing
+ * something else.
  *
  * @param value The value to encode.
  * @param key The key it is stored under.
@@ -52,19 +266,16 @@ export function toJsonText(
   source: string,
   space?: number,
 ): string {
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(value, null, space);
-  } catch {
-    text = undefined;
-  }
-  if (text === undefined) {
+  const loss = jsonLoss(value);
+  if (loss !== undefined) {
     throw new ConfigSourceError(
-      `Cannot store key "${key}" in ${source}: the value is not representable as JSON (undefined, a function, a bigint or a cycle): pass plain JSON data`,
+      `Cannot store key "${key}" in ${source}: the value holds ${
+        describeLoss(loss)
+      }: pass plain JSON data (ConfigManager.set says which path and what to use instead)`,
       { key, source },
     );
   }
-  return text;
+  return JSON.stringify(value, null, space);
 }
 
 /**

@@ -1,13 +1,14 @@
 /**
  * Private: running a definition's `migrate()` on a stored value of an older
- * shape.
+ * shape, and writing the result back only where the source still holds
+ * what was read (compare-and-set).
  *
  * @module
  */
 import type { ConfigDefinition } from "../config.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 import { describeError } from "./safe_error.ts";
-import { store } from "./storage.ts";
+import { storeIfUnchanged } from "./storage.ts";
 import { validateSyncFirst } from "./validate.ts";
 
 /** What a migration did: a value (with a note for explain), or why not. */
@@ -17,8 +18,11 @@ export type Migration<T> =
 
 /**
  * Runs `def.migrate` on a stored value that failed the schema. When the
- * result validates it is returned, and written back if asked and the source
- * persists; the write is best effort, since the read already has its value.
+ * result validates it is returned, and written back if asked, the source
+ * persists and it can compare-and-set: the write happens only if the source
+ * still holds `entry.value`, so a newer value that another process stored
+ * while `migrate()` ran is kept. The write is best effort, since the read
+ * already has its value; the note says what happened.
  */
 export async function migrate<T, I>(
   def: ConfigDefinition<T, I>,
@@ -27,9 +31,12 @@ export async function migrate<T, I>(
   writeBack: boolean,
 ): Promise<Migration<T>> {
   if (def.migrate === undefined) return { note: undefined };
+  const expected = entry.value;
   let candidate: unknown;
   try {
-    candidate = await def.migrate(entry.value);
+    // A copy, so a migrate() that edits its argument in place cannot change
+    // what the compare-and-set compares against.
+    candidate = await def.migrate(copyOf(expected));
   } catch (error) {
     return { note: `migrate() threw ${describeError(error)}` };
   }
@@ -37,22 +44,45 @@ export async function migrate<T, I>(
   if (!checked.ok) {
     return { note: "migrate() returned a value that fails the schema too" };
   }
+  const value = checked.value;
   if (!source.persists) {
+    return { value, note: "migrated; this source does not persist" };
+  }
+  if (source.compareAndSet === undefined) {
     return {
-      value: checked.value,
-      note: "migrated; this source does not persist",
+      value,
+      note:
+        `migrated; not written back: ${source.name} cannot compare-and-set, so a write could overwrite a newer value; the next read migrates again`,
     };
   }
-  if (!writeBack) {
-    return { value: checked.value, note: "migrated; get() writes it back" };
-  }
+  if (!writeBack) return { value, note: "migrated; get() writes it back" };
   try {
-    await store(source, def, candidate, checked.value);
-    return { value: checked.value, note: "migrated and written back" };
+    const written = await storeIfUnchanged(
+      source as ConfigSource & Required<Pick<ConfigSource, "compareAndSet">>,
+      def,
+      expected,
+      candidate,
+      value,
+    );
+    return {
+      value,
+      note: written
+        ? "migrated and written back"
+        : "migrated; not written back: the stored value changed while migrate() ran, and the newer value was kept",
+    };
   } catch (error) {
     return {
-      value: checked.value,
+      value,
       note: `migrated, not written back: ${describeError(error)}`,
     };
+  }
+}
+
+/** A deep copy of JSON data; anything structuredClone refuses is passed as is. */
+function copyOf(value: unknown): unknown {
+  try {
+    return structuredClone(value);
+  } catch {
+    return value;
   }
 }

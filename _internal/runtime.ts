@@ -21,6 +21,19 @@ export interface DenoNamespace {
   readonly errors: { readonly NotCapable: new (message?: string) => Error };
   readonly stdin: { isTerminal(): boolean };
   readonly noColor: boolean;
+  /** Follows symlinks; `isFifo`, `isCharDevice`… are `null` off Unix. */
+  statSync(path: string): DenoFileInfo;
+}
+
+/** The part of `Deno.FileInfo` the library reads. */
+export interface DenoFileInfo {
+  readonly isFile: boolean;
+  readonly isDirectory: boolean;
+  readonly isFifo: boolean | null;
+  readonly isCharDevice: boolean | null;
+  readonly isBlockDevice: boolean | null;
+  readonly isSocket: boolean | null;
+  readonly size: number;
 }
 
 /** A Deno permission query, as `Deno.permissions.querySync` takes it. */

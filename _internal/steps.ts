@@ -11,11 +11,11 @@ import {
   type ValidationIssue,
 } from "../errors.ts";
 import type { ExplainStep } from "../explain.ts";
-import { redact } from "../secret.ts";
+import { redact, REDACTED } from "../secret.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 import { readEntry } from "./entry.ts";
 import { describeError } from "./safe_error.ts";
-import { validateSyncFirst } from "./validate.ts";
+import { isStackOverflow, validateSyncFirst } from "./validate.ts";
 
 /**
  * Reports what one source holds for `def`, for the sources `explain` asks
@@ -74,9 +74,26 @@ export function hitStep(
     status,
     locator: entry.locator,
     ...timestamps(entry),
-    value: redact(schema, value),
+    value: redacted(schema, value),
     winner: true,
   };
+}
+
+/**
+ * `redact(schema, value)`, except that a value nested too deeply to walk
+ * shows as `"<redacted>"` whole, so explain never throws for what a value
+ * is and never shows what it could not check for secrets.
+ */
+export function redacted(
+  schema: ConfigDefinition<unknown>["schema"],
+  value: unknown,
+): unknown {
+  try {
+    return redact(schema, value);
+  } catch (error) {
+    if (isStackOverflow(error)) return REDACTED;
+    throw error;
+  }
 }
 
 /** The step for a source whose value fails the schema. */

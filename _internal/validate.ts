@@ -96,9 +96,29 @@ export function validateSync<T>(
       learnedAsync.add(schema);
       throw error;
     }
+    if (isStackOverflow(error)) return TOO_DEEP;
     return thrown(schema, runSync(locateThrow(schema, value)), error, options);
   }
   return settled(schema, result, options);
+}
+
+/**
+ * What a value nested too deeply for zod's recursive walk (a `z.lazy`
+ * schema over a value thousands of levels deep) fails with, instead of an
+ * untyped `RangeError` from the exhausted call stack.
+ */
+const TOO_DEEP: ValidationResult<never> = {
+  ok: false,
+  issues: [{
+    path: "",
+    message:
+      "Nested too deeply to check against the schema (the call stack ran out)",
+  }],
+};
+
+/** True for the `RangeError` of an exhausted call stack. */
+export function isStackOverflow(error: unknown): boolean {
+  return error instanceof RangeError && /call stack/i.test(error.message);
 }
 
 /**
@@ -119,7 +139,7 @@ export function validateSyncFirst<T>(
   return schema.safeParseAsync(value, PARSE_OPTIONS).then(
     (result) => settled(schema, result, options),
     async (error) =>
-      thrown(
+      isStackOverflow(error) ? TOO_DEEP : thrown(
         schema,
         await runAsync(locateThrow(schema, value)),
         error,
@@ -305,6 +325,29 @@ function layersOf(schemas: readonly z.ZodType[]): z.ZodType[] {
   };
   schemas.forEach(visit);
   return out;
+}
+
+/**
+ * Formats a path into a value that `schema` describes, keeping only the
+ * field names the schema declares and array positions: any other key (of
+ * a record, a map, a catchall, or a part the schema does not follow, such
+ * as `z.unknown()`) is data and shows as `*`.
+ */
+export function declaredPath(
+  schema: z.ZodType,
+  path: readonly PropertyKey[],
+): string {
+  let layers = layersOf([schema]);
+  const shown = path.map((segment) => {
+    const declared = typeof segment === "number" ||
+      layers.some((layer) => {
+        const def = defOf(layer);
+        return def.type === "object" && Object.hasOwn(shapeOf(def), segment);
+      });
+    layers = layersOf(layers.flatMap((layer) => childAt(layer, segment)));
+    return declared ? segment : MASKED_KEY;
+  });
+  return formatPath(shown);
 }
 
 /** Whether `segment` is a key taken from the input: of a record, a map, or an object's catchall. */

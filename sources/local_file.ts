@@ -4,7 +4,7 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { ConfigSourceError } from "../errors.ts";
+import { ConfigError, ConfigSourceError } from "../errors.ts";
 import { validateKey } from "../key.ts";
 import type {
   ConfigSource,
@@ -12,19 +12,56 @@ import type {
   SourceEntry,
 } from "../source.ts";
 import {
+  DEFAULT_MAX_VALUE_BYTES,
+  formatSize,
+} from "../_internal/bounded_read.ts";
+import { deepEqual } from "../_internal/equal.ts";
+import {
+  diskProblem,
   ensureDir,
   errorCode,
+  type FileKind,
+  kindOf,
   nodeFs,
+  readTextCapped,
+  removeTempFiles,
   writeFileAtomic,
 } from "../_internal/fs.ts";
-import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { isValidKey } from "../_internal/key.ts";
 import { permissionErrorOr } from "../_internal/permission_error.ts";
 
 /**
+ * Options for {@linkcode LocalFileSource}.
+ *
+ * @example Allow values larger than 16 MiB
+ * ```ts
+ * import { LocalFileSource, type LocalFileSourceOptions } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const options: LocalFileSourceOptions = { maxValueBytes: 64 * 1024 * 1024 };
+ * const source = new LocalFileSource("/etc/myapp", options);
+ * assert.equal(source.maxValueBytes, 64 * 1024 * 1024);
+ * ```
+ */
+export interface LocalFileSourceOptions {
+  /**
+   * The largest file a key may have, in bytes; default 16 MiB. A larger
+   * file is refused before it is read, and a larger value before it is
+   * written.
+   */
+  readonly maxValueBytes?: number;
+}
+
+/**
  * Keeps each key in `<dir>/<KEY>.json`, pretty-printed. Writes are atomic
- * (temp file, then rename); files are 0600 and the directory is created
- * 0700. Keys are validated again here, so no key can escape the directory.
+ * (temp file, then rename) and leave no temp file behind, even after a
+ * writer was killed; files are 0600 and the directory is created 0700.
+ * Keys are validated again here, so no key can escape the directory.
+ *
+ * Anything at a key's path that is not a regular file (a FIFO, a device, a
+ * directory, a symlink to one) is a `ConfigSourceError` at once, and never
+ * read; so is a file larger than `maxValueBytes`.
  *
  * @example
  * ```ts
@@ -50,11 +87,17 @@ export class LocalFileSource implements ConfigSource {
   readonly persists: boolean = true;
   /** The absolute directory that holds the files. */
   readonly dir: string;
+  /** The largest file a key may have, in bytes. */
+  readonly maxValueBytes: number;
 
-  /** @param dir The directory; created on first write. */
-  constructor(dir: string) {
+  /**
+   * @param dir The directory; created on first write.
+   * @param options The size cap.
+   */
+  constructor(dir: string, options: LocalFileSourceOptions = {}) {
     this.dir = resolve(dir);
     this.name = `file:${this.dir}`;
+    this.maxValueBytes = options.maxValueBytes ?? DEFAULT_MAX_VALUE_BYTES;
   }
 
   /** Returns the file path for `key`: `<dir>/<KEY>.json`. */
@@ -70,27 +113,18 @@ export class LocalFileSource implements ConfigSource {
   /** Like `get`, with the file path as the locator. */
   async entry(key: string): Promise<SourceEntry | undefined> {
     const path = this.locate(key);
-    let text: string;
-    try {
-      text = await (await nodeFs()).readFile(path, "utf8");
-    } catch (error) {
-      if (errorCode(error) === "ENOENT") return undefined;
-      throw this.#failure(error, "read", path, key);
-    }
-    const value = parseJsonText(
-      text,
-      key,
-      path,
-      `fix or delete ${path}`,
-    );
+    const text = await this.#read(path, key);
+    if (text === undefined) return undefined;
+    const value = parseJsonText(text, key, path, `fix or delete ${path}`);
     return { value, locator: path };
   }
 
   /** Writes the key's file atomically, mode 0600. */
   async set(key: string, value: unknown): Promise<void> {
     const path = this.locate(key);
-    const text = toJsonText(value, key, path, 2) + "\n";
+    const text = this.#encode(value, key, path);
     try {
+      await this.#refuseSpecialFile(path, key);
       await ensureDir(this.dir);
       await writeFileAtomic(path, text);
     } catch (error) {
@@ -98,14 +132,47 @@ export class LocalFileSource implements ConfigSource {
     }
   }
 
-  /** Deletes the key's file. */
+  /**
+   * Writes the key's file only if it still holds `expected`: its content is
+   * compared once before the new file is written and again just before the
+   * rename, so a value another process wrote meanwhile is kept.
+   */
+  async compareAndSet(
+    key: string,
+    expected: unknown,
+    value: unknown,
+  ): Promise<boolean> {
+    const path = this.locate(key);
+    const text = this.#encode(value, key, path);
+    const holdsExpected = async (): Promise<boolean> => {
+      const current = await this.#read(path, key);
+      if (current === undefined) return false;
+      const parsed = parseJson(current);
+      return parsed.ok && deepEqual(parsed.value, expected);
+    };
+    if (!(await holdsExpected())) return false;
+    try {
+      return await writeFileAtomic(path, text, { onlyIf: holdsExpected });
+    } catch (error) {
+      throw this.#failure(error, "write", path, key);
+    }
+  }
+
+  /** Deletes the key's file, and any temp file a killed write of it left. */
   async delete(key: string): Promise<boolean> {
     const path = this.locate(key);
     try {
-      await (await nodeFs()).rm(path);
-      return true;
+      await this.#refuseSpecialFile(path, key);
+      let removed = true;
+      try {
+        await (await nodeFs()).rm(path);
+      } catch (error) {
+        if (errorCode(error) !== "ENOENT") throw error;
+        removed = false;
+      }
+      await removeTempFiles(path);
+      return removed;
     } catch (error) {
-      if (errorCode(error) === "ENOENT") return false;
       throw this.#failure(error, "write", path, key);
     }
   }
@@ -134,12 +201,74 @@ export class LocalFileSource implements ConfigSource {
     ];
   }
 
+  /** The key's file as text, or `undefined` when there is none. */
+  async #read(path: string, key: string): Promise<string | undefined> {
+    let read;
+    try {
+      read = await readTextCapped(path, this.maxValueBytes);
+    } catch (error) {
+      throw this.#failure(error, "read", path, key);
+    }
+    switch (read.kind) {
+      case "missing":
+        return undefined;
+      case "not a file":
+        throw this.#notAFile(path, key, read.what);
+      case "too large":
+        throw this.#tooLarge(path, key);
+      case "text":
+        return read.text;
+    }
+  }
+
+  #encode(value: unknown, key: string, path: string): string {
+    const text = toJsonText(value, key, path, 2) + "\n";
+    // UTF-8 takes at most 3 bytes per UTF-16 unit, so only a long text
+    // needs the exact count.
+    if (
+      text.length * 3 > this.maxValueBytes &&
+      new TextEncoder().encode(text).byteLength > this.maxValueBytes
+    ) {
+      throw this.#tooLarge(path, key);
+    }
+    return text;
+  }
+
+  /** Refuses to replace or remove anything at `path` but a regular file. */
+  async #refuseSpecialFile(path: string, key: string): Promise<void> {
+    let stats;
+    try {
+      stats = await (await nodeFs()).stat(path);
+    } catch (error) {
+      if (errorCode(error) === "ENOENT") return;
+      throw error;
+    }
+    if (!stats.isFile()) throw this.#notAFile(path, key, kindOf(stats));
+  }
+
+  #notAFile(path: string, key: string, what: FileKind): ConfigSourceError {
+    return new ConfigSourceError(
+      `${path} is a ${what}, not a regular file, so key "${key}" was not read or written there and it was left alone: remove it, or point ${this.name} at another directory`,
+      { key, source: this.name },
+    );
+  }
+
+  #tooLarge(path: string, key: string): ConfigSourceError {
+    return new ConfigSourceError(
+      `${path} for key "${key}" is larger than the ${
+        formatSize(this.maxValueBytes)
+      } cap, so it was not read or written: store a smaller value, or raise maxValueBytes in new LocalFileSource(dir, { maxValueBytes })`,
+      { key, source: this.name },
+    );
+  }
+
   #failure(
     error: unknown,
     access: "read" | "write",
     path: string,
     key?: string,
   ): unknown {
+    if (error instanceof ConfigError) return error;
     const mapped = permissionErrorOr(
       error,
       this.name,
@@ -149,12 +278,14 @@ export class LocalFileSource implements ConfigSource {
     );
     if (mapped !== error) return mapped;
     const code = errorCode(error) ?? "unknown error";
+    const about = key ? ` for key "${key}"` : "";
+    const disk = diskProblem(errorCode(error), this.dir);
     return new ConfigSourceError(
-      `Cannot ${access} ${path} (${code})${
-        key ? ` for key "${key}"` : ""
-      }: check that the directory exists and is ${
-        access === "read" ? "readable" : "writable"
-      } by this user`,
+      disk === undefined
+        ? `Cannot ${access} ${path} (${code})${about}: check that the directory exists and is ${
+          access === "read" ? "readable" : "writable"
+        } by this user`
+        : `Cannot ${access} ${path}${about}: ${disk}`,
       {
         ...(key === undefined ? {} : { key }),
         source: this.name,

@@ -5,6 +5,7 @@
  */
 import { validateKey } from "../key.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
+import { deepEqual } from "../_internal/equal.ts";
 import { parseJsonText, toJsonText } from "../_internal/json.ts";
 import { settle } from "../_internal/promise.ts";
 
@@ -67,6 +68,20 @@ export class MemorySource implements ConfigSource {
         validateKey(key, this.name),
         toJsonText(value, key, this.name),
       );
+    });
+  }
+
+  /** Stores the value only if the key still holds `expected`; one synchronous step. */
+  compareAndSet(
+    key: string,
+    expected: unknown,
+    value: unknown,
+  ): Promise<boolean> {
+    return settle(() => {
+      const current = this.getSync(key);
+      if (current === undefined || !deepEqual(current, expected)) return false;
+      this.#values.set(key, toJsonText(value, key, this.name));
+      return true;
     });
   }
 

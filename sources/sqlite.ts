@@ -4,7 +4,7 @@
  * @module
  */
 import { dirname, resolve } from "node:path";
-import { DatabaseSync, type StatementSync } from "node:sqlite";
+import type { DatabaseSync, StatementSync } from "node:sqlite";
 import {
   ConfigError,
   ConfigPermissionError,
@@ -17,10 +17,18 @@ import type {
   PermissionDescriptor,
   SourceEntry,
 } from "../source.ts";
-import { ensureDir, errorCode, FILE_MODE, nodeFs } from "../_internal/fs.ts";
-import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { deepEqual } from "../_internal/equal.ts";
+import {
+  diskProblem,
+  ensureDir,
+  errorCode,
+  FILE_MODE,
+  fileKindSync,
+  nodeFs,
+} from "../_internal/fs.ts";
+import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { settle } from "../_internal/promise.ts";
-import { isPermissionDenied } from "../_internal/runtime.ts";
+import { deno, isPermissionDenied } from "../_internal/runtime.ts";
 
 /**
  * Options for {@linkcode SqliteSource.open}.
@@ -90,8 +98,32 @@ const CREATE_TABLE = `CREATE TABLE IF NOT EXISTS config (
 
 const SQLITE_BUSY = 5;
 const SQLITE_LOCKED = 6;
+const SQLITE_READONLY = 8;
+const SQLITE_CORRUPT = 11;
+const SQLITE_FULL = 13;
+const SQLITE_CANTOPEN = 14;
 const SQLITE_NOTADB = 26;
 const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
+
+type SqliteModule = typeof import("node:sqlite");
+let sqliteModule: Promise<SqliteModule> | undefined;
+
+/**
+ * Loads `node:sqlite` when a `SqliteSource` first opens, not when the
+ * library is imported, so the rest of it works on a runtime without it
+ * (Node 20, or 22 before 22.13 without a flag).
+ */
+async function loadSqlite(): Promise<SqliteModule> {
+  try {
+    return await (sqliteModule ??= import("node:sqlite"));
+  } catch (error) {
+    sqliteModule = undefined;
+    throw new ConfigSourceError(
+      "SqliteSource needs Node ≥ 22.13 (node:sqlite), or Deno: upgrade the runtime, or use LocalFileSource or MemorySource where node:sqlite is missing",
+      { source: "sqlite", cause: error },
+    );
+  }
+}
 
 /**
  * Stores values as JSON text in `config(key, value, updated_at)`, the Rust
@@ -100,6 +132,12 @@ const DEFAULT_BUSY_TIMEOUT_MS = 10_000;
  * WAL mode, a busy timeout and `synchronous=FULL` let several processes
  * write at once without losing a write or surfacing `SQLITE_BUSY`, and make
  * every commit durable. The file is created 0600 in a 0700 directory.
+ *
+ * `open()` writes nothing to a file that is not a healthy database: it
+ * switches to WAL and creates the table only in a file it created, or one
+ * that passed SQLite's `quick_check`. A database this process may not
+ * write (another user's, or on a read-only volume) opens read-only:
+ * reads work, and `set` and `delete` throw an error saying so.
  *
  * Open it with {@linkcode SqliteSource.open}; close it with `close()` or
  * `using`.
@@ -130,10 +168,16 @@ export class SqliteSource implements ConfigSource {
   readonly persists: boolean = true;
   /** The absolute path of the database file. */
   readonly path: string;
+  /**
+   * True when the database was opened read-only because this process may
+   * not write it: reads work, `set` and `delete` throw.
+   */
+  readonly readOnly: boolean;
   readonly #db: DatabaseSync;
   readonly #select: StatementSync;
   readonly #selectEntry: StatementSync;
   readonly #upsert: StatementSync;
+  readonly #replaceIf: StatementSync;
   readonly #remove: StatementSync;
   readonly #list: StatementSync;
   // Kept in JS because `DatabaseSync.isOpen` is a native call that costs
@@ -141,11 +185,17 @@ export class SqliteSource implements ConfigSource {
   #open = true;
   readonly #busyTimeoutMs: number;
 
-  private constructor(db: DatabaseSync, path: string, busyTimeoutMs: number) {
+  private constructor(
+    db: DatabaseSync,
+    path: string,
+    busyTimeoutMs: number,
+    readOnly: boolean,
+  ) {
     this.#db = db;
     this.#busyTimeoutMs = busyTimeoutMs;
     this.path = path;
     this.name = `sqlite:${path}`;
+    this.readOnly = readOnly;
     this.#select = db.prepare("SELECT value FROM config WHERE key = ?");
     this.#selectEntry = db.prepare(
       "SELECT value, updated_at FROM config WHERE key = ?",
@@ -153,6 +203,11 @@ export class SqliteSource implements ConfigSource {
     this.#upsert = db.prepare(
       `INSERT INTO config (key, value, updated_at) VALUES (?, ?, datetime('now'))
        ON CONFLICT(key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+    );
+    // Compare-and-set in one statement: the row changes only if its text
+    // is still the text that was read.
+    this.#replaceIf = db.prepare(
+      "UPDATE config SET value = ?, updated_at = datetime('now') WHERE key = ? AND value = ?",
     );
     this.#remove = db.prepare("DELETE FROM config WHERE key = ?");
     this.#list = db.prepare("SELECT key, updated_at FROM config ORDER BY key");
@@ -166,36 +221,52 @@ export class SqliteSource implements ConfigSource {
    * @param options Busy timeout and the environment for the default path.
    * @returns The open source.
    * @throws {ConfigPermissionError} When Deno denies access to the file.
-   * @throws {ConfigSourceError} When the file is not a SQLite database; it is left untouched.
+   * @throws {ConfigSourceError} When the path is not a regular file (a FIFO,
+   * a device, a directory), the file is not a SQLite database or is
+   * corrupt (it is left untouched), or the runtime has no `node:sqlite`.
    */
   static async open(
     path?: string,
     options: SqliteSourceOptions = {},
   ): Promise<SqliteSource> {
+    const sqlite = await loadSqlite();
     const file = resolve(
       path ?? defaultDbPath(options.env ? { env: options.env } : {}),
     );
     const source = `sqlite:${file}`;
     const dir = dirname(file);
+    let created = false;
     try {
+      // A stat, never an open, of what is there: opening a FIFO would block
+      // the whole thread, and a device would stream forever.
+      const found = fileKindSync(file);
+      if (found !== undefined && found.kind !== "file") {
+        throw new ConfigSourceError(
+          `${file} is a ${found.kind}, not a database file, so it was not opened and was left alone: remove it, or pass another path to SqliteSource.open`,
+          { source },
+        );
+      }
       // An existing file needs no directory or file created, so the common
       // case (every run but the first) never loads node:fs.
-      if (!isExistingFile(file)) {
+      if (found === undefined) {
         await ensureDir(dir);
-        await createOwnerOnly(file);
+        created = await createOwnerOnly(file);
       }
     } catch (error) {
       throw typedFailure(error, file, undefined, () =>
         new ConfigSourceError(
-          `Cannot create ${file} (${
-            errorCode(error) ?? "unknown error"
-          }): check that ${dir} is writable by this user, or set HARMONY_DATA_DIR`,
+          `Cannot create ${file}: ${
+            diskProblem(errorCode(error), dir) ??
+              `${
+                errorCode(error) ?? "unknown error"
+              }: check that ${dir} is writable by this user, or set HARMONY_DATA_DIR`
+          }`,
           { source, cause: error },
         ));
     }
     let db: DatabaseSync;
     try {
-      db = new DatabaseSync(file);
+      db = new sqlite.DatabaseSync(file);
     } catch (error) {
       throw typedFailure(error, file, undefined, () =>
         new ConfigSourceError(
@@ -205,29 +276,24 @@ export class SqliteSource implements ConfigSource {
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
     try {
-      await retryWhileBusy(busyTimeoutMs, () => {
-        db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
-        // Read before any write, so a file that is not a database fails here
-        // and is never touched.
-        db.prepare("SELECT count(*) FROM sqlite_master").get();
-        db.exec("PRAGMA journal_mode = WAL");
-        db.exec("PRAGMA synchronous = FULL");
-        db.exec(CREATE_TABLE);
-      });
-      return new SqliteSource(db, file, busyTimeoutMs);
+      await retryWhileBusy(
+        busyTimeoutMs,
+        () => prepare(db, busyTimeoutMs, created),
+      );
+      return new SqliteSource(db, file, busyTimeoutMs, false);
     } catch (error) {
       db.close();
-      if (isNotADatabase(error)) {
-        throw new ConfigSourceError(
-          `${file} is not a SQLite database; it was left untouched: move it away, or pass another path to SqliteSource.open`,
-          { source },
+      // A database this process may not write: SQLite says read-only, or
+      // cannot open the -shm file that WAL needs.
+      if (isReadOnly(error) || sqliteCode(error) === SQLITE_CANTOPEN) {
+        return new SqliteSource(
+          await openReadOnly(sqlite, file, busyTimeoutMs),
+          file,
+          busyTimeoutMs,
+          true,
         );
       }
-      throw typedFailure(error, file, undefined, () =>
-        new ConfigSourceError(
-          `Cannot initialise ${file}: ${sqliteReason(error)}`,
-          { source, cause: error },
-        ));
+      throw openFailure(error, file);
     }
   }
 
@@ -269,6 +335,7 @@ export class SqliteSource implements ConfigSource {
   /** Upserts the value as JSON text and refreshes `updated_at`. */
   async set(key: string, value: unknown): Promise<void> {
     validateKey(key, this.name);
+    this.#assertWritable(key, "stored");
     const text = toJsonText(value, key, this.name);
     await retryWhileBusy(
       this.#busyTimeoutMs,
@@ -276,9 +343,41 @@ export class SqliteSource implements ConfigSource {
     );
   }
 
+  /**
+   * Replaces the row only if it still holds `expected`: the row's text is
+   * read and compared as JSON, then one `UPDATE … WHERE key = ? AND value =
+   * ?` with that text writes only if no other process changed it since.
+   */
+  async compareAndSet(
+    key: string,
+    expected: unknown,
+    value: unknown,
+  ): Promise<boolean> {
+    validateKey(key, this.name);
+    this.#assertWritable(key, "written back");
+    const text = toJsonText(value, key, this.name);
+    return await retryWhileBusy(
+      this.#busyTimeoutMs,
+      () =>
+        this.#run(key, () => {
+          const row = this.#select.get(key) as { value: string } | undefined;
+          if (row === undefined) return false;
+          const current = parseJson(row.value);
+          if (!current.ok || !deepEqual(current.value, expected)) return false;
+          return Number(this.#replaceIf.run(text, key, row.value).changes) > 0;
+        }),
+    );
+  }
+
   /** Deletes the row; resolves to `true` when it existed. */
   async delete(key: string): Promise<boolean> {
     validateKey(key, this.name);
+    if (this.readOnly) {
+      if (this.#run(key, () => this.#select.get(key)) === undefined) {
+        return false;
+      }
+      this.#assertWritable(key, "deleted");
+    }
     const result = await retryWhileBusy(
       this.#busyTimeoutMs,
       () => this.#run(key, () => this.#remove.run(key)),
@@ -302,13 +401,15 @@ export class SqliteSource implements ConfigSource {
     });
   }
 
-  /** Read and write access to the database's directory (the file, its WAL and its lock file). */
+  /**
+   * Read and write access to the database's directory (the file, its WAL
+   * and its lock file); only read access when it was opened read-only.
+   */
   permissions(): PermissionDescriptor[] {
     const dir = dirname(this.path);
-    return [
-      { name: "read", path: dir },
-      { name: "write", path: dir },
-    ];
+    return this.readOnly
+      ? [{ name: "read", path: dir }]
+      : [{ name: "read", path: dir }, { name: "write", path: dir }];
   }
 
   /** Closes the database. Safe to call more than once. */
@@ -330,7 +431,8 @@ export class SqliteSource implements ConfigSource {
       return JSON.parse(text);
     } catch {
       // Build the locator and the typed error only on failure: this is the
-      // hot path of every read.
+      // hot path of every read. parseJsonText also reads text that starts
+      // with a byte order mark.
       return parseJsonText(
         text,
         key,
@@ -338,6 +440,10 @@ export class SqliteSource implements ConfigSource {
         `overwrite it with harmony-config set ${key}, or delete the row`,
       );
     }
+  }
+
+  #assertWritable(key: string, what: string): void {
+    if (this.readOnly) throw readOnlyError(this.path, key, what);
   }
 
   #run<T>(key: string | undefined, statement: () => T): T {
@@ -350,17 +456,28 @@ export class SqliteSource implements ConfigSource {
     try {
       return statement();
     } catch (error) {
+      const about = {
+        source: this.name,
+        ...(key === undefined ? {} : { key }),
+        cause: error,
+      };
+      const forKey = key ? ` for key "${key}"` : "";
       if (isBusy(error)) {
         // Typed, with SQLite's error as the cause, which retryWhileBusy reads.
         throw new ConfigSourceError(
-          `${this.name} stayed locked by another process past the busy timeout${
-            key ? ` for key "${key}"` : ""
-          }: retry, or raise busyTimeoutMs in SqliteSource.open`,
-          {
-            source: this.name,
-            ...(key === undefined ? {} : { key }),
-            cause: error,
-          },
+          `${this.name} stayed locked by another process past the busy timeout${forKey}: retry, or raise busyTimeoutMs in SqliteSource.open`,
+          about,
+        );
+      }
+      if (isReadOnly(error)) {
+        throw readOnlyError(this.path, key, "written", error);
+      }
+      if (sqliteCode(error) === SQLITE_FULL) {
+        throw new ConfigSourceError(
+          `${this.name} failed${forKey}: ${
+            diskProblem("ENOSPC", dirname(this.path))
+          }`,
+          about,
         );
       }
       throw typedFailure(
@@ -369,14 +486,8 @@ export class SqliteSource implements ConfigSource {
         key,
         () =>
           new ConfigSourceError(
-            `${this.name} failed${key ? ` for key "${key}"` : ""}: ${
-              sqliteReason(error)
-            }`,
-            {
-              source: this.name,
-              ...(key === undefined ? {} : { key }),
-              cause: error,
-            },
+            `${this.name} failed${forKey}: ${sqliteReason(error)}`,
+            about,
           ),
       );
     }
@@ -384,29 +495,189 @@ export class SqliteSource implements ConfigSource {
 }
 
 /**
- * True when `file` exists and can be opened, found by opening it read-only
- * (which never creates it). Any failure, a denied permission included,
- * answers false, and the caller takes the creating path, which reports it.
+ * Readies a connection: the busy timeout, a read that fails on a file that
+ * is not a database, and, only where something must change (not yet WAL,
+ * or no table), a health check first, then WAL and the table. A database
+ * already set up is never written to here.
  */
-function isExistingFile(file: string): boolean {
-  try {
-    new DatabaseSync(file, { readOnly: true }).close();
-    return true;
-  } catch {
-    return false;
+function prepare(
+  db: DatabaseSync,
+  busyTimeoutMs: number,
+  created: boolean,
+): void {
+  db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+  db.prepare("SELECT count(*) FROM sqlite_master").get();
+  const { journal_mode: mode } = db.prepare("PRAGMA journal_mode").get() as {
+    journal_mode: string;
+  };
+  const hasTable = db.prepare(
+    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'config'",
+  ).get() !== undefined;
+  if (mode.toLowerCase() !== "wal" || !hasTable) {
+    if (!created) assertHealthy(db);
+    db.exec("PRAGMA journal_mode = WAL");
+    db.exec(CREATE_TABLE);
+  }
+  db.exec("PRAGMA synchronous = FULL");
+}
+
+/** Marks a database that failed `quick_check`. */
+class CorruptDatabase extends Error {}
+
+function assertHealthy(db: DatabaseSync): void {
+  const rows = db.prepare("PRAGMA quick_check(1)").all() as {
+    quick_check: string;
+  }[];
+  if (rows.length !== 1 || rows[0]?.quick_check !== "ok") {
+    throw new CorruptDatabase();
   }
 }
 
-/** Creates an empty file with mode 0600 unless one exists; SQLite adopts an empty file. */
-async function createOwnerOnly(file: string): Promise<void> {
+/**
+ * Opens a database this process may not write. With its `-wal` and `-shm`
+ * files there (another process has it open), a plain read-only connection
+ * shares them and sees every new commit. Without them none can be created,
+ * and SQLite reads a WAL database only as a snapshot as of this open: on
+ * Node through the `immutable` URI parameter; on Deno, whose `node:sqlite`
+ * takes no URI under the permission model, by reading the file into an
+ * in-memory copy.
+ */
+async function openReadOnly(
+  sqlite: SqliteModule,
+  file: string,
+  busyTimeoutMs: number,
+): Promise<DatabaseSync> {
+  const attempts = [
+    () => Promise.resolve(new sqlite.DatabaseSync(file, { readOnly: true })),
+    deno === undefined
+      ? async () => {
+        const { pathToFileURL } = await import("node:url");
+        return new sqlite.DatabaseSync(
+          `${pathToFileURL(file).href}?immutable=1`,
+          { readOnly: true },
+        );
+      }
+      : () => snapshotInMemory(sqlite, file),
+  ];
+  let failure: unknown;
+  for (const attempt of attempts) {
+    let db: DatabaseSync | undefined;
+    try {
+      db = await attempt();
+      db.exec(`PRAGMA busy_timeout = ${busyTimeoutMs}`);
+      const hasTable = db.prepare(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'config'",
+      ).get() !== undefined;
+      if (!hasTable) {
+        throw new ConfigSourceError(
+          `${file} is read-only for this process and has no config table yet: open it once as a user who may write it, or set HARMONY_DATA_DIR to a writable directory`,
+          { source: `sqlite:${file}` },
+        );
+      }
+      return db;
+    } catch (error) {
+      db?.close();
+      if (error instanceof ConfigError) throw error;
+      failure = error;
+      if (!isReadOnly(error) && sqliteCode(error) !== SQLITE_CANTOPEN) break;
+    }
+  }
+  throw openFailure(failure, file);
+}
+
+/**
+ * A read-only, in-memory copy of a WAL database that has no `-wal` file
+ * (every commit is in the main file), marked as a rollback-journal
+ * database in the copy only, since an in-memory database has no WAL.
+ */
+async function snapshotInMemory(
+  sqlite: SqliteModule,
+  file: string,
+): Promise<DatabaseSync> {
+  const fs = await nodeFs();
+  try {
+    await fs.stat(`${file}-wal`);
+    // Commits may sit in the -wal file, which a copy of the main file misses.
+    throw new ConfigSourceError(
+      `${file} has a -wal file but no -shm file in a directory this process cannot write, so its latest commits cannot be read: open it once as a user who may write ${
+        dirname(file)
+      }`,
+      { source: `sqlite:${file}` },
+    );
+  } catch (error) {
+    if (errorCode(error) !== "ENOENT") throw error;
+  }
+  const image = new Uint8Array(await fs.readFile(file));
+  // Bytes 18 and 19 are the file format's write and read versions: 2 is WAL.
+  if (image[18] === 2) image[18] = 1;
+  if (image[19] === 2) image[19] = 1;
+  const db = new sqlite.DatabaseSync(":memory:");
+  (db as unknown as { deserialize(image: Uint8Array): void }).deserialize(
+    image,
+  );
+  db.exec("PRAGMA query_only = 1");
+  return db;
+}
+
+/** The typed error for a database that could not be readied. */
+function openFailure(error: unknown, file: string): ConfigError {
+  const source = `sqlite:${file}`;
+  if (isNotADatabase(error)) {
+    return new ConfigSourceError(
+      `${file} is not a SQLite database; it was left untouched: move it away, or pass another path to SqliteSource.open`,
+      { source },
+    );
+  }
+  if (
+    error instanceof CorruptDatabase || sqliteCode(error) === SQLITE_CORRUPT
+  ) {
+    return new ConfigSourceError(
+      `${file} is a corrupt SQLite database (it fails SQLite's quick_check); it was left untouched: restore it from a backup, or move it away and a new one is created`,
+      { source },
+    );
+  }
+  return typedFailure(error, file, undefined, () =>
+    new ConfigSourceError(
+      `Cannot initialise ${file}: ${
+        sqliteCode(error) === SQLITE_FULL
+          ? diskProblem("ENOSPC", dirname(file))
+          : sqliteReason(error)
+      }`,
+      { source, cause: error },
+    ));
+}
+
+/** The error for a write to a database this process may not write. */
+function readOnlyError(
+  path: string,
+  key: string | undefined,
+  what: string,
+  cause?: unknown,
+): ConfigSourceError {
+  const dir = dirname(path);
+  return new ConfigSourceError(
+    `${
+      key ? `Key "${key}" was not ${what}: ` : ""
+    }${path} is read-only for this process (${dir} or the file is not writable by this user, or the volume is mounted read-only); reads work, writes do not: store the value in a data dir you can write (HARMONY_DATA_DIR), or ask the owner of ${dir}`,
+    {
+      source: `sqlite:${path}`,
+      ...(key === undefined ? {} : { key }),
+      ...(cause === undefined ? {} : { cause }),
+    },
+  );
+}
+
+/** Creates an empty file with mode 0600 unless one exists; SQLite adopts an empty file. Resolves `true` when it created it. */
+async function createOwnerOnly(file: string): Promise<boolean> {
   try {
     const handle = await (await nodeFs()).open(file, "wx", FILE_MODE);
     await handle.close();
+    return true;
   } catch (error) {
     if (errorCode(error) !== "EEXIST") throw error;
+    return false;
   }
 }
-
 /**
  * Retries a statement that failed with SQLITE_BUSY despite SQLite's own busy
  * handler (a WAL recovery, or a journal-mode change racing another process),
@@ -464,6 +735,10 @@ function isBusy(error: unknown): boolean {
   return /database is (locked|busy)|database table is locked/.test(
     String((error as Error | null)?.message),
   );
+}
+
+function isReadOnly(error: unknown): boolean {
+  return sqliteCode(error) === SQLITE_READONLY;
 }
 
 function isNotADatabase(error: unknown): boolean {

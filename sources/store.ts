@@ -63,6 +63,11 @@ export interface StoreSourceOptions {
  * "OpenBao is down" never looks like "key absent". Writes to an unreachable
  * store always fail.
  *
+ * A `SecretStore` has no compare-and-set, so a value a definition's
+ * `migrate()` upgrades is returned but not written back here (a write could
+ * overwrite a newer value another process stored); the next read migrates
+ * again, and `explain()` says so.
+ *
  * @example Put a store in a chain
  * ```ts
  * import { ConfigManager, defineConfig, type SecretStore, StoreSource } from "@harmony/config";

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { z } from "zod";
@@ -31,6 +32,44 @@ describe("global init/get/set", () => {
     // A manager passed in stays the caller's: reset does not close it.
     assert.equal(await manager.get(Name), "harmony");
     await manager.close();
+  });
+
+  test("init(manager) takes effect before it returns: get and set right after it use that manager", async () => {
+    const memory = new MemorySource();
+    const manager = new ConfigManager([memory]);
+    const pending = init(manager);
+    assert.equal(await currentManager(), manager);
+    const stored = set(Name, "at once");
+    assert.equal(await pending, manager);
+    await stored;
+    assert.equal(await memory.get("Name"), "at once");
+    assert.equal(await get(Name), "at once");
+    // Replacing it: the next one is in use at once too, and this one stays open.
+    const next = new ConfigManager([new MemorySource({ Name: "next" })]);
+    void init(next);
+    assert.equal(await get(Name), "next");
+    assert.equal(await manager.get(Name), "at once");
+    await reset();
+    await manager.close();
+    await next.close();
+  });
+
+  test("a process that calls init(manager) without await never creates the default store", async () => {
+    await using dir = await tempDir();
+    const result = await runFixture(fixture, ["init-not-awaited"], {
+      denoFlags: [
+        "--allow-env=HARMONY_*,XDG_DATA_HOME,HOME",
+        `--allow-read=${dir.path}`,
+        `--allow-write=${dir.path}`,
+      ],
+      env: baseEnv({ HARMONY_DATA_DIR: dir.path }),
+    });
+    assert.equal(result.stderr, "");
+    assert.deepEqual(JSON.parse(result.stdout), {
+      inGiven: { runs: 1 },
+      fromGet: 1,
+    });
+    assert.deepEqual(await readdir(dir.path), []);
   });
 
   test(

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { dataDir, defaultDbPath } from "../mod.ts";
+import { ConfigError, dataDir, defaultDbPath } from "../mod.ts";
 
 describe("dataDir", () => {
-  test("HARMONY_DATA_DIR wins, made absolute", () => {
+  test("HARMONY_DATA_DIR wins", () => {
     assert.equal(
       dataDir({
         env: {
@@ -14,7 +14,52 @@ describe("dataDir", () => {
       }),
       "/srv/h",
     );
-    assert.ok(dataDir({ env: { HARMONY_DATA_DIR: "rel" } }).endsWith("/rel"));
+    assert.equal(
+      dataDir({ env: { HARMONY_DATA_DIR: "C:\\h" }, platform: "win32" }),
+      "C:\\h",
+    );
+  });
+
+  test("a relative or ~ HARMONY_DATA_DIR is an error naming the variable, never a directory under the working one", () => {
+    for (const value of ["~/mydata", "~", "mydata", "./mydata", "../x"]) {
+      assert.throws(
+        () => dataDir({ env: { HARMONY_DATA_DIR: value, HOME: "/home/a" } }),
+        (error) => {
+          assert.ok(error instanceof ConfigError, String(error));
+          assert.match(
+            error.message,
+            /^HARMONY_DATA_DIR must be an absolute path/,
+          );
+          assert.match(error.message, /use \$HOME instead of ~/);
+          if (value.startsWith("~")) {
+            assert.match(
+              error.message,
+              /starting with ~, which only a shell expands/,
+            );
+          }
+          return true;
+        },
+        value,
+      );
+      assert.throws(() => defaultDbPath({ env: { HARMONY_DATA_DIR: value } }));
+    }
+    assert.throws(
+      () => dataDir({ env: { HARMONY_DATA_DIR: "data" }, platform: "win32" }),
+      /HARMONY_DATA_DIR must be an absolute path/,
+    );
+  });
+
+  test("a relative XDG_DATA_HOME is ignored, as the XDG spec says", () => {
+    for (const xdg of ["relative/share", "~/.local/share", "."]) {
+      assert.equal(
+        dataDir({
+          env: { XDG_DATA_HOME: xdg, HOME: "/home/a" },
+          platform: "linux",
+        }),
+        "/home/a/.local/share/harmony",
+        xdg,
+      );
+    }
   });
 
   test("XDG_DATA_HOME, then HOME, by platform, as the Rust crate's ProjectDirs", () => {

@@ -42,6 +42,11 @@ function skeletonOf(schema: z.ZodType): unknown {
     case "string":
     case "boolean":
       return `<${def.type}${optional}>`;
+    case "date":
+      // JSON has no Date: only z.coerce.date() reads one, from an ISO string.
+      return def.coerce
+        ? `<ISO date${optional}>`
+        : `<date, which JSON cannot hold: the schema needs z.coerce.date()>`;
     default:
       return `<${String(def.type)}${optional}>`;
   }

@@ -12,6 +12,12 @@ import {
   ConfigSourceError,
   SourceUnavailableError,
 } from "../../errors.ts";
+import {
+  DEFAULT_MAX_VALUE_BYTES,
+  formatSize,
+  readAtMost,
+  utf8Text,
+} from "../../_internal/bounded_read.ts";
 import { isPermissionDenied } from "../../_internal/runtime.ts";
 import { delay, networkReason } from "../../_internal/net.ts";
 import { type CredentialMask, maskedServerText } from "../_credential_mask.ts";
@@ -69,6 +75,8 @@ export interface BaoHttpOptions {
   readonly source: string;
   /** The credentials to mask in anything the server sent that an error shows. */
   readonly mask: CredentialMask;
+  /** The largest response body read, in bytes; default 16 MiB. */
+  readonly maxBodyBytes?: number | undefined;
 }
 
 /** One request's inputs. */
@@ -278,6 +286,7 @@ export class BaoHttp {
       headers["Content-Type"] = "application/json";
     }
     const signal = AbortSignal.timeout(remainingMs);
+    const limit = this.#options.maxBodyBytes ?? DEFAULT_MAX_VALUE_BYTES;
     this.requestCount++;
     try {
       const response = await this.#options.fetch(url, {
@@ -289,9 +298,12 @@ export class BaoHttp {
           ? {}
           : { body: JSON.stringify(request.body) }),
       });
-      // Always drain the body: an unread body holds the connection open.
-      const text = await response.text();
-      return { status: response.status, headers: response.headers, text };
+      // Always drain the body (an unread body holds the connection open),
+      // but never past the cap: an endless body stops there.
+      const text = await boundedText(response, limit);
+      if (text !== undefined) {
+        return { status: response.status, headers: response.headers, text };
+      }
     } catch (error) {
       if (isPermissionDenied(error)) {
         const host = new URL(url).host;
@@ -310,6 +322,12 @@ export class BaoHttp {
       }
       throw this.#unavailable(networkReason(error), request.key);
     }
+    throw new ConfigSourceError(
+      `${this.#options.source} answered with a body larger than ${
+        formatSize(limit)
+      }, so it was not read: check that the address points at OpenBao and not at a proxy that streams something else`,
+      this.#errorOptions(request.key),
+    );
   }
 
   #parse(
@@ -371,6 +389,23 @@ export function serverMessage(
   mask: CredentialMask,
 ): string {
   return maskedServerText(errorsOf(body).join("; "), mask);
+}
+
+/**
+ * The body as text, or `undefined` (and the body cancelled) when it is
+ * larger than `limit`: a `Content-Length` says so before anything is read.
+ */
+async function boundedText(
+  response: Response,
+  limit: number,
+): Promise<string | undefined> {
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (declared > limit || response.body === null) {
+    await response.body?.cancel();
+    return declared > limit ? undefined : "";
+  }
+  const bytes = await readAtMost(response.body, limit);
+  return bytes === undefined ? undefined : utf8Text(bytes);
 }
 
 function retryAfterMs(header: string | null): number {

@@ -5,6 +5,7 @@ import fc from "fast-check";
 import { z } from "zod";
 import {
   ConfigManager,
+  ConfigValidationError,
   defineConfig,
   EnvSource,
   LocalFileSource,
@@ -14,6 +15,7 @@ import {
 } from "../../mod.ts";
 import type { ConfigSource } from "../../mod.ts";
 import { OpenBaoStore } from "../../stores/openbao/mod.ts";
+import { jsonLoss } from "../../_internal/json.ts";
 import { startFakeOpenBao } from "../_helpers/openbao_server.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -123,5 +125,220 @@ describe("arbitrary JSON values round-trip identically", () => {
       RUNS.openbao,
       fc.jsonValue().filter(exactNumbers),
     );
+  });
+});
+
+/** One schema of the family, with inputs that often (not always) fit it. */
+interface Family {
+  readonly name: string;
+  readonly schema: z.ZodType;
+  readonly inputs: fc.Arbitrary<unknown>;
+  /** Whether every JSON input the schema accepts must be stored (not refused). */
+  readonly storable: boolean;
+}
+
+/** JSON values as JSON gives them back: no -0, which JSON writes as 0. */
+const json = fc.jsonValue().map(normalised);
+const finite = fc.double({ noNaN: true, noDefaultInfinity: true }).filter(
+  (n) => !Object.is(n, -0),
+);
+const isoDate = z.codec(z.iso.datetime(), z.date(), {
+  decode: (text) => new Date(text),
+  encode: (date) => date.toISOString(),
+});
+const dates = fc.date({
+  min: new Date("1970-01-01T00:00:00Z"),
+  max: new Date("9999-12-31T23:59:59Z"),
+  noInvalidDate: true,
+});
+
+const FAMILIES: readonly Family[] = [
+  { name: "z.unknown()", schema: z.unknown(), inputs: json, storable: true },
+  {
+    name: "object with defaults",
+    schema: z.object({
+      host: z.string(),
+      port: z.number().int().default(5432),
+      tags: z.array(z.string()).default([]),
+    }),
+    inputs: fc.oneof(
+      fc.record({
+        host: fc.string(),
+        port: fc.integer(),
+        tags: fc.array(fc.string()),
+      }, { requiredKeys: ["host"] }),
+      json,
+    ),
+    storable: true,
+  },
+  {
+    name: "number transform",
+    schema: z.number().transform((n) => n * 2),
+    inputs: fc.oneof(finite, json),
+    storable: true,
+  },
+  {
+    name: "string transform",
+    schema: z.string().transform((s) => "https://" + s),
+    inputs: fc.oneof(fc.string(), json),
+    storable: true,
+  },
+  {
+    name: "object with a transformed field and a default",
+    schema: z.object({
+      sec: z.number().transform((n) => n * 1000),
+      name: z.string().default("x"),
+    }),
+    inputs: fc.oneof(
+      fc.record({ sec: finite, name: fc.string() }, { requiredKeys: ["sec"] }),
+      json,
+    ),
+    storable: true,
+  },
+  {
+    name: "array to its length",
+    schema: z.array(z.number()).transform((list) => list.length),
+    inputs: fc.oneof(fc.array(finite), json),
+    storable: true,
+  },
+  {
+    name: "z.coerce.number()",
+    schema: z.coerce.number(),
+    inputs: fc.oneof(fc.integer().map(String), fc.string(), finite, json),
+    storable: true,
+  },
+  {
+    name: "z.coerce.bigint()",
+    schema: z.coerce.bigint(),
+    inputs: fc.oneof(fc.bigInt().map(String), fc.integer(), json),
+    storable: true,
+  },
+  {
+    name: "z.coerce.date()",
+    schema: z.coerce.date(),
+    inputs: fc.oneof(dates.map((d) => d.toISOString()), fc.integer(), json),
+    storable: true,
+  },
+  {
+    name: "string-to-number codec",
+    schema: z.codec(z.string().regex(/^-?\d+$/), z.number(), {
+      decode: Number,
+      encode: String,
+    }),
+    inputs: fc.oneof(fc.integer().map(String), json),
+    storable: true,
+  },
+  {
+    name: "ISO-string codec in an object with a default",
+    schema: z.object({ at: isoDate, repeat: z.number().default(1) }),
+    inputs: fc.oneof(
+      fc.record({ at: dates.map((d) => d.toISOString()) }),
+      json,
+    ),
+    storable: true,
+  },
+  {
+    name: "trim and lower case",
+    schema: z.string().trim().toLowerCase(),
+    inputs: fc.oneof(fc.string(), json),
+    storable: true,
+  },
+  {
+    name: "number with a default",
+    schema: z.number().default(7),
+    inputs: fc.oneof(fc.constant(undefined), finite, json),
+    storable: true,
+  },
+  {
+    name: "z.map() (JSON cannot hold it)",
+    schema: z.map(z.string(), z.number()),
+    inputs: fc.oneof(
+      fc.array(fc.tuple(fc.string(), finite)).map((pairs) => new Map(pairs)),
+      json,
+    ),
+    storable: false,
+  },
+  {
+    name: "z.unknown() given what JSON loses",
+    schema: z.unknown(),
+    inputs: fc.oneof(
+      fc.constantFrom(NaN, Infinity, -Infinity, undefined),
+      dates,
+      fc.bigInt(),
+      fc.array(fc.constantFrom(undefined, NaN)),
+      fc.dictionary(fc.string(), fc.constant(undefined), { minKeys: 1 }),
+    ),
+    storable: false,
+  },
+];
+
+/**
+ * For a schema of the family and an input: `set` then `get` on a fresh
+ * manager over `read()` equals `schema.parse(input)`, or `set` threw a
+ * ConfigValidationError and nothing was written.
+ */
+async function setThenGet(
+  writeTo: ConfigSource,
+  read: () => Promise<ConfigSource>,
+  runs: number,
+): Promise<void> {
+  let counter = 0;
+  await fc.assert(
+    fc.asyncProperty(
+      // The family by name, so a counterexample prints its name, not the schema.
+      fc.nat({ max: FAMILIES.length - 1 }).chain((index) =>
+        fc.tuple(fc.constant(FAMILIES[index]!.name), FAMILIES[index]!.inputs)
+      ),
+      async ([name, input]) => {
+        const family = FAMILIES.find((candidate) => candidate.name === name)!;
+        const key = `Prop${counter++}`;
+        const def = defineConfig({ key, schema: family.schema });
+        const parsed = family.schema.safeParse(input);
+        let stored = true;
+        try {
+          await new ConfigManager([writeTo]).set(def, input as never);
+        } catch (error) {
+          assert.ok(error instanceof ConfigValidationError, String(error));
+          stored = false;
+        }
+        if (!stored) {
+          assert.equal(await writeTo.get(key), undefined);
+          assert.ok(
+            !(family.storable && parsed.success &&
+              jsonLoss(input) === undefined),
+            `${family.name}: refused an input it accepts`,
+          );
+          return;
+        }
+        assert.ok(parsed.success, `${family.name}: stored an input it rejects`);
+        const fresh = new ConfigManager([await read()]);
+        assert.deepStrictEqual(await fresh.get(def), parsed.data, family.name);
+      },
+    ),
+    { numRuns: runs },
+  );
+}
+
+describe("set then get equals schema.parse(input), or set refuses with a typed error and writes nothing", () => {
+  test("over MemorySource", async () => {
+    const memory = new MemorySource();
+    await setThenGet(memory, () => Promise.resolve(memory), RUNS.memory);
+  });
+
+  test("over LocalFileSource, read by a new source on the same directory", async () => {
+    await using dir = await tempDir();
+    await setThenGet(
+      new LocalFileSource(dir.path),
+      () => Promise.resolve(new LocalFileSource(dir.path)),
+      RUNS.file,
+    );
+  });
+
+  test("over SqliteSource, read through a second connection to the same file", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "config.db");
+    using writer = await SqliteSource.open(path);
+    using reader = await SqliteSource.open(path);
+    await setThenGet(writer, () => Promise.resolve(reader), RUNS.sqlite);
   });
 });

@@ -8,6 +8,7 @@ import {
   InvalidKeyError,
   LocalFileSource,
 } from "../../mod.ts";
+import { assertCompareAndSet } from "../_helpers/compare_and_set.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 describe("LocalFileSource", () => {
@@ -99,5 +100,46 @@ describe("LocalFileSource", () => {
     const source = new LocalFileSource(dir.path);
     await assert.rejects(source.get("Db"), ConfigSourceError);
     await assert.rejects(source.set("Db", 1), ConfigSourceError);
+  });
+
+  test("a file that starts with a UTF-8 byte order mark (as Windows editors write) reads", async () => {
+    await using dir = await tempDir();
+    await writeFile(
+      join(dir.path, "Db.json"),
+      new Uint8Array([
+        0xef,
+        0xbb,
+        0xbf,
+        ...new TextEncoder().encode('{"host":"db"}\n'),
+      ]),
+    );
+    assert.deepEqual(await new LocalFileSource(dir.path).get("Db"), {
+      host: "db",
+    });
+  });
+
+  test("an empty or blank file says it is empty, naming the file", async () => {
+    await using dir = await tempDir();
+    const source = new LocalFileSource(dir.path);
+    for (
+      const [key, text] of [["Empty", ""], ["Blank", "  \n"], ["Bom", "\uFEFF"]]
+    ) {
+      await writeFile(join(dir.path, `${key}.json`), text!);
+      await assert.rejects(source.get(key!), (error) => {
+        assert.ok(error instanceof ConfigValidationError);
+        assert.equal(error.source, join(dir.path, `${key}.json`));
+        assert.match(error.message, /Empty: no JSON text/);
+        return true;
+      });
+    }
+  });
+
+  test("compareAndSet writes only while the file holds what was read, and leaves no temp file", async () => {
+    await using dir = await tempDir();
+    const source = new LocalFileSource(dir.path);
+    await writeFile(join(dir.path, "K.json"), '{ "b": [1, 2],\n  "a": "x" }\n');
+    await assertCompareAndSet(source);
+    assert.deepEqual(await readdir(dir.path), ["K.json"]);
+    assert.deepEqual(await readdir(dir.path), ["K.json"]);
   });
 });

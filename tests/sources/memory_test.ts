@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { ConfigSourceError, MemorySource } from "../../mod.ts";
+import { assertCompareAndSet, STORED } from "../_helpers/compare_and_set.ts";
 
 describe("MemorySource", () => {
   test("round-trips copies of JSON values and persists", async () => {
@@ -29,5 +30,23 @@ describe("MemorySource", () => {
     const cycle: Record<string, unknown> = {};
     cycle.self = cycle;
     await assert.rejects(source.set("C", cycle), ConfigSourceError);
+  });
+
+  test("rejects what JSON would change, not only what it cannot hold: NaN, a Date, a Map, an undefined field", async () => {
+    const source = new MemorySource();
+    for (
+      const value of [NaN, new Date(0), new Map(), { a: undefined }, [1, , 3]]
+    ) {
+      await assert.rejects(source.set("K", value), (error: Error) => {
+        assert.ok(error instanceof ConfigSourceError);
+        assert.match(error.message, /the value holds .*: pass plain JSON data/);
+        return true;
+      });
+    }
+    assert.deepEqual(await source.keys(), []);
+  });
+
+  test("compareAndSet writes only while the key holds what was read", async () => {
+    await assertCompareAndSet(new MemorySource({ K: STORED }));
   });
 });

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
-import { readFile, stat, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
+import { delimiter, join } from "node:path";
+import process from "node:process";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DatabaseSync } from "node:sqlite";
 import { describe, test } from "node:test";
 import { ConfigSourceError, InvalidKeyError, SqliteSource } from "../../mod.ts";
+import { assertCompareAndSet } from "../_helpers/compare_and_set.ts";
+import { isDeno, run, runDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 describe("SqliteSource", () => {
@@ -209,4 +213,169 @@ describe("SqliteSource", () => {
     source.close();
     await assert.rejects(stat(`${path}-wal`), { code: "ENOENT" });
   });
+});
+
+describe("SqliteSource never writes what it only meant to read", () => {
+  /** A rollback-journal database with the Rust crate's table and enough rows for several pages. */
+  function rollbackDatabase(path: string): void {
+    const db = new DatabaseSync(path);
+    db.exec("PRAGMA journal_mode = DELETE");
+    db.exec(
+      "CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now')))",
+    );
+    const insert = db.prepare("INSERT INTO config (key, value) VALUES (?, ?)");
+    for (let i = 0; i < 200; i++) {
+      insert.run(`K${i}`, JSON.stringify("x".repeat(100)));
+    }
+    db.close();
+  }
+
+  test("a corrupt database in rollback-journal mode is reported and left byte for byte as it was", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "config.db");
+    rollbackDatabase(path);
+    const image = await readFile(path);
+    // Page 2 (the table's first page) gets an impossible page type: the
+    // header still says SQLite, so only a check of the pages finds it.
+    image.fill(0xff, 4096, 4096 + 16);
+    await writeFile(path, image);
+    await assert.rejects(SqliteSource.open(path), (error) => {
+      assert.ok(error instanceof ConfigSourceError);
+      assert.equal(error.source, `sqlite:${path}`);
+      assert.match(error.message, /is a corrupt SQLite database/);
+      assert.match(error.message, /left untouched/);
+      return true;
+    });
+    assert.deepEqual(await readFile(path), image);
+    assert.deepEqual(await readdir(dir.path), ["config.db"]);
+  });
+
+  test("a healthy rollback-journal database (as the Rust crate may leave it) is checked, then switched to WAL", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "config.db");
+    rollbackDatabase(path);
+    assert.equal((await readFile(path))[18], 1);
+    using source = await SqliteSource.open(path);
+    assert.equal(await source.get("K7"), "x".repeat(100));
+    assert.equal((await readFile(path))[18], 2, "the header says WAL");
+  });
+
+  test("opening and reading a database that is already set up changes no byte of it", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "config.db");
+    {
+      using source = await SqliteSource.open(path);
+      await source.set("K", { a: 1 });
+    }
+    const before = await readFile(path);
+    {
+      using source = await SqliteSource.open(path);
+      assert.deepEqual(await source.get("K"), { a: 1 });
+      assert.deepEqual(await source.keys(), ["K"]);
+    }
+    assert.deepEqual(await readFile(path), before);
+  });
+});
+
+describe("SqliteSource text and compare-and-set", () => {
+  test("a row that starts with a UTF-8 byte order mark reads; an empty row says it is empty, naming the row", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "c.db");
+    using source = await SqliteSource.open(path);
+    const raw = new DatabaseSync(path);
+    const insert = raw.prepare("INSERT INTO config (key, value) VALUES (?, ?)");
+    insert.run("Bom", '\uFEFF{"host":"db"}');
+    insert.run("Empty", "");
+    insert.run("Blank", " \n\t");
+    raw.close();
+    assert.deepEqual(await source.get("Bom"), { host: "db" });
+    for (const key of ["Empty", "Blank"]) {
+      await assert.rejects(source.get(key), (error: Error) => {
+        assert.equal(error.name, "ConfigValidationError");
+        assert.match(error.message, /Empty: no JSON text/);
+        assert.ok(error.message.includes(`${path}#${key}`));
+        return true;
+      });
+    }
+  });
+
+  test("compareAndSet writes only while the row holds what was read, compared as JSON, not as text", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "c.db");
+    using source = await SqliteSource.open(path);
+    // The Rust crate's serde_json may space or order text differently.
+    const raw = new DatabaseSync(path);
+    raw.prepare("INSERT INTO config (key, value) VALUES ('K', ?)").run(
+      '{ "b": [1, 2], "a": "x" }',
+    );
+    raw.close();
+    await assertCompareAndSet(source);
+  });
+});
+
+/** A `node` of major version `major` on PATH (not the one running the tests), if any. */
+async function nodeOnPath(major: number): Promise<string | undefined> {
+  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
+    const candidate = join(dir, "node");
+    const version = await run(candidate, ["--version"]).catch(() => undefined);
+    if (version?.code === 0 && version.stdout.startsWith(`v${major}.`)) {
+      return candidate;
+    }
+  }
+  return undefined;
+}
+
+const node20 = await nodeOnPath(20);
+
+describe("on a runtime without node:sqlite", () => {
+  test(
+    "Node 20: importing the package works, and SqliteSource.open says it needs Node ≥ 22.13",
+    { skip: node20 === undefined ? "no Node 20 on PATH" : false },
+    async () => {
+      await using dir = await tempDir();
+      // Under Deno, the sources bundled into one ES module Node can load;
+      // under Node, the packed build the suite runs against.
+      let url = new URL("../../mod.js", import.meta.url).href;
+      if (isDeno) {
+        const bundle = join(dir.path, "mod.js");
+        const built = await runDeno([
+          "bundle",
+          "--quiet",
+          "--platform=deno",
+          "-o",
+          bundle,
+          fileURLToPath(new URL("../../mod.ts", import.meta.url)),
+        ]);
+        assert.equal(built.code, 0, built.stderr);
+        url = pathToFileURL(bundle).href;
+      }
+      const result = await run(node20!, [
+        "--input-type=module",
+        "-e",
+        `const [url, dir] = process.argv.slice(1);
+        const mod = await import(url);
+        const memory = await new mod.MemorySource({ Port: 8080 }).get("Port");
+        let open;
+        try {
+          await mod.SqliteSource.open(dir + "/config.db");
+          open = "opened";
+        } catch (error) {
+          open = { name: error.name, message: error.message, typed: error instanceof mod.ConfigError };
+        }
+        console.log(JSON.stringify({ memory, open }));`,
+        url,
+        dir.path,
+      ]);
+      assert.equal(result.code, 0, result.stderr);
+      const { memory, open } = JSON.parse(result.stdout);
+      assert.equal(memory, 8080);
+      assert.equal(open.name, "ConfigSourceError");
+      assert.equal(open.typed, true);
+      assert.match(
+        open.message,
+        /^SqliteSource needs Node ≥ 22\.13 \(node:sqlite\)/,
+      );
+      assert.deepEqual(await readdir(dir.path), isDeno ? ["mod.js"] : []);
+    },
+  );
 });

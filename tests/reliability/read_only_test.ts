@@ -1,0 +1,201 @@
+/**
+ * A store this process may not write can still be read: a 0500 data dir
+ * holding a WAL database (no `-shm` can be created there), another user's
+ * database that a writer has open, and a read-only volume. Only `set` and
+ * `delete` fail, saying the store is read-only and where.
+ *
+ * File modes mean nothing to root, which runs these tests, so the first two
+ * run the reader as `nobody` through `setpriv`; the volume is a read-only
+ * bind mount, which even root cannot write.
+ */
+import assert from "node:assert/strict";
+import { chmod, chown, mkdir, readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, test } from "node:test";
+import { SqliteSource } from "../../mod.ts";
+import {
+  asOtherUser,
+  canMountReadOnly,
+  mountReadOnly,
+  openToOthers,
+  OTHER_GID,
+  OTHER_UID,
+} from "../_helpers/privileges.ts";
+import {
+  baseEnv,
+  denoExecutable,
+  isDeno,
+  run,
+} from "../_helpers/subprocess.ts";
+import { tempDir } from "../_helpers/temp.ts";
+
+const FIXTURE = fileURLToPath(
+  new URL("../_fixtures/reliability_read_only.ts", import.meta.url),
+);
+const VALUE = { host: "read-only-host" };
+
+const otherUser = isDeno
+  ? await asOtherUser()
+  : "runs a Deno child on the TypeScript sources";
+const readOnlyMount = await canMountReadOnly();
+
+/** What the fixture reports: each step's `{ ok }` or `{ error }`. */
+interface Report {
+  readonly open?: { name: string; message: string };
+  readonly readOnly?: boolean;
+  readonly permissions?: string[];
+  readonly [step: string]: unknown;
+}
+
+/** Runs the fixture on `dbPath` as the other user, with a DENO_DIR it may write. */
+async function readAsOtherUser(
+  prefix: readonly string[],
+  dbPath: string,
+  denoDir: string,
+): Promise<Report> {
+  const result = await run(prefix[0]!, [
+    ...prefix.slice(1),
+    denoExecutable(),
+    "run",
+    "--quiet",
+    "--no-lock",
+    "--allow-read",
+    "--allow-write",
+    "--allow-env",
+    FIXTURE,
+    dbPath,
+    "Db",
+  ], { env: baseEnv({ DENO_DIR: denoDir, HOME: denoDir }) });
+  assert.equal(result.code, 0, result.stderr);
+  return JSON.parse(result.stdout) as Report;
+}
+
+/** A DENO_DIR under `root` that the other user may write. */
+async function denoDirFor(root: string): Promise<string> {
+  const dir = join(root, "deno-dir");
+  await mkdir(dir);
+  await chmod(dir, 0o777);
+  return dir;
+}
+
+function assertReadOnlyWrite(step: unknown, dbPath: string): void {
+  const { error } = step as { error?: { name: string; message: string } };
+  assert.equal(error?.name, "ConfigSourceError", JSON.stringify(step));
+  assert.match(error!.message, /is read-only for this process/);
+  assert.ok(error!.message.includes(dbPath), error!.message);
+  assert.match(error!.message, /HARMONY_DATA_DIR/);
+}
+
+/** Every read works; every write says read-only and where. */
+function assertReadable(report: Report, dbPath: string): void {
+  assert.equal(report.open, undefined, JSON.stringify(report.open));
+  assert.equal(report.readOnly, true);
+  assert.deepEqual(report.permissions, ["read"]);
+  assert.deepEqual(report.get, { ok: VALUE });
+  assert.deepEqual(report.keys, { ok: ["Db"] });
+  assert.deepEqual(report.list, { ok: 1 });
+  assertReadOnlyWrite(report.set, dbPath);
+  assert.deepEqual(report.deleteMissing, { ok: false });
+  assertReadOnlyWrite(report.delete, dbPath);
+  assert.deepEqual(report.getAfter, { ok: VALUE });
+}
+
+async function createDatabase(path: string): Promise<void> {
+  using source = await SqliteSource.open(path);
+  await source.set("Db", VALUE);
+}
+
+/** `<root>/data/config.db` holding Db, with `root` reachable by the other user. */
+async function sharedDatabase(
+  root: string,
+): Promise<{ data: string; dbPath: string }> {
+  await openToOthers(root);
+  const data = join(root, "data");
+  const dbPath = join(data, "config.db");
+  await createDatabase(dbPath);
+  return { data, dbPath };
+}
+
+describe("a read-only store is readable", () => {
+  test(
+    "a 0500 data dir of the reader's own, holding a WAL database with no -shm: read as a snapshot, writes refused, nothing created",
+    { skip: typeof otherUser === "string" ? otherUser : false },
+    async () => {
+      const prefix = otherUser as readonly string[];
+      await using tmp = await tempDir();
+      const { data, dbPath } = await sharedDatabase(tmp.path);
+      assert.deepEqual(await readdir(data), ["config.db"]);
+      const before = await readFile(dbPath);
+      await chown(data, OTHER_UID, OTHER_GID);
+      await chown(dbPath, OTHER_UID, OTHER_GID);
+      await chmod(data, 0o500);
+      const report = await readAsOtherUser(
+        prefix,
+        dbPath,
+        await denoDirFor(tmp.path),
+      );
+      assertReadable(report, dbPath);
+      assert.deepEqual(await readdir(data), ["config.db"]);
+      assert.deepEqual(await readFile(dbPath), before);
+      await chmod(data, 0o700);
+    },
+  );
+
+  test(
+    "another user's database that a writer has open (its -wal and -shm there): read live, writes refused",
+    { skip: typeof otherUser === "string" ? otherUser : false },
+    async () => {
+      const prefix = otherUser as readonly string[];
+      await using tmp = await tempDir();
+      const { data, dbPath } = await sharedDatabase(tmp.path);
+      // Readable by others, as a shared install's store might be; the
+      // directory stays the owner's (0755), so no one else can write there.
+      await openToOthers(data);
+      await chmod(dbPath, 0o644);
+      using writer = await SqliteSource.open(dbPath);
+      await writer.set("Other", 1);
+      const files = await readdir(data);
+      assert.ok(files.includes("config.db-shm"), files.join(", "));
+      const report = await readAsOtherUser(
+        prefix,
+        dbPath,
+        await denoDirFor(tmp.path),
+      );
+      assert.equal(report.open, undefined, JSON.stringify(report.open));
+      assert.deepEqual(report.get, { ok: VALUE });
+      assert.deepEqual(report.keys, { ok: ["Db", "Other"] });
+      assertReadOnlyWrite(report.set, dbPath);
+      assertReadOnlyWrite(report.delete, dbPath);
+      assert.deepEqual(await writer.get("Db"), VALUE);
+    },
+  );
+
+  test(
+    "a database on a read-only volume (a read-only bind mount, which root cannot write either)",
+    { skip: readOnlyMount },
+    async () => {
+      await using tmp = await tempDir();
+      await createDatabase(join(tmp.path, "config.db"));
+      const mount = await mountReadOnly(tmp.path);
+      assert.ok(typeof mount !== "string", String(mount));
+      await using _ = mount;
+      const dbPath = join(mount.path, "config.db");
+      using source = await SqliteSource.open(dbPath);
+      assert.equal(source.readOnly, true);
+      assert.deepEqual(await source.get("Db"), VALUE);
+      assert.deepEqual(await source.keys(), ["Db"]);
+      assert.equal(await source.delete("Missing"), false);
+      for (
+        const write of [() => source.set("Db", 2), () => source.delete("Db")]
+      ) {
+        await assert.rejects(write(), (error: Error) => {
+          assert.equal(error.name, "ConfigSourceError");
+          assert.match(error.message, /is read-only for this process/);
+          assert.ok(error.message.includes(dbPath));
+          return true;
+        });
+      }
+    },
+  );
+});
