@@ -96,7 +96,7 @@ export function validateSync<T>(
       learnedAsync.add(schema);
       throw error;
     }
-    if (isStackOverflow(error)) return TOO_DEEP;
+    if (tooDeepToLocate(error, value)) return TOO_DEEP;
     return thrown(schema, runSync(locateThrow(schema, value)), error, options);
   }
   return settled(schema, result, options);
@@ -115,6 +115,33 @@ const TOO_DEEP: ValidationResult<never> = {
       "Nested too deeply to check against the schema (the call stack ran out)",
   }],
 };
+
+/**
+ * Whether the stack ran out on a value nested so deeply that locating what
+ * threw would walk it again level by level (and run out of memory): such a
+ * value is {@linkcode TOO_DEEP}. A stack that ran out on a shallow value
+ * comes from a schema that recurses on itself, which the locator stops.
+ */
+function tooDeepToLocate(error: unknown, value: unknown): boolean {
+  return isStackOverflow(error) && nestedDeeperThan(value, LOCATE_DEPTH_LIMIT);
+}
+
+/** Beyond this nesting, a value whose parse ran out of stack is too deep to locate in. */
+const LOCATE_DEPTH_LIMIT = 256;
+
+/** Whether `value` nests arrays or objects more than `limit` levels deep; walked without recursion. */
+function nestedDeeperThan(value: unknown, limit: number): boolean {
+  const pending: [unknown, number][] = [[value, 0]];
+  const seen = new Set<object>();
+  for (let next = pending.pop(); next; next = pending.pop()) {
+    const [part, depth] = next;
+    if (typeof part !== "object" || part === null || seen.has(part)) continue;
+    if (depth >= limit) return true;
+    seen.add(part);
+    for (const child of Object.values(part)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /** True for the `RangeError` of an exhausted call stack. */
 export function isStackOverflow(error: unknown): boolean {
@@ -139,7 +166,7 @@ export function validateSyncFirst<T>(
   return schema.safeParseAsync(value, PARSE_OPTIONS).then(
     (result) => settled(schema, result, options),
     async (error) =>
-      isStackOverflow(error) ? TOO_DEEP : thrown(
+      tooDeepToLocate(error, value) ? TOO_DEEP : thrown(
         schema,
         await runAsync(locateThrow(schema, value)),
         error,
