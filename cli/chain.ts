@@ -11,12 +11,10 @@ import { ConfigManager } from "../manager.ts";
 import { defaultDbPath } from "../paths.ts";
 import type { ConfigSource } from "../source.ts";
 import { EnvSource } from "../sources/env.ts";
-import { LocalFileSource } from "../sources/local_file.ts";
-import { PromptSource } from "../sources/prompt.ts";
+import type { LocalFileSource } from "../sources/local_file.ts";
 import { SqliteSource } from "../sources/sqlite.ts";
 import { UsageError } from "./errors.ts";
 import { guardedEnv, openBaoAddress } from "./env.ts";
-import { openBaoPlan } from "./openbao.ts";
 import type { SourcePlan } from "./source_plan.ts";
 
 /** What the chain is built from. */
@@ -33,13 +31,14 @@ export interface ChainOptions {
 
 /**
  * Plans the chain: env, each `--file` dir, OpenBao when `OPENBAO_URL` or
- * `VAULT_ADDR` is set, then SQLite at the default path.
+ * `VAULT_ADDR` is set, then SQLite at the default path. The modules of the
+ * file, OpenBao and prompt sources are loaded only when the chain has them.
  *
  * @param options The `--file` dirs and the environment.
  * @returns The sources, in the order they are asked.
  * @throws {ConfigPermissionError} When the data dir variables cannot be read.
  */
-export function planChain(options: ChainOptions): SourcePlan[] {
+export async function planChain(options: ChainOptions): Promise<SourcePlan[]> {
   const env = options.env ?? guardedEnv();
   const cwd = options.cwd ?? process.cwd();
   const plans: SourcePlan[] = [];
@@ -51,7 +50,7 @@ export function planChain(options: ChainOptions): SourcePlan[] {
     open: () => Promise.resolve(envSource),
   });
   for (const dir of options.files) {
-    const fileSource = new LocalFileSource(resolve(cwd, dir));
+    const fileSource = await fileSourceFor(resolve(cwd, dir));
     plans.push({
       kind: "file",
       name: fileSource.name,
@@ -61,6 +60,7 @@ export function planChain(options: ChainOptions): SourcePlan[] {
   }
   const bao = openBaoAddress(options.env);
   if (bao !== undefined) {
+    const { openBaoPlan } = await import("./openbao.ts");
     plans.push(openBaoPlan(bao.address, bao.variable, env));
   }
   const dbPath = defaultDbPath({ env });
@@ -77,6 +77,7 @@ export function planChain(options: ChainOptions): SourcePlan[] {
   if (options.prompt) {
     // Its questions go to stderr, so stdout keeps only the value. The
     // module loads @inquirer/prompts only when a question is asked.
+    const { PromptSource } = await import("../sources/prompt.ts");
     const promptSource = new PromptSource({ output: process.stderr });
     plans.push({
       kind: "prompt",
@@ -117,11 +118,11 @@ export async function openChain(
  * @returns The source.
  * @throws {UsageError} When the argument names no source of the chain.
  */
-export function selectSource(
+export async function selectSource(
   manager: ConfigManager,
   spec: string,
   cwd: string = process.cwd(),
-): ConfigSource {
+): Promise<ConfigSource> {
   if (spec === "sqlite" || spec === "openbao") {
     const found = manager.sources.find((source) =>
       source.name.startsWith(`${spec}:`)
@@ -136,9 +137,14 @@ export function selectSource(
   if (spec.startsWith("file:") && spec.length > "file:".length) {
     const dir = resolve(cwd, spec.slice("file:".length));
     return manager.sources.find((s) => s.name === `file:${dir}`) ??
-      new LocalFileSource(dir);
+      await fileSourceFor(dir);
   }
   throw new UsageError(
     "--source takes sqlite, openbao or file:DIR",
   );
+}
+
+async function fileSourceFor(dir: string): Promise<LocalFileSource> {
+  const { LocalFileSource } = await import("../sources/local_file.ts");
+  return new LocalFileSource(dir);
 }

@@ -7,29 +7,24 @@
 import process from "node:process";
 import { ConfigError, ConfigNotFoundError } from "../errors.ts";
 import { type CommandName, parseCommandLine } from "./args.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { explainCommand } from "./commands/explain.ts";
-import { getCommand } from "./commands/get.ts";
-import { listCommand } from "./commands/list.ts";
-import { pathCommand } from "./commands/path.ts";
-import { setCommand } from "./commands/set.ts";
-import { unsetCommand } from "./commands/unset.ts";
 import type { Command } from "./context.ts";
 import { colorAllowed } from "./env.ts";
 import { cliErrorMessage, ExitCode, exitCodeFor } from "./errors.ts";
-import { helpText } from "./help.ts";
-import { Output, type TextSink } from "./output.ts";
-import { readAll } from "./stdin.ts";
+import { Output, OutputClosedError, type TextSink } from "./output.ts";
 import { VERSION } from "./version.ts";
 
-const COMMANDS: Record<CommandName, Command> = {
-  get: getCommand,
-  set: setCommand,
-  unset: unsetCommand,
-  list: listCommand,
-  explain: explainCommand,
-  path: pathCommand,
-  doctor: doctorCommand,
+/**
+ * Each command's module, loaded only when that command runs: a `get`
+ * should not pay for `doctor`'s checks or `set`'s stdin reader.
+ */
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  get: async () => (await import("./commands/get.ts")).getCommand,
+  set: async () => (await import("./commands/set.ts")).setCommand,
+  unset: async () => (await import("./commands/unset.ts")).unsetCommand,
+  list: async () => (await import("./commands/list.ts")).listCommand,
+  explain: async () => (await import("./commands/explain.ts")).explainCommand,
+  path: async () => (await import("./commands/path.ts")).pathCommand,
+  doctor: async () => (await import("./commands/doctor.ts")).doctorCommand,
 };
 
 /**
@@ -95,6 +90,7 @@ export async function main(
   try {
     const { command, args, options } = parseCommandLine(argv);
     if (options.help) {
+      const { helpText } = await import("./help.ts");
       await out.line(helpText(command));
       return ExitCode.Ok;
     }
@@ -104,7 +100,8 @@ export async function main(
       );
       return ExitCode.Ok;
     }
-    return await COMMANDS[command]({
+    const run = await COMMANDS[command]();
+    return await run({
       args,
       options,
       out,
@@ -112,8 +109,15 @@ export async function main(
       readStdin: io.readStdin,
     });
   } catch (error) {
+    // The reader went away (as in `harmony-config list | head -1`): stop
+    // quietly, as `ls | head` does.
+    if (error instanceof OutputClosedError) return ExitCode.Ok;
     const code = exitCodeFor(error);
-    await reportError(out, error, code, debug);
+    try {
+      await reportError(out, error, code, debug);
+    } catch (failure) {
+      if (!(failure instanceof OutputClosedError)) throw failure;
+    }
     return code;
   }
 }
@@ -162,13 +166,35 @@ function formatStack(error: Error): string {
   return lines.join("\n");
 }
 
+/**
+ * A process stream as a {@linkcode TextSink}. A write to a pipe whose
+ * reader has gone fails with EPIPE: its callback reports it (as
+ * {@linkcode OutputClosedError}), and the stream's `error` event, which
+ * would otherwise crash the process, is listened to.
+ */
 function sink(stream: NodeJS.WriteStream): TextSink {
+  let closed = false;
+  stream.on("error", (error) => {
+    // Each write's callback reports its own failure; this listener only
+    // keeps the event from being an uncaught exception.
+    if (isClosedPipe(error)) closed = true;
+  });
   return {
     write: (text) =>
-      new Promise((resolve, reject) =>
-        stream.write(text, (error) => (error ? reject(error) : resolve()))
-      ),
+      new Promise((resolve, reject) => {
+        if (closed) return reject(new OutputClosedError());
+        stream.write(text, (error) => {
+          if (!error) return resolve();
+          if (isClosedPipe(error)) closed = true;
+          reject(closed ? new OutputClosedError() : error);
+        });
+      }),
   };
+}
+
+function isClosedPipe(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
 }
 
 /**
@@ -187,7 +213,7 @@ export function processIo(): CliIo {
   return {
     stdout: sink(process.stdout),
     stderr: sink(process.stderr),
-    readStdin: () => readAll(process.stdin),
+    readStdin: async () => (await import("./stdin.ts")).readAll(process.stdin),
     stdoutIsTerminal: process.stdout.isTTY === true,
     cwd: process.cwd(),
   };

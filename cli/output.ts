@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { ConfigError } from "../errors.ts";
 
 /**
  * A stream the CLI writes text to.
@@ -38,6 +39,19 @@
 export interface TextSink {
   /** Writes the text; resolves once it has been handed to the stream. */
   write(text: string): Promise<void>;
+}
+
+/**
+ * The reader of an output stream has gone, as when `harmony-config list`
+ * is piped into `head -1`: the run stops quietly.
+ */
+export class OutputClosedError extends ConfigError {
+  constructor() {
+    super(
+      "The output stream was closed by its reader: nothing more is written",
+    );
+    this.name = "OutputClosedError";
+  }
 }
 
 /** Where a run of the CLI writes, and how. */

@@ -23,7 +23,7 @@ import {
   loadSchema,
   parseSchemaReference,
   schemaReadScope,
-} from "../schema.ts";
+} from "../schema_module.ts";
 
 /** The outcome of one check. */
 interface Check {
@@ -50,7 +50,11 @@ export async function doctorCommand(context: CommandContext): Promise<number> {
   }));
   let plans: SourcePlan[] = [];
   try {
-    plans = planChain({ files: options.file, cwd, prompt: options.prompt });
+    plans = await planChain({
+      files: options.file,
+      cwd,
+      prompt: options.prompt,
+    });
   } catch (error) {
     checks.push(failure("chain", error));
   }

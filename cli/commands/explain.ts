@@ -33,7 +33,7 @@ export async function explainCommand(
   const { args, options, out, cwd } = context;
   const loaded = await definitionFor(args[0], options.schema, cwd);
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   let explanation = await manager.explain(loaded.def);
   // Without a schema nothing marks a field secret: hide every scalar.

@@ -26,7 +26,7 @@ export async function getCommand(context: CommandContext): Promise<number> {
     );
   }
   await using manager = await openChain(
-    planChain({ files: options.file, cwd, prompt: options.prompt }),
+    await planChain({ files: options.file, cwd, prompt: options.prompt }),
   );
   const { value, source } = await resolveValue(manager, loaded, context);
   const shown = presentable(loaded, value, options.reveal);

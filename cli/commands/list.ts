@@ -25,7 +25,7 @@ interface SourceListing {
 export async function listCommand(context: CommandContext): Promise<number> {
   const { options, out, cwd } = context;
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   const listings: SourceListing[] = [];
   for (const source of manager.sources) listings.push(await listSource(source));

@@ -34,11 +34,11 @@ export async function setCommand(context: CommandContext): Promise<number> {
   const text = valueArg === "-" ? await context.readStdin() : valueArg;
   const value = parseValue(text, key, valueArg === "-");
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   const target = options.source === undefined
     ? writeTarget(manager.sources, key)
-    : selectSource(manager, options.source, cwd);
+    : await selectSource(manager, options.source, cwd);
   await manager.set(loaded.def, value, { target });
   const locator = target.locate?.(key) ?? target.name;
   const shadowedBy = await shadowingSources(manager, target, key);

@@ -19,11 +19,11 @@ export async function unsetCommand(context: CommandContext): Promise<number> {
   const { args, options, out, cwd } = context;
   const key = validateKey(args[0] ?? "");
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   const targets: ConfigSource[] = options.source === undefined
     ? manager.sources.filter((source) => source.persists)
-    : [selectSource(manager, options.source, cwd)];
+    : [await selectSource(manager, options.source, cwd)];
   const removedFrom: string[] = [];
   for (const target of targets) {
     if (await target.delete(key)) removedFrom.push(target.name);
