@@ -7,6 +7,7 @@
  */
 import { dirname, resolve } from "node:path";
 import process from "node:process";
+import { ConfigSourceError } from "../errors.ts";
 import { ConfigManager } from "../manager.ts";
 import { defaultDbPath } from "../paths.ts";
 import type { ConfigSource } from "../source.ts";
@@ -72,7 +73,7 @@ export async function planChain(options: ChainOptions): Promise<SourcePlan[]> {
       { name: "read", path: dbDir },
       { name: "write", path: dbDir },
     ],
-    open: () => SqliteSource.open(dbPath, { env }),
+    open: () => openSqlite(dbPath, env),
   });
   if (options.prompt) {
     // Its questions go to stderr, so stdout keeps only the value. The
@@ -147,4 +148,52 @@ export async function selectSource(
 async function fileSourceFor(dir: string): Promise<LocalFileSource> {
   const { LocalFileSource } = await import("../sources/local_file.ts");
   return new LocalFileSource(dir);
+}
+
+/**
+ * Opens the data dir's database. When that fails for a reason other than
+ * a permission, the file is looked at to say why in the CLI's terms (the
+ * library's own advice speaks of `SqliteSource.open`'s arguments, which a
+ * CLI user does not pass): a directory in its place, or a file that is
+ * not a SQLite database.
+ */
+async function openSqlite(
+  dbPath: string,
+  env: Record<string, string | undefined>,
+): Promise<SqliteSource> {
+  try {
+    return await SqliteSource.open(dbPath, { env });
+  } catch (error) {
+    if (!(error instanceof ConfigSourceError)) throw error;
+    const what = await occupant(dbPath);
+    if (what === undefined) throw error;
+    throw new ConfigSourceError(
+      `${dbPath} is ${what}, and was left untouched: move it away, or set HARMONY_DATA_DIR to use another data dir`,
+      { source: `sqlite:${dbPath}`, cause: error },
+    );
+  }
+}
+
+/** What is at `path` when it is not a database (a directory, or another kind of file), for a message. */
+async function occupant(path: string): Promise<string | undefined> {
+  const { open, stat } = await import("node:fs/promises");
+  try {
+    if ((await stat(path)).isDirectory()) {
+      return "a directory, not a SQLite database";
+    }
+    const handle = await open(path, "r");
+    try {
+      const header = new Uint8Array(16);
+      const { bytesRead } = await handle.read(header, 0, 16, 0);
+      // SQLite adopts an empty file; any other file starts with this header.
+      const text = new TextDecoder().decode(header.subarray(0, bytesRead));
+      return bytesRead === 0 || text === "SQLite format 3\0"
+        ? undefined
+        : "not a SQLite database";
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
 }

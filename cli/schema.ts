@@ -15,6 +15,8 @@ export interface LoadedDefinition {
   readonly def: ConfigDefinition<unknown>;
   /** `true` when it came from `--schema`; `false` for raw JSON. */
   readonly fromSchema: boolean;
+  /** The `--schema` argument it came from, for messages. */
+  readonly reference?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function definitionFor(
       { key },
     );
   }
-  return { def, fromSchema: true };
+  return { def, fromSchema: true, reference: schema };
 }
 
 /**
