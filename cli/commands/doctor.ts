@@ -17,7 +17,7 @@ import type { SourcePlan } from "../source_plan.ts";
 import type { CommandContext } from "../context.ts";
 import { cliErrorMessage, ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
-import { isGranted } from "../../_internal/runtime.ts";
+import { deno, isGranted } from "../../_internal/runtime.ts";
 import { dataDirEnvVars } from "../env.ts";
 import {
   loadSchema,
@@ -259,6 +259,8 @@ async function printReport(
     await out.line(`${mark} ${check.subject}: ${check.message}`);
     if (check.fix !== undefined) await out.line(`     fix: ${check.fix}`);
   }
+  // Permission flags are Deno's; a run on Node has none to give.
+  if (deno === undefined) return;
   await out.line(
     "",
     "Minimal deno run flags for this chain:",
