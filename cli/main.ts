@@ -5,7 +5,7 @@
  * @module
  */
 import process from "node:process";
-import { ConfigError, ConfigNotFoundError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import { type CommandName, parseCommandLine } from "./args.ts";
 import type { Command } from "./context.ts";
 import { colorAllowed } from "./env.ts";
@@ -144,11 +144,6 @@ async function reportError(
     );
   } else {
     await out.error(`${out.style("red", "error:")} ${message}\n`);
-    if (error instanceof ConfigNotFoundError) {
-      await out.note(
-        `Store one with: harmony-config set ${error.key} '<json>' (or - to read stdin)`,
-      );
-    }
   }
   // Stacks show only on request: a cause from third-party code may quote a value.
   if (debug && error instanceof Error) {
