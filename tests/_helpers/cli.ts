@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { baseEnv, isDeno, runFixture, type RunResult } from "./subprocess.ts";
 
@@ -46,5 +47,37 @@ export function runCli(
     env: baseEnv(options.env ?? {}),
     cwd: ROOT,
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  });
+}
+
+/**
+ * Runs `command args` with its stdout a pipe whose read end is closed
+ * before it writes anything, so its first write fails with EPIPE, as when
+ * the reader (`head -1`) has gone.
+ *
+ * @param command The program.
+ * @param args Its arguments.
+ * @param env Its whole environment.
+ * @returns Its exit code and what it wrote to stderr.
+ */
+export function runWithClosedStdout(
+  command: string,
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, [...args], {
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.destroy();
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
+    const safety = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(safety);
+      resolve({ code, stderr });
+    });
   });
 }

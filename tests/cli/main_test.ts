@@ -10,7 +10,6 @@
  *   quietly, on Deno and on Node.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
@@ -23,6 +22,7 @@ import {
   run,
 } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { runWithClosedStdout } from "../_helpers/cli.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
@@ -97,11 +97,7 @@ describe("harmony-config loads only what a command needs", { skip }, () => {
   });
 });
 
-/**
- * Runs the CLI with its stdout a pipe whose read end is closed before the
- * CLI writes anything, so its first write fails with EPIPE, as when the
- * reader (`head -1`) has gone.
- */
+/** Runs the CLI with its stdout already closed by its reader. */
 function runIntoClosedPipe(
   args: readonly string[],
   env: Record<string, string>,
@@ -114,21 +110,7 @@ function runIntoClosedPipe(
       "--disable-warning=ExperimentalWarning",
       cli.replace(/\.ts$/, ".js"),
     ];
-  return new Promise((resolve, reject) => {
-    const child = spawn(command!, [...prefix, ...args], {
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    child.stdout.destroy();
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
-    const safety = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(safety);
-      resolve({ code, stderr });
-    });
-  });
+  return runWithClosedStdout(command!, [...prefix, ...args], env);
 }
 
 describe("harmony-config and a closed pipe", () => {
