@@ -21,7 +21,7 @@ import {
   PromptSource,
   SqliteSource,
 } from "../mod.ts";
-import { ROOT, runCli } from "./_helpers/cli.ts";
+import { ROOT, runCli, scopedFlags } from "./_helpers/cli.ts";
 import { isDeno } from "./_helpers/subprocess.ts";
 import { tempDir } from "./_helpers/temp.ts";
 
@@ -126,21 +126,12 @@ describe("the CLI's advice names its own commands", () => {
     new URL(`./_fixtures/cli_schema.${isDeno ? "ts" : "js"}`, import.meta.url),
   );
 
-  function flags(dataDir: string): string[] {
-    const config = join(dataDir, "config");
-    return [
-      "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR",
-      `--allow-read=${config},${ROOT}`,
-      `--allow-write=${config}`,
-    ];
-  }
-
   test("get and explain of a missing key say harmony-config set, never set() or getOrPrompt", async () => {
     await using data = await tempDir();
     const env = { HARMONY_DATA_DIR: data.path };
     const [get, explain] = await Promise.all([
-      runCli(flags(data.path), ["get", "Nope"], { env }),
-      runCli(flags(data.path), ["explain", "Nope"], { env }),
+      runCli(scopedFlags(data.path, ROOT), ["get", "Nope"], { env }),
+      runCli(scopedFlags(data.path, ROOT), ["explain", "Nope"], { env }),
     ]);
     for (const result of [get, explain]) {
       assert.equal(result.code, 3, result.stderr);
@@ -156,7 +147,7 @@ describe("the CLI's advice names its own commands", () => {
   test("with --schema it offers get --prompt in a terminal", async () => {
     await using data = await tempDir();
     const result = await runCli(
-      flags(data.path),
+      scopedFlags(data.path, ROOT),
       ["get", "--schema", `${schema}#Db`],
       { env: { HARMONY_DATA_DIR: data.path } },
     );
@@ -173,7 +164,7 @@ describe("the CLI's advice names its own commands", () => {
   test("get --prompt without a terminal says harmony-config set, not set()", async () => {
     await using data = await tempDir();
     const result = await runCli(
-      flags(data.path),
+      scopedFlags(data.path, ROOT),
       ["get", "--schema", `${schema}#Db`, "--prompt"],
       { env: { HARMONY_DATA_DIR: data.path } },
     );

@@ -6,14 +6,55 @@
  * @module
  */
 import { spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { baseEnv, isDeno, runFixture, type RunResult } from "./subprocess.ts";
 
 /** The repository root, where the CLI runs (its deno.json maps `zod`). */
-export const ROOT: string = fileURLToPath(new URL("../../", import.meta.url));
+export const ROOT: string = dirname(
+  dirname(dirname(fileURLToPath(import.meta.url))),
+);
 
 /** cli.ts; runFixture maps it to the packed cli.js on Node. */
 const CLI = new URL("../../cli.ts", import.meta.url);
+
+/**
+ * The flags `doctor` prints for a data dir: the `HARMONY_CONFIG_` prefix
+ * and `HARMONY_DATA_DIR`, read and write on its config dir; plus read
+ * access to `extraRead` (such as a `--schema` module's project).
+ */
+export function scopedFlags(
+  dataDir: string,
+  ...extraRead: string[]
+): string[] {
+  const configDir = join(dataDir, "config");
+  return [
+    "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR",
+    `--allow-read=${[configDir, ...extraRead].join(",")}`,
+    `--allow-write=${configDir}`,
+  ];
+}
+
+/** Whole-kind grants, for runs whose permissions are not under test. */
+export const BROAD_FLAGS: readonly string[] = [
+  "--allow-env",
+  "--allow-read",
+  "--allow-write",
+];
+
+/**
+ * The command line that starts the CLI, for a pty: what {@linkcode runCli}
+ * runs (Deno with `flags`, or Node on the packed cli.js).
+ */
+export function cliCommand(flags: readonly string[]): string[] {
+  const path = fileURLToPath(CLI);
+  return isDeno ? [process.execPath, "run", "--quiet", ...flags, path] : [
+    process.execPath,
+    "--disable-warning=ExperimentalWarning",
+    path.replace(/\.ts$/, ".js"),
+  ];
+}
 
 /** The library's entry as a file URL a generated module can import: mod.ts, or the packed mod.js on Node. */
 export const LIBRARY_URL: string = new URL(

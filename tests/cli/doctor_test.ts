@@ -4,25 +4,17 @@
  * print them.
  */
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { describe, it } from "node:test";
-import { ROOT, runCli } from "../_helpers/cli.ts";
+import { ROOT, runCli, scopedFlags } from "../_helpers/cli.ts";
 import { isDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 describe("harmony-config doctor", () => {
   it("prints deno run flags under Deno only", async () => {
     await using data = await tempDir();
-    const config = join(data.path, "config");
-    const result = await runCli(
-      [
-        "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR",
-        `--allow-read=${config},${ROOT}`,
-        `--allow-write=${config}`,
-      ],
-      ["doctor"],
-      { env: { HARMONY_DATA_DIR: data.path } },
-    );
+    const result = await runCli(scopedFlags(data.path, ROOT), ["doctor"], {
+      env: { HARMONY_DATA_DIR: data.path },
+    });
     assert.equal(result.code, 0, result.stdout + result.stderr);
     assert.match(result.stdout, /^ok {3}sqlite:/m);
     if (isDeno) {

@@ -9,17 +9,12 @@ import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { SqliteSource } from "../../mod.ts";
-import { ROOT, runCli } from "../_helpers/cli.ts";
+import { ROOT, runCli, scopedFlags } from "../_helpers/cli.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 /** Listing env vars needs plain --allow-env; the rest is scoped. */
 function flags(dataDir: string): string[] {
-  const config = join(dataDir, "config");
-  return [
-    "--allow-env",
-    `--allow-read=${config},${ROOT}`,
-    `--allow-write=${config}`,
-  ];
+  return ["--allow-env", ...scopedFlags(dataDir, ROOT).slice(1)];
 }
 
 describe("harmony-config list and unset with keys another tool wrote", () => {

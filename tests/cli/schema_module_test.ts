@@ -9,21 +9,11 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, it } from "node:test";
-import { LIBRARY_URL, ROOT, runCli } from "../_helpers/cli.ts";
+import { LIBRARY_URL, ROOT, runCli, scopedFlags } from "../_helpers/cli.ts";
 import { isDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const CANARY = "s3cret-canary-in-source-4242";
-
-/** Flags for a data dir and a schema dir: the CLI's least privilege plus the module. */
-function flags(dataDir: string, ...read: string[]): string[] {
-  const config = join(dataDir, "config");
-  return [
-    "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR",
-    `--allow-read=${[config, ROOT, ...read].join(",")}`,
-    `--allow-write=${config}`,
-  ];
-}
 
 describe("harmony-config --schema that fails to load", () => {
   it("shows the library's error a module threw while loading", async () => {
@@ -35,7 +25,7 @@ describe("harmony-config --schema that fails to load", () => {
         `export const Bad = defineConfig({ key: "bad-key", schema: undefined });\n`,
     );
     const result = await runCli(
-      flags(dir.path, dir.path),
+      scopedFlags(dir.path, ROOT, dir.path),
       ["get", "--schema", `${module}#Bad`],
       { env: { HARMONY_DATA_DIR: dir.path } },
     );
@@ -55,7 +45,7 @@ describe("harmony-config --schema that fails to load", () => {
       `export const Db = {\n  key: "Db" "${CANARY}",\n};\n`,
     );
     const result = await runCli(
-      flags(dir.path, dir.path),
+      scopedFlags(dir.path, ROOT, dir.path),
       ["get", "--schema", `${module}#Db`],
       { env: { HARMONY_DATA_DIR: dir.path } },
     );
@@ -81,7 +71,7 @@ describe("harmony-config --schema that fails to load", () => {
       `import "./missing_dep.js";\nexport const A = 1;\n`,
     );
     const result = await runCli(
-      flags(dir.path, dir.path),
+      scopedFlags(dir.path, ROOT, dir.path),
       ["get", "--schema", `${module}#A`],
       { env: { HARMONY_DATA_DIR: dir.path } },
     );
@@ -97,7 +87,7 @@ describe("harmony-config --schema that fails to load", () => {
       `throw new RangeError("password ${CANARY} is wrong");\n`,
     );
     const result = await runCli(
-      flags(dir.path, dir.path),
+      scopedFlags(dir.path, ROOT, dir.path),
       ["get", "--schema", `${module}#A`],
       { env: { HARMONY_DATA_DIR: dir.path } },
     );
@@ -109,7 +99,7 @@ describe("harmony-config --schema that fails to load", () => {
   it("says there is no module at a path that does not exist", async () => {
     await using dir = await tempDir();
     const result = await runCli(
-      flags(dir.path, dir.path),
+      scopedFlags(dir.path, ROOT, dir.path),
       ["get", "--schema", `${join(dir.path, "nope.ts")}#A`],
       { env: { HARMONY_DATA_DIR: dir.path } },
     );
@@ -136,7 +126,7 @@ describe("harmony-config --schema that fails to load", () => {
       `import { x } from "../shared/dep.js";\nexport const A = x;\n`,
     );
     const result = await runCli(
-      flags(dir.path, project),
+      scopedFlags(dir.path, ROOT, project),
       ["get", "--schema", `${module}#A`],
       { env: { HARMONY_DATA_DIR: dir.path } },
     );

@@ -12,7 +12,7 @@ import { fileURLToPath } from "node:url";
 import { SqliteSource } from "../../mod.ts";
 import { parseJsonInput } from "../../cli/json_input.ts";
 import { UsageError } from "../../cli/errors.ts";
-import { ROOT, runCli } from "../_helpers/cli.ts";
+import { ROOT, runCli, scopedFlags } from "../_helpers/cli.ts";
 import { isDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -20,15 +20,6 @@ const SCHEMA = fileURLToPath(
   new URL(`../_fixtures/cli_schema.${isDeno ? "ts" : "js"}`, import.meta.url),
 );
 const CANARY = "canary-set-9d2e-never-print-me";
-
-function flags(dataDir: string): string[] {
-  const config = join(dataDir, "config");
-  return [
-    "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR",
-    `--allow-read=${config},${ROOT}`,
-    `--allow-write=${config}`,
-  ];
-}
 
 async function stored(dataDir: string, key: string): Promise<unknown> {
   using sqlite = await SqliteSource.open(join(dataDir, "config", "config.db"));
@@ -38,7 +29,11 @@ async function stored(dataDir: string, key: string): Promise<unknown> {
 describe("harmony-config set: the value as typed", () => {
   it("accepts a byte order mark at the start of stdin", async () => {
     await using data = await tempDir();
-    const result = await runCli(flags(data.path), ["set", "Port", "-"], {
+    const result = await runCli(scopedFlags(data.path, ROOT), [
+      "set",
+      "Port",
+      "-",
+    ], {
       env: { HARMONY_DATA_DIR: data.path },
       stdin: '\uFEFF{"port": 8080}\n',
     });
@@ -49,7 +44,11 @@ describe("harmony-config set: the value as typed", () => {
   it("says empty input for empty stdin, not that a string needs quotes", async () => {
     await using data = await tempDir();
     for (const stdin of ["", "\n", "\uFEFF"]) {
-      const result = await runCli(flags(data.path), ["set", "Port", "-"], {
+      const result = await runCli(scopedFlags(data.path, ROOT), [
+        "set",
+        "Port",
+        "-",
+      ], {
         env: { HARMONY_DATA_DIR: data.path },
         stdin,
       });
@@ -89,7 +88,7 @@ describe("harmony-config set: the value as typed", () => {
 
   it("reports a value that fails --schema in the CLI's words", async () => {
     await using data = await tempDir();
-    const result = await runCli(flags(data.path), [
+    const result = await runCli(scopedFlags(data.path, ROOT), [
       "set",
       "--schema",
       `${SCHEMA}#Db`,
@@ -110,7 +109,7 @@ describe("harmony-config and a config.db that is not a database", () => {
   it("says a directory is in the way, in the CLI's terms", async () => {
     await using data = await tempDir();
     await mkdir(join(data.path, "config", "config.db"), { recursive: true });
-    const result = await runCli(flags(data.path), ["get", "Db"], {
+    const result = await runCli(scopedFlags(data.path, ROOT), ["get", "Db"], {
       env: { HARMONY_DATA_DIR: data.path },
     });
     assert.equal(result.code, 1, result.stderr);
@@ -128,7 +127,7 @@ describe("harmony-config and a config.db that is not a database", () => {
       join(data.path, "config", "config.db"),
       "not a database, just text\n".repeat(100),
     );
-    const result = await runCli(flags(data.path), ["list"], {
+    const result = await runCli(scopedFlags(data.path, ROOT), ["list"], {
       env: { HARMONY_DATA_DIR: data.path },
     });
     assert.equal(result.code, 1, result.stderr);
