@@ -20,7 +20,15 @@ export interface DenoNamespace {
   };
   readonly errors: { readonly NotCapable: new (message?: string) => Error };
   readonly stdin: { isTerminal(): boolean };
+  readonly stdout: DenoOutput;
+  readonly stderr: DenoOutput;
   readonly noColor: boolean;
+}
+
+/** `Deno.stdout` / `Deno.stderr`: written without building Node's streams. */
+export interface DenoOutput {
+  writeSync(data: Uint8Array): number;
+  isTerminal(): boolean;
 }
 
 /** A Deno permission query, as `Deno.permissions.querySync` takes it. */

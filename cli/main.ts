@@ -8,6 +8,7 @@ import process from "node:process";
 import { ConfigError } from "../errors.ts";
 import { type CommandName, parseCommandLine } from "./args.ts";
 import type { Command } from "./context.ts";
+import { deno, type DenoOutput } from "../_internal/runtime.ts";
 import { colorAllowed } from "./env.ts";
 import { cliErrorMessage, ExitCode, exitCodeFor } from "./errors.ts";
 import { Output, OutputClosedError, type TextSink } from "./output.ts";
@@ -167,7 +168,7 @@ function formatStack(error: Error): string {
  * {@linkcode OutputClosedError}), and the stream's `error` event, which
  * would otherwise crash the process, is listened to.
  */
-function sink(stream: NodeJS.WriteStream): TextSink {
+function streamSink(stream: NodeJS.WriteStream): TextSink {
   let closed = false;
   stream.on("error", (error) => {
     // Each write's callback reports its own failure; this listener only
@@ -187,13 +188,43 @@ function sink(stream: NodeJS.WriteStream): TextSink {
   };
 }
 
+/**
+ * Deno's own stdout or stderr as a {@linkcode TextSink}, written
+ * synchronously as Deno's `process.stdout` is, so the order with other
+ * writers holds. A reader that has gone is {@linkcode OutputClosedError}.
+ */
+function denoSink(output: DenoOutput): TextSink {
+  const encoder = new TextEncoder();
+  let closed = false;
+  return {
+    write: (text) => {
+      if (closed) return Promise.reject(new OutputClosedError());
+      try {
+        let bytes = encoder.encode(text);
+        while (bytes.length > 0) {
+          bytes = bytes.subarray(output.writeSync(bytes));
+        }
+        return Promise.resolve();
+      } catch (error) {
+        if (!isClosedPipe(error)) return Promise.reject(error);
+        closed = true;
+        return Promise.reject(new OutputClosedError());
+      }
+    },
+  };
+}
+
 function isClosedPipe(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "EPIPE" || code === "ERR_STREAM_DESTROYED";
+  const failure = error as { code?: unknown; name?: unknown } | null;
+  return failure?.code === "EPIPE" ||
+    failure?.code === "ERR_STREAM_DESTROYED" ||
+    failure?.name === "BrokenPipe";
 }
 
 /**
- * The process's own streams.
+ * The process's own streams. Under Deno they are written through Deno's
+ * handles: `process.stdout` would build Node's stream machinery first,
+ * which costs a Deno run about as much as the whole `get` command.
  *
  * @returns The io for a real run.
  *
@@ -205,10 +236,21 @@ function isClosedPipe(error: unknown): boolean {
  * ```
  */
 export function processIo(): CliIo {
+  const readStdin = async (): Promise<string> =>
+    (await import("./stdin.ts")).readAll(process.stdin);
+  if (deno !== undefined) {
+    return {
+      stdout: denoSink(deno.stdout),
+      stderr: denoSink(deno.stderr),
+      readStdin,
+      stdoutIsTerminal: deno.stdout.isTerminal(),
+      cwd: process.cwd(),
+    };
+  }
   return {
-    stdout: sink(process.stdout),
-    stderr: sink(process.stderr),
-    readStdin: async () => (await import("./stdin.ts")).readAll(process.stdin),
+    stdout: streamSink(process.stdout),
+    stderr: streamSink(process.stderr),
+    readStdin,
     stdoutIsTerminal: process.stdout.isTTY === true,
     cwd: process.cwd(),
   };
