@@ -33,9 +33,7 @@
  *
  * @module
  */
-import { realpathSync } from "node:fs";
 import process from "node:process";
-import { pathToFileURL } from "node:url";
 import { main } from "./cli/main.ts";
 
 export { type CliIo, main, processIo } from "./cli/main.ts";
@@ -45,21 +43,31 @@ export { VERSION } from "./cli/version.ts";
 /**
  * Whether this module is the program being run: `import.meta.main` where
  * the runtime has it (Deno, Node ≥ 24.2), else a comparison with argv[1],
- * which for an npm bin is a symlink to resolve.
+ * which for an npm bin is a symlink to resolve. `node:fs` is reached only
+ * in that fallback, through `process.getBuiltinModule`: loading it costs a
+ * Deno run more than the whole `get` command.
  */
 function isEntryPoint(): boolean {
   const flag = (import.meta as { main?: boolean }).main;
   if (typeof flag === "boolean") return flag;
   const script = process.argv[1];
-  if (script === undefined) return false;
+  const fs = process.getBuiltinModule?.("node:fs") as
+    | typeof import("node:fs")
+    | undefined;
+  const url = process.getBuiltinModule?.("node:url") as
+    | typeof import("node:url")
+    | undefined;
+  if (script === undefined || fs === undefined || url === undefined) {
+    return false;
+  }
   try {
-    return pathToFileURL(realpathSync(script)).href === import.meta.url;
+    return url.pathToFileURL(fs.realpathSync(script)).href === import.meta.url;
   } catch {
     return false;
   }
 }
 
+// Not a top-level await: a module with one cannot be require()d on Node.
 if (isEntryPoint()) {
-  const code = await main(process.argv.slice(2));
-  process.exit(code);
+  main(process.argv.slice(2)).then((code) => process.exit(code));
 }

@@ -49,7 +49,34 @@ export interface ConfigDefinitionOptions<S extends z.ZodType> {
 /**
  * A key paired with its schema, made by {@linkcode defineConfig}. `T` is the
  * parsed type that `get` returns; `I` is the input type that `set` accepts,
- * where fields with defaults may be left out.
+ * where fields with defaults may be left out. Written with `T` alone
+ * (`ConfigDefinition<Pg>`), the input is left open (`unknown`), so any
+ * definition whose output is `T` fits, and a generic function over
+ * `ConfigDefinition<T>` infers `T` as the output; `set` through it still
+ * validates at run time.
+ *
+ * @example Annotate a definition, and write a function over any definition
+ * ```ts
+ * import { type ConfigDefinition, ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * interface Pg {
+ *   host: string;
+ *   port: number;
+ * }
+ * const Postgres: ConfigDefinition<Pg> = defineConfig({
+ *   key: "Postgres",
+ *   schema: z.object({ host: z.string(), port: z.number().default(5432) }),
+ * });
+ *
+ * async function load<T>(manager: ConfigManager, def: ConfigDefinition<T>): Promise<T> {
+ *   return await manager.get(def);
+ * }
+ * const manager = new ConfigManager([new MemorySource({ Postgres: { host: "db" } })]);
+ * const port: number = (await load(manager, Postgres)).port; // the output type
+ * assert.equal(port, 5432);
+ * ```
  *
  * @example Check every required key at startup
  * ```ts
@@ -69,7 +96,7 @@ export interface ConfigDefinitionOptions<S extends z.ZodType> {
  * assert.deepEqual(missing, ["Host"]);
  * ```
  */
-export interface ConfigDefinition<T, I = T> {
+export interface ConfigDefinition<T, I = unknown> {
   /** The key, already validated. */
   readonly key: string;
   /** The schema every value is validated against. */

@@ -262,12 +262,35 @@ export class ConfigManager {
 
   /**
    * Reports which source answers for `def` and what every source in the
-   * chain said, with secrets redacted. It resolves exactly as `get` does,
-   * including writing back a migrated value, but never throws for what a
-   * source says: failures are reported in the steps and in `error`.
+   * chain said, with secrets redacted. It resolves as `get` does but writes
+   * nothing: a value that `migrate()` upgrades is reported as `migrated`
+   * (reason `migrated; get() writes it back`) and stays as stored until a
+   * `get`. It never throws for what a source says: failures are reported
+   * in the steps and in `error`.
    *
    * @param def The definition.
    * @returns The explanation.
+   *
+   * @example A migration is reported, not written
+   * ```ts
+   * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Server = defineConfig({
+   *   key: "Server",
+   *   schema: z.object({ url: z.string() }),
+   *   migrate: (old) => ({ url: `http://${(old as { host: string }).host}` }),
+   * });
+   * const store = new MemorySource({ Server: { host: "a" } });
+   * const manager = new ConfigManager([store]);
+   * const how = await manager.explain(Server);
+   * assert.equal(how.steps[0]?.status, "migrated");
+   * assert.equal(how.steps[0]?.reason, "migrated; get() writes it back");
+   * assert.deepEqual(await store.get("Server"), { host: "a" }); // unchanged
+   * await manager.get(Server); // this writes the migrated value back
+   * assert.deepEqual(await store.get("Server"), { url: "http://a" });
+   * ```
    *
    * @example
    * ```ts

@@ -18,6 +18,7 @@ import type { Resolution, ResolveOptions } from "../resolution.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 import { lazyEntry, readEntry } from "./entry.ts";
 import { migrate } from "./migration.ts";
+import { findPrompter } from "./prompter.ts";
 import { unwrapSchema } from "./schema_walk.ts";
 import { failedStep, hitStep, invalidStep, missStep } from "./steps.ts";
 import { validateSyncFirst } from "./validate.ts";
@@ -77,7 +78,13 @@ export async function resolve<T, I>(
       locator: entry.locator,
       raw: entry.value,
       issues: checked.issues,
-      error: invalidValueError(def, source, entry.locator, checked.issues),
+      error: invalidValueError(
+        def,
+        source,
+        entry.locator,
+        checked.issues,
+        migration.note,
+      ),
     };
   }
   const defaults = await defaultValue(def);
@@ -129,32 +136,90 @@ export function writeTarget(
 }
 
 /**
- * How a person gives `key` a value in this chain: the hints of its sources,
- * joined with "or". `example` is a JSON skeleton for the sources that can
- * show one.
+ * Who reads a "no value" error, for its advice: a program using the library
+ * (the default), or a tool such as the CLI that says it in its own commands.
+ */
+export interface Situation {
+  /**
+   * How a value is stored here, offered once for the sources that persist
+   * and say nothing of their own. Default: `store one with set()`.
+   */
+  readonly store?: string;
+  /**
+   * How a person is asked for a value here, such as the CLI's `run
+   * harmony-config get KEY --prompt … in a terminal`: it replaces the
+   * prompting source's own hint, and is offered even when the chain has no
+   * such source.
+   */
+  readonly ask?: string;
+}
+
+const STORE_WITH_SET = "store one with set()";
+
+/**
+ * The ways a person can give `key` a value in this chain, in chain order:
+ * each source's own hint (`set HARMONY_CONFIG_Db`, a file to write), the
+ * situation's way to store for sources that persist without one, and how
+ * to be asked. `example` is a JSON skeleton for the hints that show one.
+ */
+function waysToSet(
+  sources: readonly ConfigSource[],
+  key: string,
+  situation: Situation,
+  example: string | undefined,
+): string[] {
+  const ways = new Set<string>();
+  let asks = false;
+  for (const source of sources) {
+    let way: string | undefined;
+    if (findPrompter([source]) !== undefined) {
+      asks = true;
+      way = situation.ask ?? source.hint?.(key, example);
+    } else if (source.hint !== undefined) {
+      way = source.hint(key, example);
+    } else if (source.persists) {
+      way = situation.store ?? STORE_WITH_SET;
+    }
+    if (way !== undefined) ways.add(way);
+  }
+  if (!asks && situation.ask !== undefined) ways.add(situation.ask);
+  return [...ways];
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function eitherOf(ways: readonly string[]): string {
+  return ways.length <= 2
+    ? ways.join(" or ")
+    : `${ways.slice(0, -1).join(", ")} or ${ways[ways.length - 1]}`;
+}
+
+/**
+ * How a person gives `key` a value in this chain, as one phrase: the ways
+ * of {@linkcode waysToSet}. `example` is a JSON skeleton for the sources
+ * that can show one.
  */
 export function howToSet(
   sources: readonly ConfigSource[],
   key: string,
   example?: string,
+  situation: Situation = {},
 ): string | undefined {
-  const hints = sources.flatMap((source) => {
-    const hint = source.hint?.(key, example);
-    return hint === undefined ? [] : [hint];
-  });
-  return hints.length > 0 ? hints.join(" or ") : undefined;
+  const ways = waysToSet(sources, key, situation, example);
+  return ways.length > 0 ? eitherOf(ways) : undefined;
 }
 
-/** The error for a key that no source of the chain has. */
+/**
+ * The error for a key that no source of the chain has, with advice built
+ * from the chain and from who will read it (`situation`).
+ */
 export function notFoundError(
   sources: readonly ConfigSource[],
   key: string,
   unavailable: readonly SourceUnavailableError[],
+  situation: Situation = {},
 ): ConfigNotFoundError {
-  const fix = howToSet(sources, key) ??
-    (sources.some((source) => source.persists)
-      ? "store one with set()"
-      : "add a source that has it to the ConfigManager");
+  const fix = howToSet(sources, key, undefined, situation) ??
+    "add a source that has it to the ConfigManager";
   return new ConfigNotFoundError(key, sources.map((source) => source.name), {
     fix,
     ...(unavailable.length > 0
@@ -166,16 +231,24 @@ export function notFoundError(
 /**
  * The error for a value that fails its schema, with a fix that fits where
  * it is: an env var is changed; a stored value is corrected, deleted or
- * migrated.
+ * migrated. `migrationNote` says why the definition's `migrate()` did not
+ * help (it threw, or its result fails too), so the fix never suggests
+ * adding one that exists.
  */
 export function invalidValueError<T, I>(
   def: ConfigDefinition<T, I>,
   source: ConfigSource,
   locator: string,
   issues: readonly ValidationIssue[],
+  migrationNote?: string,
 ): ConfigValidationError {
+  const migration = def.migrate === undefined
+    ? `add a migrate() to the definition of "${def.key}"`
+    : `fix the migrate() of the definition of "${def.key}" (${
+      migrationNote ?? "it did not help"
+    })`;
   const fix = source.persists
-    ? `correct or delete the value at ${locator}, or add a migrate() to the definition of "${def.key}"`
+    ? `correct or delete the value at ${locator}, or ${migration}`
     : `change ${locator} to match the schema`;
   return new ConfigValidationError(def.key, locator, issues, fix);
 }

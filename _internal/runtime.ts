@@ -20,6 +20,8 @@ export interface DenoNamespace {
   };
   readonly errors: { readonly NotCapable: new (message?: string) => Error };
   readonly stdin: { isTerminal(): boolean };
+  readonly stdout: DenoOutput;
+  readonly stderr: DenoOutput;
   readonly noColor: boolean;
   /** Follows symlinks; `isFifo`, `isCharDevice`… are `null` off Unix. */
   statSync(path: string): DenoFileInfo;
@@ -34,6 +36,12 @@ export interface DenoFileInfo {
   readonly isBlockDevice: boolean | null;
   readonly isSocket: boolean | null;
   readonly size: number;
+}
+
+/** `Deno.stdout` / `Deno.stderr`: written without building Node's streams. */
+export interface DenoOutput {
+  writeSync(data: Uint8Array): number;
+  isTerminal(): boolean;
 }
 
 /** A Deno permission query, as `Deno.permissions.querySync` takes it. */

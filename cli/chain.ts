@@ -7,16 +7,15 @@
  */
 import { dirname, resolve } from "node:path";
 import process from "node:process";
+import { ConfigSourceError } from "../errors.ts";
 import { ConfigManager } from "../manager.ts";
 import { defaultDbPath } from "../paths.ts";
 import type { ConfigSource } from "../source.ts";
 import { EnvSource } from "../sources/env.ts";
-import { LocalFileSource } from "../sources/local_file.ts";
-import { PromptSource } from "../sources/prompt.ts";
+import type { LocalFileSource } from "../sources/local_file.ts";
 import { SqliteSource } from "../sources/sqlite.ts";
 import { UsageError } from "./errors.ts";
 import { guardedEnv, openBaoAddress } from "./env.ts";
-import { openBaoPlan } from "./openbao.ts";
 import type { SourcePlan } from "./source_plan.ts";
 
 /** What the chain is built from. */
@@ -33,13 +32,15 @@ export interface ChainOptions {
 
 /**
  * Plans the chain: env, each `--file` dir, OpenBao when `OPENBAO_URL`,
- * `BAO_ADDR` or `VAULT_ADDR` is set, then SQLite at the default path.
+ * `BAO_ADDR` or `VAULT_ADDR` is set, then SQLite at the default path. The
+ * modules of the file, OpenBao and prompt sources are loaded only when the
+ * chain has them.
  *
  * @param options The `--file` dirs and the environment.
  * @returns The sources, in the order they are asked.
  * @throws {ConfigPermissionError} When the data dir variables cannot be read.
  */
-export function planChain(options: ChainOptions): SourcePlan[] {
+export async function planChain(options: ChainOptions): Promise<SourcePlan[]> {
   const env = options.env ?? guardedEnv();
   const cwd = options.cwd ?? process.cwd();
   const plans: SourcePlan[] = [];
@@ -51,7 +52,7 @@ export function planChain(options: ChainOptions): SourcePlan[] {
     open: () => Promise.resolve(envSource),
   });
   for (const dir of options.files) {
-    const fileSource = new LocalFileSource(resolve(cwd, dir));
+    const fileSource = await fileSourceFor(resolve(cwd, dir));
     plans.push({
       kind: "file",
       name: fileSource.name,
@@ -61,6 +62,7 @@ export function planChain(options: ChainOptions): SourcePlan[] {
   }
   const bao = openBaoAddress(options.env);
   if (bao !== undefined) {
+    const { openBaoPlan } = await import("./openbao.ts");
     plans.push(openBaoPlan(bao.address, bao.variable, env));
   }
   const dbPath = defaultDbPath({ env });
@@ -72,11 +74,12 @@ export function planChain(options: ChainOptions): SourcePlan[] {
       { name: "read", path: dbDir },
       { name: "write", path: dbDir },
     ],
-    open: () => SqliteSource.open(dbPath, { env }),
+    open: () => openSqlite(dbPath, env),
   });
   if (options.prompt) {
     // Its questions go to stderr, so stdout keeps only the value. The
     // module loads @inquirer/prompts only when a question is asked.
+    const { PromptSource } = await import("../sources/prompt.ts");
     const promptSource = new PromptSource({ output: process.stderr });
     plans.push({
       kind: "prompt",
@@ -117,11 +120,11 @@ export async function openChain(
  * @returns The source.
  * @throws {UsageError} When the argument names no source of the chain.
  */
-export function selectSource(
+export async function selectSource(
   manager: ConfigManager,
   spec: string,
   cwd: string = process.cwd(),
-): ConfigSource {
+): Promise<ConfigSource> {
   if (spec === "sqlite" || spec === "openbao") {
     const found = manager.sources.find((source) =>
       source.name.startsWith(`${spec}:`)
@@ -136,9 +139,62 @@ export function selectSource(
   if (spec.startsWith("file:") && spec.length > "file:".length) {
     const dir = resolve(cwd, spec.slice("file:".length));
     return manager.sources.find((s) => s.name === `file:${dir}`) ??
-      new LocalFileSource(dir);
+      await fileSourceFor(dir);
   }
   throw new UsageError(
     "--source takes sqlite, openbao or file:DIR",
   );
+}
+
+async function fileSourceFor(dir: string): Promise<LocalFileSource> {
+  const { LocalFileSource } = await import("../sources/local_file.ts");
+  return new LocalFileSource(dir);
+}
+
+/**
+ * Opens the data dir's database. When that fails for a reason other than
+ * a permission, the file is looked at to say why in the CLI's terms (the
+ * library's own advice speaks of `SqliteSource.open`'s arguments, which a
+ * CLI user does not pass): a directory in its place, or a file that is
+ * not a SQLite database.
+ */
+async function openSqlite(
+  dbPath: string,
+  env: Record<string, string | undefined>,
+): Promise<SqliteSource> {
+  try {
+    return await SqliteSource.open(dbPath, { env });
+  } catch (error) {
+    if (!(error instanceof ConfigSourceError)) throw error;
+    const what = await occupant(dbPath);
+    if (what === undefined) throw error;
+    throw new ConfigSourceError(
+      `${dbPath} is ${what}, and was left untouched: move it away, or set HARMONY_DATA_DIR to use another data dir`,
+      { source: `sqlite:${dbPath}`, cause: error },
+    );
+  }
+}
+
+/** What is at `path` when it is not a database (a directory, or another kind of file), for a message. */
+async function occupant(path: string): Promise<string | undefined> {
+  const { open, stat } = await import("node:fs/promises");
+  try {
+    if ((await stat(path)).isDirectory()) {
+      return "a directory, not a SQLite database";
+    }
+    const handle = await open(path, "r");
+    try {
+      const header = new Uint8Array(16);
+      const { bytesRead } = await handle.read(header, 0, 16, 0);
+      // SQLite adopts an empty file; any other file starts with this header.
+      const text = new TextDecoder().decode(header.subarray(0, bytesRead));
+      return bytesRead === 0 || text === "SQLite format 3\0"
+        ? undefined
+        : "not a SQLite database";
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    return undefined;
+  }
 }

@@ -8,6 +8,7 @@ import {
   ConfigNotFoundError,
   InvalidKeyError,
 } from "../errors.ts";
+import type { Situation } from "../_internal/resolver.ts";
 import { describeError } from "../_internal/safe_error.ts";
 
 /** Exit codes of `harmony-config`. */
@@ -87,4 +88,23 @@ export function cliErrorMessage(error: unknown): string {
   return `Unexpected ${
     describeError(error)
   }: rerun with --debug to see the details`;
+}
+
+/**
+ * How a CLI user gives `key` a value, for the advice of "no value" errors:
+ * `harmony-config set`, and with a schema `get --prompt` in a terminal
+ * (the library's own words would be `set()` and `getOrPrompt`).
+ *
+ * @param key The key.
+ * @param schema The `--schema` argument, if one was given.
+ * @returns The situation the resolver words its advice for.
+ */
+export function cliSituation(key: string, schema?: string): Situation {
+  const withSchema = schema === undefined ? "" : ` --schema ${schema}`;
+  return {
+    store: `run harmony-config set ${key} '<json>'${withSchema}`,
+    ...(schema === undefined ? {} : {
+      ask: `run harmony-config get ${key} --prompt${withSchema} in a terminal`,
+    }),
+  };
 }

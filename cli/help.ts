@@ -5,16 +5,19 @@
  */
 import type { CommandName } from "./args.ts";
 
-const COMMON = `Options for every command:
+const OPTIONS = `Options for every command:
   --file DIR       Add a LocalFileSource reading DIR/<KEY>.json (repeatable)
   --json           Print one JSON document (errors go to stderr as JSON)
   --debug          Show stack traces on errors
-  -h, --help       Show help
+  -h, --help       Show help`;
 
-Chain: env (HARMONY_CONFIG_<KEY>), --file dirs, OpenBao (when OPENBAO_URL,
+const FOOTER =
+  `Chain: env (HARMONY_CONFIG_<KEY>), --file dirs, OpenBao (when OPENBAO_URL,
 BAO_ADDR or VAULT_ADDR is set), then SQLite at <data dir>/config/config.db.
 
 Exit codes: 0 ok, 1 error, 2 usage error, 3 not found.`;
+
+const COMMON = `${OPTIONS}\n\n${FOOTER}`;
 
 const SCHEMA = `  --schema MODULE#EXPORT
                    Load a ConfigDefinition (defineConfig) from a module, such
@@ -37,10 +40,12 @@ Commands:
   path             Print the data dir and the SQLite path
   doctor           Check every source and print the minimal deno run flags
 
-${COMMON}
+${OPTIONS}
+  -V, --version    Print the version (with no command)
 
-Run harmony-config <command> --help for a command's options.
-  -V, --version    Print the version`;
+${FOOTER}
+
+Run harmony-config <command> --help for a command's options.`;
 
 const COMMAND_HELP: Record<CommandName, string> = {
   get:
@@ -67,13 +72,16 @@ ${SCHEMA}
 
 Removes KEY from every source that persists, or from the --source one.
 Exits 3 when no such source held it. An env var cannot be removed: unset it
-in your shell.
+in your shell. A key that list marks as not valid (another tool stored it in
+the shared SQLite file) is removed as list shows it, quotes dropped.
 
   --source S       Remove only from sqlite, file:DIR or openbao`,
   list: `Usage: harmony-config list
 
 Lists the keys each source holds, in chain order. SQLite keys show when they
-were last written (UTC). Listing env vars needs full --allow-env.`,
+were last written (UTC); one that is not an identifier (another tool stored
+it) is shown quoted and marked: get cannot read it, unset removes it.
+Listing env vars needs full --allow-env.`,
   explain:
     `Usage: harmony-config explain KEY [--schema MODULE#EXPORT] [--reveal]
 
@@ -92,8 +100,9 @@ else ~/.local/share/harmony) and the SQLite path inside it.`,
   doctor: `Usage: harmony-config doctor [--schema MODULE#EXPORT] [--prompt]
 
 Opens every source of the chain, checks its Deno permissions, that it can be
-reached and that its files are private (0600 files, 0700 dirs), then prints
-the minimal deno run flags the chain needs. Exits 1 when a check fails.
+reached and that its files are private (0600 files, 0700 dirs), then, under
+Deno, prints the minimal deno run flags the chain needs (Node has no such
+flags). Exits 1 when a check fails.
 
   --schema M#E     Also check that the schema module can be loaded
   --prompt         Include what get --prompt needs (the terminal's env vars)

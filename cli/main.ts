@@ -5,31 +5,27 @@
  * @module
  */
 import process from "node:process";
-import { ConfigError, ConfigNotFoundError } from "../errors.ts";
+import { ConfigError } from "../errors.ts";
 import { type CommandName, parseCommandLine } from "./args.ts";
-import { doctorCommand } from "./commands/doctor.ts";
-import { explainCommand } from "./commands/explain.ts";
-import { getCommand } from "./commands/get.ts";
-import { listCommand } from "./commands/list.ts";
-import { pathCommand } from "./commands/path.ts";
-import { setCommand } from "./commands/set.ts";
-import { unsetCommand } from "./commands/unset.ts";
 import type { Command } from "./context.ts";
+import { deno, type DenoOutput } from "../_internal/runtime.ts";
 import { colorAllowed } from "./env.ts";
 import { cliErrorMessage, ExitCode, exitCodeFor } from "./errors.ts";
-import { helpText } from "./help.ts";
-import { Output, type TextSink } from "./output.ts";
-import { readAll } from "./stdin.ts";
+import { Output, OutputClosedError, type TextSink } from "./output.ts";
 import { VERSION } from "./version.ts";
 
-const COMMANDS: Record<CommandName, Command> = {
-  get: getCommand,
-  set: setCommand,
-  unset: unsetCommand,
-  list: listCommand,
-  explain: explainCommand,
-  path: pathCommand,
-  doctor: doctorCommand,
+/**
+ * Each command's module, loaded only when that command runs: a `get`
+ * should not pay for `doctor`'s checks or `set`'s stdin reader.
+ */
+const COMMANDS: Record<CommandName, () => Promise<Command>> = {
+  get: async () => (await import("./commands/get.ts")).getCommand,
+  set: async () => (await import("./commands/set.ts")).setCommand,
+  unset: async () => (await import("./commands/unset.ts")).unsetCommand,
+  list: async () => (await import("./commands/list.ts")).listCommand,
+  explain: async () => (await import("./commands/explain.ts")).explainCommand,
+  path: async () => (await import("./commands/path.ts")).pathCommand,
+  doctor: async () => (await import("./commands/doctor.ts")).doctorCommand,
 };
 
 /**
@@ -95,6 +91,7 @@ export async function main(
   try {
     const { command, args, options } = parseCommandLine(argv);
     if (options.help) {
+      const { helpText } = await import("./help.ts");
       await out.line(helpText(command));
       return ExitCode.Ok;
     }
@@ -104,7 +101,8 @@ export async function main(
       );
       return ExitCode.Ok;
     }
-    return await COMMANDS[command]({
+    const run = await COMMANDS[command]();
+    return await run({
       args,
       options,
       out,
@@ -112,8 +110,15 @@ export async function main(
       readStdin: io.readStdin,
     });
   } catch (error) {
+    // The reader went away (as in `harmony-config list | head -1`): stop
+    // quietly, as `ls | head` does.
+    if (error instanceof OutputClosedError) return ExitCode.Ok;
     const code = exitCodeFor(error);
-    await reportError(out, error, code, debug);
+    try {
+      await reportError(out, error, code, debug);
+    } catch (failure) {
+      if (!(failure instanceof OutputClosedError)) throw failure;
+    }
     return code;
   }
 }
@@ -140,11 +145,6 @@ async function reportError(
     );
   } else {
     await out.error(`${out.style("red", "error:")} ${message}\n`);
-    if (error instanceof ConfigNotFoundError) {
-      await out.note(
-        `Store one with: harmony-config set ${error.key} '<json>' (or - to read stdin)`,
-      );
-    }
   }
   // Stacks show only on request: a cause from third-party code may quote a value.
   if (debug && error instanceof Error) {
@@ -162,17 +162,69 @@ function formatStack(error: Error): string {
   return lines.join("\n");
 }
 
-function sink(stream: NodeJS.WriteStream): TextSink {
+/**
+ * A process stream as a {@linkcode TextSink}. A write to a pipe whose
+ * reader has gone fails with EPIPE: its callback reports it (as
+ * {@linkcode OutputClosedError}), and the stream's `error` event, which
+ * would otherwise crash the process, is listened to.
+ */
+function streamSink(stream: NodeJS.WriteStream): TextSink {
+  let closed = false;
+  stream.on("error", (error) => {
+    // Each write's callback reports its own failure; this listener only
+    // keeps the event from being an uncaught exception.
+    if (isClosedPipe(error)) closed = true;
+  });
   return {
     write: (text) =>
-      new Promise((resolve, reject) =>
-        stream.write(text, (error) => (error ? reject(error) : resolve()))
-      ),
+      new Promise((resolve, reject) => {
+        if (closed) return reject(new OutputClosedError());
+        stream.write(text, (error) => {
+          if (!error) return resolve();
+          if (isClosedPipe(error)) closed = true;
+          reject(closed ? new OutputClosedError() : error);
+        });
+      }),
   };
 }
 
 /**
- * The process's own streams.
+ * Deno's own stdout or stderr as a {@linkcode TextSink}, written
+ * synchronously as Deno's `process.stdout` is, so the order with other
+ * writers holds. A reader that has gone is {@linkcode OutputClosedError}.
+ */
+function denoSink(output: DenoOutput): TextSink {
+  const encoder = new TextEncoder();
+  let closed = false;
+  return {
+    write: (text) => {
+      if (closed) return Promise.reject(new OutputClosedError());
+      try {
+        let bytes = encoder.encode(text);
+        while (bytes.length > 0) {
+          bytes = bytes.subarray(output.writeSync(bytes));
+        }
+        return Promise.resolve();
+      } catch (error) {
+        if (!isClosedPipe(error)) return Promise.reject(error);
+        closed = true;
+        return Promise.reject(new OutputClosedError());
+      }
+    },
+  };
+}
+
+function isClosedPipe(error: unknown): boolean {
+  const failure = error as { code?: unknown; name?: unknown } | null;
+  return failure?.code === "EPIPE" ||
+    failure?.code === "ERR_STREAM_DESTROYED" ||
+    failure?.name === "BrokenPipe";
+}
+
+/**
+ * The process's own streams. Under Deno they are written through Deno's
+ * handles: `process.stdout` would build Node's stream machinery first,
+ * which costs a Deno run about as much as the whole `get` command.
  *
  * @returns The io for a real run.
  *
@@ -184,10 +236,21 @@ function sink(stream: NodeJS.WriteStream): TextSink {
  * ```
  */
 export function processIo(): CliIo {
+  const readStdin = async (): Promise<string> =>
+    (await import("./stdin.ts")).readAll(process.stdin);
+  if (deno !== undefined) {
+    return {
+      stdout: denoSink(deno.stdout),
+      stderr: denoSink(deno.stderr),
+      readStdin,
+      stdoutIsTerminal: deno.stdout.isTerminal(),
+      cwd: process.cwd(),
+    };
+  }
   return {
-    stdout: sink(process.stdout),
-    stderr: sink(process.stderr),
-    readStdin: () => readAll(process.stdin),
+    stdout: streamSink(process.stdout),
+    stderr: streamSink(process.stderr),
+    readStdin,
     stdoutIsTerminal: process.stdout.isTTY === true,
     cwd: process.cwd(),
   };

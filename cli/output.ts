@@ -4,6 +4,8 @@
  *
  * @module
  */
+import { ConfigError } from "../errors.ts";
+import { isValidKey } from "../_internal/key.ts";
 
 /**
  * A stream the CLI writes text to.
@@ -38,6 +40,19 @@
 export interface TextSink {
   /** Writes the text; resolves once it has been handed to the stream. */
   write(text: string): Promise<void>;
+}
+
+/**
+ * The reader of an output stream has gone, as when `harmony-config list`
+ * is piped into `head -1`: the run stops quietly.
+ */
+export class OutputClosedError extends ConfigError {
+  constructor() {
+    super(
+      "The output stream was closed by its reader: nothing more is written",
+    );
+    this.name = "OutputClosedError";
+  }
 }
 
 /** Where a run of the CLI writes, and how. */
@@ -139,4 +154,20 @@ export function formatJson(value: unknown): string {
   const compact = JSON.stringify(value);
   if (compact === undefined) return "null";
   return compact.length <= 80 ? compact : JSON.stringify(value, null, 2);
+}
+
+/**
+ * A key as it may be printed: an identifier as it is; anything else (a key
+ * another tool wrote) quoted, with control characters escaped so it cannot
+ * move the cursor or recolour the terminal.
+ *
+ * @param key The key.
+ * @returns Text safe to print.
+ */
+export function shownKey(key: string): string {
+  if (isValidKey(key)) return key;
+  return JSON.stringify(key).replace(
+    /[\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }

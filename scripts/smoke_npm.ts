@@ -3,10 +3,13 @@
  *
  * 1. `npm pack` the build in `npm/`;
  * 2. install the tarball into a fresh temporary project;
- * 3. type-check a consumer file (and every subpath export) with
- *    `tsc --strict`, libraries' declarations included;
+ * 3. type-check a consumer file (and every subpath export, and
+ *    `ConfigDefinition<T>` as people write it: tests/_fixtures/
+ *    definition_types.ts) with `tsc --strict`, libraries' declarations
+ *    included;
  * 4. run it, using `EnvSource` and `SqliteSource`, on Node 22 (latest and
- *    the `engines` minimum) and on Bun when npm can install it here;
+ *    the `engines` minimum) and on Bun when npm can install it here, and
+ *    `require()` every export from CommonJS on Node 22, 24 and the minimum;
  * 5. run the CLI bin (`harmony-config --version`, `harmony-config path`)
  *    when the package has one;
  * 6. install it beside zod 4.0, below its zod peer range: npm refuses, and
@@ -20,6 +23,7 @@
  * @module
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join } from "node:path";
 import process from "node:process";
@@ -131,6 +135,33 @@ const runtime = "Bun" in globalThis ? "bun " + (globalThis as unknown as { Bun: 
 console.log(\`smoke ok on \${runtime}: env + sqlite, \${subpaths} subpath exports loaded\`);
 `;
 
+/** The type test shared with the suite, read as a consumer writes it. */
+const DEFINITION_TYPES = fileURLToPath(
+  new URL("../tests/_fixtures/definition_types.ts", import.meta.url),
+);
+
+/** A CommonJS consumer: require() of every export, then a read. */
+function requireConsumer(name: string, exportKeys: readonly string[]): string {
+  const specifiers = exportKeys.map((key) =>
+    key === "." ? name : `${name}${key.slice(1)}`
+  );
+  return `"use strict";
+const assert = require("node:assert/strict");
+for (const specifier of ${JSON.stringify(specifiers)}) {
+  assert.ok(Object.keys(require(specifier)).length > 0, specifier);
+}
+const { ConfigManager, MemorySource, defineConfig } = require(${
+    JSON.stringify(name)
+  });
+const { z } = require("zod");
+const Port = defineConfig({ key: "Port", schema: z.number().int() });
+new ConfigManager([new MemorySource({ Port: 8080 })]).get(Port).then((port) => {
+  assert.equal(port, 8080);
+  console.log("require ok on node " + process.version + ": ${specifiers.length} exports");
+});
+`;
+}
+
 async function main(): Promise<void> {
   const start = performance.now();
   const pkg = JSON.parse(
@@ -201,6 +232,17 @@ async function main(): Promise<void> {
     );
     await writeFile(join(project, "consumer.ts"), CONSUMER);
     await writeFile(
+      join(project, "definition_types.ts"),
+      (await readFile(DEFINITION_TYPES, "utf8")).replace(
+        `from "../../mod.ts"`,
+        `from "${pkg.name}"`,
+      ),
+    );
+    await writeFile(
+      join(project, "require_consumer.cjs"),
+      requireConsumer(pkg.name, Object.keys(pkg.exports)),
+    );
+    await writeFile(
       join(project, "tsconfig.json"),
       JSON.stringify({
         compilerOptions: {
@@ -213,14 +255,14 @@ async function main(): Promise<void> {
           skipLibCheck: false,
           outDir: "out",
         },
-        files: ["consumer.ts", "subpaths.ts"],
+        files: ["consumer.ts", "subpaths.ts", "definition_types.ts"],
       }),
     );
     await run(join(project, "node_modules", ".bin", "tsc"), ["-p", "."], {
       cwd: project,
     });
     results.push(
-      `tsc ${TYPESCRIPT_VERSION} --strict (skipLibCheck off): consumer and ${subpaths.length} subpath exports type-check`,
+      `tsc ${TYPESCRIPT_VERSION} --strict (skipLibCheck off): consumer, ConfigDefinition<T> as people write it, and ${subpaths.length} subpath exports type-check`,
     );
 
     const minimum = /(\d+\.\d+(?:\.\d+)?)/.exec(pkg.engines.node)?.[1];
@@ -233,6 +275,16 @@ async function main(): Promise<void> {
         "--disable-warning=ExperimentalWarning",
         "out/consumer.js",
         data,
+      ], { cwd: project, quiet: true });
+      results.push(out.stdout.trim());
+    }
+
+    for (const version of ["22", "24", ...(minimum ? [minimum] : [])]) {
+      const out = await run("npx", [
+        "-y",
+        `node@${version}`,
+        "--disable-warning=ExperimentalWarning",
+        "require_consumer.cjs",
       ], { cwd: project, quiet: true });
       results.push(out.stdout.trim());
     }

@@ -105,6 +105,13 @@ export class LocalFileSource implements ConfigSource {
     return join(this.dir, `${validateKey(key, this.name)}.json`);
   }
 
+  /** `write the value as JSON to <dir>/<KEY>.json`, or `write '<example>' to …`. */
+  hint(key: string, example?: string): string {
+    return `write ${
+      example === undefined ? "the value as JSON" : `'${example}'`
+    } to ${this.locate(key)}`;
+  }
+
   /** Reads and parses the key's file, or returns `undefined` when there is none. */
   async get(key: string): Promise<unknown> {
     return (await this.entry(key))?.value;

@@ -119,7 +119,21 @@ export class PromptSource implements ConfigSource {
   /**
    * The terminal variables the prompt library reads under Deno while it
    * draws: `TERM`, `NODE_DISABLE_COLORS`, `INQUIRER_KEYBINDINGS` and
-   * `CLI_WIDTH`.
+   * `CLI_WIDTH` (on Windows also `CI`, `WT_SESSION`, `TERMINUS_SUBLIME`,
+   * `ConEmuTask`, `TERM_PROGRAM` and `TERMINAL_EMULATOR`). The variables
+   * colour detection would read (`TMUX`, `CI`, `COLORTERM`…) need no
+   * grant: the colour depth is decided from what is granted.
+   *
+   * @returns One env descriptor per variable.
+   *
+   * @example The flags for drawing a prompt
+   * ```ts
+   * import { permissionFlags, PromptSource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * const [flag] = permissionFlags(new PromptSource().permissions());
+   * assert.match(flag!, /^--allow-env=TERM,NODE_DISABLE_COLORS,INQUIRER_KEYBINDINGS,CLI_WIDTH/);
+   * ```
    */
   permissions(): PermissionDescriptor[] {
     return TERMINAL_ENV_VARS.map((variable) => ({ name: "env", variable }));

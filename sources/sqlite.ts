@@ -385,6 +385,45 @@ export class SqliteSource implements ConfigSource {
     return Number(result.changes) > 0;
   }
 
+  /**
+   * Deletes the row stored under exactly `key`, even one that is not an
+   * identifier: another tool sharing the file (such as the Rust crate) may
+   * have written any text as a key, and `list()` shows it. `delete` refuses
+   * such a key; this is how to remove the row.
+   *
+   * @param key A key as `list()` shows it.
+   * @returns `true` when the row existed.
+   *
+   * @example Remove a row another tool wrote under a key that is not an identifier
+   * ```ts
+   * import { SqliteSource } from "@harmony/config";
+   * import { DatabaseSync } from "node:sqlite";
+   * import { mkdtemp, rm } from "node:fs/promises";
+   * import { tmpdir } from "node:os";
+   * import { join } from "node:path";
+   * import assert from "node:assert/strict";
+   *
+   * const dir = await mkdtemp(join(tmpdir(), "harmony-"));
+   * {
+   *   using source = await SqliteSource.open(join(dir, "config.db"));
+   *   const other = new DatabaseSync(source.path);
+   *   other.prepare("INSERT INTO config (key, value) VALUES (?, ?)").run("bad key!", "1");
+   *   other.close();
+   *   assert.deepEqual((await source.list()).map((row) => row.key), ["bad key!"]);
+   *   assert.equal(await source.deleteRow("bad key!"), true);
+   *   assert.deepEqual(await source.list(), []);
+   * }
+   * await rm(dir, { recursive: true });
+   * ```
+   */
+  async deleteRow(key: string): Promise<boolean> {
+    const result = await retryWhileBusy(
+      this.#busyTimeoutMs,
+      () => this.#run(undefined, () => this.#remove.run(String(key))),
+    );
+    return Number(result.changes) > 0;
+  }
+
   /** Lists the stored keys, sorted. */
   async keys(): Promise<string[]> {
     return (await this.list()).map((info) => info.key);

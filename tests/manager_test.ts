@@ -151,7 +151,7 @@ describe("ConfigManager", () => {
     ]);
     await assert.rejects(
       prompting.get(Port),
-      /: set APP_Port or run getOrPrompt in a terminal$/,
+      /: set APP_Port, store one with set\(\) or run getOrPrompt in a terminal$/,
     );
     await using memoryOnly = new ConfigManager([new MemorySource()]);
     await assert.rejects(memoryOnly.get(Port), /: store one with set\(\)$/);

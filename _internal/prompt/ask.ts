@@ -113,12 +113,18 @@ function listText(value: unknown): string | undefined {
     : undefined;
 }
 
-/** Asks for one field; resolves to its value, or `undefined` when left empty. */
+/**
+ * Asks for one field; resolves to its value, or `undefined` when left
+ * empty. `fallback` is what an empty answer keeps: the current value (a
+ * stored one, or the last answer) when `current`, else the schema's
+ * default.
+ */
 async function askField(
   prompts: PromptModule,
   io: PromptIo,
   field: PromptField,
   fallback: unknown,
+  current: boolean,
 ): Promise<unknown> {
   const context = {
     input: io.input,
@@ -130,11 +136,17 @@ async function askField(
     // Any part of the value may be secret, so nothing is pre-filled or
     // echoed: the stored or default value is kept by an empty answer
     // without being drawn.
-    const hint = hasDefault ? " (leave empty to keep the current value)" : "";
+    const hint = !hasDefault
+      ? ""
+      : current
+      ? " (leave empty to keep the current value)"
+      : " (leave empty for the default)";
     const format = field.kind === "list"
       ? " (comma-separated)"
       : field.kind === "json"
       ? " (JSON)"
+      : field.kind === "date"
+      ? ` (${DATE_FORMAT})`
       : "";
     const answer = await prompts.password({
       message: field.message + format + hint,
@@ -150,6 +162,10 @@ async function askField(
             : await check(field, parsed.value);
         }
         if (field.kind === "list") return await checkList(field, text);
+        if (field.kind === "date" && text !== "") {
+          const date = await dateAnswer(field, text);
+          return "error" in date ? date.error : await check(field, date.value);
+        }
         return await check(
           field,
           text === "" ? undefined : coerceText(field, text),
@@ -163,6 +179,9 @@ async function askField(
     }
     if (field.kind === "json") {
       return (parseJson(answer) as { value: unknown }).value;
+    }
+    if (field.kind === "date") {
+      return (await dateAnswer(field, answer) as { value: unknown }).value;
     }
     return coerceText(field, answer);
   }
@@ -198,6 +217,20 @@ async function askField(
         ...(preselected === undefined ? {} : { default: preselected.value }),
       }, context);
       return answer === NONE ? undefined : answer;
+    }
+    case "date": {
+      const shown = dateText(fallback);
+      const answer = await prompts.input({
+        message: `${field.message} (${DATE_FORMAT})`,
+        ...(shown === undefined ? {} : { default: shown }),
+        validate: async (text) => {
+          if (text.trim() === "") return await check(field, undefined);
+          const date = await dateAnswer(field, text);
+          return "error" in date ? date.error : await check(field, date.value);
+        },
+      }, context);
+      if (answer.trim() === "") return undefined;
+      return (await dateAnswer(field, answer) as { value: unknown }).value;
     }
     case "list": {
       const current = listText(fallback);
@@ -239,6 +272,41 @@ async function askField(
   }
 }
 
+/** How a date is typed. */
+const DATE_FORMAT = "YYYY-MM-DD";
+
+/** An ISO 8601 date, with an optional time and offset: what a date field takes. */
+const ISO_DATE =
+  /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * The value of a date answer: the text as typed when the schema takes it
+ * (`z.coerce.date()`, a union with a string), else the `Date` it denotes
+ * (`z.date()`). Only ISO 8601 is taken: `new Date()` would also read
+ * "05/01" differently by locale.
+ */
+async function dateAnswer(
+  field: PromptField,
+  text: string,
+): Promise<{ value: unknown } | { error: string }> {
+  const typed = text.trim();
+  if (!ISO_DATE.test(typed)) {
+    return { error: `Enter a date as ${DATE_FORMAT}, such as 2024-05-01` };
+  }
+  if ((await check(field, typed)) === true) return { value: typed };
+  return { value: new Date(typed) };
+}
+
+/** A date fallback as it is typed: `2024-05-01`, or the full ISO time when it has one. */
+function dateText(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  if (!(value instanceof Date) || Number.isNaN(value.getTime())) {
+    return undefined;
+  }
+  const iso = value.toISOString();
+  return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso;
+}
+
 /** Turns the text of a masked answer into the field's type. */
 function coerceText(field: PromptField, text: string): unknown {
   if (field.kind === "number") {
@@ -277,6 +345,9 @@ export async function askForValue<T>(
 ): Promise<PromptAnswer<T>> {
   const answers = new Map<string, unknown>();
   const fallbacks = new Map<string, unknown>();
+  // Whether a field's fallback is a value the person has (stored, or
+  // answered), rather than the schema's default.
+  const current = new Set<string>();
   for (const field of plan.fields) {
     const stored = options.defaults === undefined
       ? undefined
@@ -286,6 +357,7 @@ export async function askForValue<T>(
     const usable = stored !== undefined &&
       (await check(field, stored)) === true;
     fallbacks.set(field.label, usable ? stored : field.defaultValue);
+    if (usable) current.add(field.label);
   }
   let pending: readonly PromptField[] = plan.fields;
   for (;;) {
@@ -295,9 +367,12 @@ export async function askForValue<T>(
         io,
         field,
         fallbacks.get(field.label),
+        current.has(field.label),
       );
       answers.set(field.label, answer);
       fallbacks.set(field.label, answer ?? field.defaultValue);
+      if (answer === undefined) current.delete(field.label);
+      else current.add(field.label);
     }
     const input = assemble(plan, answers);
     const result = await validateSyncFirst(schema, input);

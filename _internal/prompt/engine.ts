@@ -12,6 +12,7 @@ import type { PromptAnswer, PromptRequest } from "../prompter.ts";
 import { isPermissionDenied } from "../runtime.ts";
 import { TERMINAL_ENV_VARS } from "../terminal_env.ts";
 import { askForValue, type PromptModule } from "./ask.ts";
+import { withDecidedColorDepth } from "./color_depth.ts";
 import { describeFields } from "./fields.ts";
 
 const CANCELLED_ERRORS = new Set([
@@ -44,29 +45,51 @@ export async function askInTerminal<T, I>(
   if (input.readableEnded || input.destroyed) abort();
   input.once("end", abort);
   input.once("close", abort);
+  // Ctrl-D on an empty line makes readline close itself, which pauses the
+  // input but never settles the prompt: a terminal in raw mode sends no
+  // end of input. A pause while a prompt is still pending, once the
+  // prompt's own settling (which also closes readline) has run, is that.
+  let pending: Promise<unknown> | undefined;
+  const started = (prompt: Promise<unknown>): void => {
+    pending = prompt;
+    const settled = (): void => {
+      if (pending === prompt) pending = undefined;
+    };
+    prompt.then(settled, settled);
+  };
+  const paused = (): void => {
+    const at = pending;
+    if (at === undefined) return;
+    setImmediate(() => {
+      if (pending === at) abort();
+    });
+  };
+  input.on("pause", paused);
   try {
     if (controller.signal.aborted) throw new PromptCancelledError(def.key);
-    // Loaded here, and only here, so that reading configuration never pays for it.
-    const prompts: PromptModule = await import("@inquirer/prompts");
-    const heading = def.description === undefined
-      ? `Configuring "${def.key}"`
-      : `Configuring "${def.key}": ${def.description}`;
-    if (request.reason !== undefined) output.write(`${request.reason}\n`);
-    output.write(`${heading}\n`);
-    return await askForValue(
-      prompts,
-      {
-        input,
-        output,
-        promptOutput: output === process.stdout
-          ? () => output
-          : () => keepOpen(output),
-        signal: controller.signal,
-      },
-      def.schema,
-      describeFields(def.schema, def.key),
-      request.defaults === undefined ? {} : { defaults: request.defaults },
-    );
+    return await withDecidedColorDepth(async () => {
+      // Loaded here, and only here, so that reading configuration never pays for it.
+      const prompts = watched(await import("@inquirer/prompts"), started);
+      const heading = def.description === undefined
+        ? `Configuring "${def.key}"`
+        : `Configuring "${def.key}": ${def.description}`;
+      if (request.reason !== undefined) output.write(`${request.reason}\n`);
+      output.write(`${heading}\n`);
+      return await askForValue(
+        prompts,
+        {
+          input,
+          output,
+          promptOutput: output === process.stdout
+            ? () => output
+            : () => keepOpen(output),
+          signal: controller.signal,
+        },
+        def.schema,
+        describeFields(def.schema, def.key),
+        request.defaults === undefined ? {} : { defaults: request.defaults },
+      );
+    });
   } catch (error) {
     if (error instanceof Error && CANCELLED_ERRORS.has(error.name)) {
       throw new PromptCancelledError(def.key, { cause: error });
@@ -75,7 +98,30 @@ export async function askInTerminal<T, I>(
   } finally {
     input.off("end", abort);
     input.off("close", abort);
+    input.off("pause", paused);
   }
+}
+
+/** The prompt functions, each reporting the prompt it starts to `started`. */
+function watched(
+  prompts: PromptModule,
+  started: (prompt: Promise<unknown>) => void,
+): PromptModule {
+  const watch = <A extends unknown[], R>(
+    run: (...args: A) => Promise<R>,
+  ): (...args: A) => Promise<R> =>
+  (...args) => {
+    const prompt = run(...args);
+    started(prompt);
+    return prompt;
+  };
+  return {
+    input: watch(prompts.input),
+    number: watch(prompts.number),
+    confirm: watch(prompts.confirm),
+    select: watch(prompts.select) as PromptModule["select"],
+    password: watch(prompts.password),
+  } as PromptModule;
 }
 
 /**
@@ -90,11 +136,10 @@ function keepOpen(target: Writable): Writable {
       done();
     },
   });
-  // Prompts size their lines from the terminal's width.
+  // Prompts size their lines from the terminal's width; without one,
+  // cli-width would read CLI_WIDTH.
   const columns = (target as { columns?: number }).columns;
-  if (columns !== undefined) {
-    Object.defineProperty(forward, "columns", { value: columns });
-  }
+  Object.defineProperty(forward, "columns", { value: columns || 80 });
   return forward;
 }
 

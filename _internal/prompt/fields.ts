@@ -13,6 +13,7 @@ export type FieldKind =
   | "string"
   | "number"
   | "boolean"
+  | "date"
   | "select"
   | "list"
   | "json";
@@ -180,6 +181,8 @@ function leaf(
       return { ...base, kind: "number", ...numberBounds(inner) };
     case "boolean":
       return { ...base, kind: "boolean" };
+    case "date":
+      return { ...base, kind: "date" };
     case "array": {
       const element = def.element as z.ZodType;
       const kind = elementKind(element);

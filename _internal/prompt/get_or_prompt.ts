@@ -12,7 +12,13 @@ import {
 } from "../../errors.ts";
 import type { ConfigSource } from "../../source.ts";
 import { findPrompter } from "../prompter.ts";
-import { howToSet, resolve, writeTarget } from "../resolver.ts";
+import {
+  howToSet,
+  notFoundError,
+  resolve,
+  type Situation,
+  writeTarget,
+} from "../resolver.ts";
 import { store } from "../storage.ts";
 import { skeleton } from "./skeleton.ts";
 
@@ -20,11 +26,13 @@ import { skeleton } from "./skeleton.ts";
  * Resolves `def` through `sources`; when no source has it, asks through the
  * chain's prompter and persists the answer to the first source that
  * persists. A stored value that fails the schema is asked for again (in a
- * terminal) and overwritten where it was.
+ * terminal) and overwritten where it was. `situation` words the advice of
+ * a "no value" error for who reads it (the CLI passes its commands).
  */
 export async function getOrPrompt<T, I>(
   sources: readonly ConfigSource[],
   def: ConfigDefinition<T, I>,
+  situation: Situation = {},
 ): Promise<T> {
   const resolution = await resolve(sources, def);
   if (resolution.kind === "found" || resolution.kind === "defaults") {
@@ -32,7 +40,9 @@ export async function getOrPrompt<T, I>(
   }
   const prompter = findPrompter(sources);
   if (resolution.kind === "missing") {
-    if (prompter === undefined) throw resolution.error;
+    if (prompter === undefined) {
+      throw notFoundError(sources, def.key, resolution.unavailable, situation);
+    }
     // Checked before asking, so nobody answers questions that cannot be saved.
     const target = writeTarget(sources, def.key);
     const down = resolution.unavailable.find((e) => e.source === target.name);
@@ -52,6 +62,8 @@ export async function getOrPrompt<T, I>(
           sources.filter((source) => findPrompter([source]) === undefined),
           def.key,
           example,
+          // "or run in a terminal" is the error's own ending.
+          situation.store === undefined ? {} : { store: situation.store },
         ),
       );
     }

@@ -17,13 +17,13 @@ import type { SourcePlan } from "../source_plan.ts";
 import type { CommandContext } from "../context.ts";
 import { cliErrorMessage, ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
-import { isGranted } from "../../_internal/runtime.ts";
+import { deno, isGranted } from "../../_internal/runtime.ts";
 import { dataDirEnvVars } from "../env.ts";
 import {
   loadSchema,
   parseSchemaReference,
   schemaReadScope,
-} from "../schema.ts";
+} from "../schema_module.ts";
 
 /** The outcome of one check. */
 interface Check {
@@ -50,7 +50,11 @@ export async function doctorCommand(context: CommandContext): Promise<number> {
   }));
   let plans: SourcePlan[] = [];
   try {
-    plans = planChain({ files: options.file, cwd, prompt: options.prompt });
+    plans = await planChain({
+      files: options.file,
+      cwd,
+      prompt: options.prompt,
+    });
   } catch (error) {
     checks.push(failure("chain", error));
   }
@@ -255,6 +259,8 @@ async function printReport(
     await out.line(`${mark} ${check.subject}: ${check.message}`);
     if (check.fix !== undefined) await out.line(`     fix: ${check.fix}`);
   }
+  // Permission flags are Deno's; a run on Node has none to give.
+  if (deno === undefined) return;
   await out.line(
     "",
     "Minimal deno run flags for this chain:",

@@ -6,7 +6,9 @@
 import type { ExplainStep, Explanation } from "../../explain.ts";
 import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
-import { ExitCode } from "../errors.ts";
+import { cliSituation, ExitCode } from "../errors.ts";
+import { SourceUnavailableError } from "../../errors.ts";
+import { notFoundError } from "../../_internal/resolver.ts";
 import { formatJson, type Output, type Style } from "../output.ts";
 import { HIDDEN_WITHOUT_SCHEMA_NOTE, hideScalars } from "../redaction.ts";
 import { definitionFor } from "../schema.ts";
@@ -33,7 +35,7 @@ export async function explainCommand(
   const { args, options, out, cwd } = context;
   const loaded = await definitionFor(args[0], options.schema, cwd);
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   let explanation = await manager.explain(loaded.def);
   // Without a schema nothing marks a field secret: hide every scalar.
@@ -46,6 +48,24 @@ export async function explainCommand(
       )
     ? ExitCode.Error
     : ExitCode.NotFound;
+  if (code === ExitCode.NotFound) {
+    // The library's advice speaks of set() and getOrPrompt; say it in
+    // the CLI's commands.
+    const unavailable = explanation.steps
+      .filter((step) => step.status === "unavailable")
+      .map((step) =>
+        new SourceUnavailableError(step.source, step.reason ?? "unavailable")
+      );
+    explanation = {
+      ...explanation,
+      error: notFoundError(
+        manager.sources,
+        loaded.def.key,
+        unavailable,
+        cliSituation(loaded.def.key, loaded.reference),
+      ).message,
+    };
+  }
   if (out.json) {
     await out.document(explanation);
     return code;

@@ -6,7 +6,8 @@
 import type { ConfigManager } from "../../manager.ts";
 import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
-import { ExitCode, UsageError } from "../errors.ts";
+import { cliSituation, ExitCode, UsageError } from "../errors.ts";
+import { notFoundError } from "../../_internal/resolver.ts";
 import { formatJson } from "../output.ts";
 import { HIDDEN_WITHOUT_SCHEMA_NOTE, presentable } from "../redaction.ts";
 import { definitionFor, type LoadedDefinition } from "../schema.ts";
@@ -26,7 +27,7 @@ export async function getCommand(context: CommandContext): Promise<number> {
     );
   }
   await using manager = await openChain(
-    planChain({ files: options.file, cwd, prompt: options.prompt }),
+    await planChain({ files: options.file, cwd, prompt: options.prompt }),
   );
   const { value, source } = await resolveValue(manager, loaded, context);
   const shown = presentable(loaded, value, options.reveal);
@@ -47,8 +48,12 @@ async function resolveValue(
   context: CommandContext,
 ): Promise<{ value: unknown; source: string }> {
   const { def } = loaded;
+  const situation = cliSituation(def.key, loaded.reference);
   if (context.options.prompt) {
-    const value = await manager.getOrPrompt(def);
+    const { getOrPrompt } = await import(
+      "../../_internal/prompt/get_or_prompt.ts"
+    );
+    const value = await getOrPrompt(manager.sources, def, situation);
     const after = await manager.resolve(def);
     return {
       value,
@@ -62,7 +67,13 @@ async function resolveValue(
     case "defaults":
       return { value: resolution.value, source: "defaults" };
     case "invalid":
-    case "missing":
       throw resolution.error;
+    case "missing":
+      throw notFoundError(
+        manager.sources,
+        def.key,
+        resolution.unavailable,
+        situation,
+      );
   }
 }

@@ -8,11 +8,20 @@ import { SqliteSource } from "../../sources/sqlite.ts";
 import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { cliErrorMessage, ExitCode } from "../errors.ts";
+import { isValidKey } from "../../_internal/key.ts";
+import { shownKey } from "../output.ts";
+
+/** One listed key; `invalid` when it is not an identifier (written by another tool). */
+interface ListedKey {
+  readonly key: string;
+  readonly updatedAt?: string;
+  readonly invalid?: true;
+}
 
 /** The keys of one source, or why they could not be listed. */
 interface SourceListing {
   readonly source: string;
-  readonly keys: readonly { key: string; updatedAt?: string }[];
+  readonly keys: readonly ListedKey[];
   readonly error?: string;
 }
 
@@ -25,7 +34,7 @@ interface SourceListing {
 export async function listCommand(context: CommandContext): Promise<number> {
   const { options, out, cwd } = context;
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   const listings: SourceListing[] = [];
   for (const source of manager.sources) listings.push(await listSource(source));
@@ -41,12 +50,22 @@ export async function listCommand(context: CommandContext): Promise<number> {
     } else if (listing.keys.length === 0) {
       await out.line(`  ${out.style("dim", "(no keys)")}`);
     }
-    const width = Math.max(0, ...listing.keys.map((k) => k.key.length));
-    for (const { key, updatedAt } of listing.keys) {
+    const shown = listing.keys.map((k) => shownKey(k.key));
+    const width = Math.max(0, ...shown.map((key) => key.length));
+    for (const [index, { updatedAt, invalid }] of listing.keys.entries()) {
+      const key = shown[index] ?? "";
+      const line = updatedAt === undefined
+        ? `  ${key}`
+        : `  ${key.padEnd(width)}  ${out.style("dim", `${updatedAt} UTC`)}`;
       await out.line(
-        updatedAt === undefined
-          ? `  ${key}`
-          : `  ${key.padEnd(width)}  ${out.style("dim", `${updatedAt} UTC`)}`,
+        invalid
+          ? `${line}  ${
+            out.style(
+              "yellow",
+              "(not a valid key: get cannot read it; unset removes it)",
+            )
+          }`
+          : line,
       );
     }
   }
@@ -56,7 +75,15 @@ export async function listCommand(context: CommandContext): Promise<number> {
 async function listSource(source: ConfigSource): Promise<SourceListing> {
   try {
     if (source instanceof SqliteSource) {
-      return { source: source.name, keys: await source.list() };
+      // The file is shared with other tools, which may store any text as a
+      // key: such rows are shown, marked, so unset can remove them.
+      const rows = await source.list();
+      return {
+        source: source.name,
+        keys: rows.map((row) =>
+          isValidKey(row.key) ? row : { ...row, invalid: true as const }
+        ),
+      };
     }
     const keys = [...await source.keys()].sort();
     return { source: source.name, keys: keys.map((key) => ({ key })) };

@@ -5,12 +5,15 @@
  */
 import type { ConfigManager } from "../../manager.ts";
 import type { ConfigSource } from "../../source.ts";
+import { ConfigValidationError } from "../../errors.ts";
 import { readEntry } from "../../_internal/entry.ts";
+import { validateSyncFirst } from "../../_internal/validate.ts";
 import { writeTarget } from "../../_internal/resolver.ts";
 import { openChain, planChain, selectSource } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode, UsageError } from "../errors.ts";
-import { definitionFor } from "../schema.ts";
+import { parseJsonInput } from "../json_input.ts";
+import { definitionFor, type LoadedDefinition } from "../schema.ts";
 
 /**
  * Runs `set`.
@@ -32,13 +35,15 @@ export async function setCommand(context: CommandContext): Promise<number> {
   const loaded = await definitionFor(keyArg, options.schema, cwd);
   const key = loaded.def.key;
   const text = valueArg === "-" ? await context.readStdin() : valueArg;
-  const value = parseValue(text, key, valueArg === "-");
+  const origin = valueArg === "-" ? "stdin" : "argument";
+  const value = parseJsonInput(text, key, origin);
+  if (loaded.fromSchema) await checkAgainstSchema(loaded, value, origin);
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   const target = options.source === undefined
     ? writeTarget(manager.sources, key)
-    : selectSource(manager, options.source, cwd);
+    : await selectSource(manager, options.source, cwd);
   await manager.set(loaded.def, value, { target });
   const locator = target.locate?.(key) ?? target.name;
   const shadowedBy = await shadowingSources(manager, target, key);
@@ -53,20 +58,6 @@ export async function setCommand(context: CommandContext): Promise<number> {
     );
   }
   return ExitCode.Ok;
-}
-
-/** Parses the value argument; the error never repeats the text. */
-function parseValue(text: string, key: string, fromStdin: boolean): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    throw new UsageError(
-      `The value for key "${key}" ${
-        fromStdin ? "read from stdin " : ""
-      }is not valid JSON: a string needs quotes, as in '"text"'`,
-      { key },
-    );
-  }
 }
 
 /** The sources asked before `target` that hold `key`, which `get` would return instead. */
@@ -91,4 +82,25 @@ async function shadowingSources(
     }
   }
   return found;
+}
+
+/**
+ * Validates the value against `--schema` before anything is opened, so the
+ * error speaks of what was typed, not of the library's `set()`.
+ */
+async function checkAgainstSchema(
+  loaded: LoadedDefinition,
+  value: unknown,
+  origin: "stdin" | "argument",
+): Promise<void> {
+  const result = await validateSyncFirst(loaded.def.schema, value);
+  if (result.ok) return;
+  throw new ConfigValidationError(
+    loaded.def.key,
+    origin === "stdin" ? "the JSON read from stdin" : "the JSON given to set",
+    result.issues,
+    `pass a value that matches the schema${
+      loaded.reference === undefined ? "" : ` of ${loaded.reference}`
+    }; nothing was stored`,
+  );
 }

@@ -8,6 +8,9 @@ import type { ConfigSource } from "../../source.ts";
 import { openChain, planChain, selectSource } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { ExitCode, KeyAbsentError } from "../errors.ts";
+import { shownKey } from "../output.ts";
+import { SqliteSource } from "../../sources/sqlite.ts";
+import { isValidKey } from "../../_internal/key.ts";
 
 /**
  * Runs `unset`.
@@ -17,19 +20,27 @@ import { ExitCode, KeyAbsentError } from "../errors.ts";
  */
 export async function unsetCommand(context: CommandContext): Promise<number> {
   const { args, options, out, cwd } = context;
-  const key = validateKey(args[0] ?? "");
+  const key = args[0] ?? "";
+  // A key that is not an identifier can only be a row another tool wrote
+  // to the shared SQLite file, which list shows: remove exactly that row.
+  const valid = isValidKey(key);
+  if (key === "") validateKey(key);
   await using manager = await openChain(
-    planChain({ files: options.file, cwd }),
+    await planChain({ files: options.file, cwd }),
   );
   const targets: ConfigSource[] = options.source === undefined
     ? manager.sources.filter((source) => source.persists)
-    : [selectSource(manager, options.source, cwd)];
+    : [await selectSource(manager, options.source, cwd)];
   const removedFrom: string[] = [];
   for (const target of targets) {
-    if (await target.delete(key)) removedFrom.push(target.name);
+    if (valid ? await target.delete(key) : await deleteListedRow(target, key)) {
+      removedFrom.push(target.name);
+    }
   }
+  // Throws InvalidKeyError: no source lists a row under this text.
+  if (!valid && removedFrom.length === 0) validateKey(key);
   const stillSet: string[] = [];
-  for (const source of manager.sources) {
+  for (const source of valid ? manager.sources : []) {
     if (source.persists || source.entry === undefined) continue;
     try {
       if (await source.entry(key)) {
@@ -55,9 +66,21 @@ export async function unsetCommand(context: CommandContext): Promise<number> {
     await out.document({ key, removedFrom, stillSet });
     return ExitCode.Ok;
   }
-  for (const name of removedFrom) await out.line(`Removed ${key} from ${name}`);
+  for (const name of removedFrom) {
+    await out.line(`Removed ${shownKey(key)} from ${name}`);
+  }
   for (const name of stillSet) {
     await out.note(`Note: ${name} is still set; unset it in your shell`);
   }
   return ExitCode.Ok;
+}
+
+/** Deletes the SQLite row that `list` shows under `key`, if `target` is SQLite and has one. */
+async function deleteListedRow(
+  target: ConfigSource,
+  key: string,
+): Promise<boolean> {
+  if (!(target instanceof SqliteSource)) return false;
+  const listed = (await target.list()).some((row) => row.key === key);
+  return listed && await target.deleteRow(key);
 }

@@ -10,6 +10,12 @@ import { delimiter, join } from "node:path";
 import process from "node:process";
 import { stripVTControlCharacters } from "node:util";
 
+/** A colour code (ANSI foreground 30-39). */
+export const COLOUR: RegExp = new RegExp("\u001b\\[3\\dm");
+
+/** The "?" inquirer starts a prompt with, drawn in colour: colours are on. */
+export const COLOURED_MARK: RegExp = new RegExp(`${COLOUR.source}\\?`);
+
 /** Finds an executable on PATH. */
 export function which(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? "").split(delimiter)) {
@@ -69,6 +75,11 @@ export class PtySession {
         resolve({ code, text: this.text });
       });
     });
+  }
+
+  /** Everything drawn so far, escape sequences included (to check colours). */
+  get raw(): string {
+    return this.#raw;
   }
 
   /** Everything drawn so far, escape sequences removed. */

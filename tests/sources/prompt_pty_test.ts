@@ -11,7 +11,8 @@ import { describe, test } from "node:test";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { SqliteSource } from "../../mod.ts";
-import { PtySession, which } from "../_helpers/pty.ts";
+import { terminalEnvVars } from "../../_internal/terminal_env.ts";
+import { COLOUR, COLOURED_MARK, PtySession, which } from "../_helpers/pty.ts";
 import { baseEnv, denoExecutable, isDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -138,6 +139,127 @@ describe("prompting UX in a real pty", { skip }, () => {
     const exit = await pty.exited;
     assert.equal(exit.code, 1, exit.text);
     assert.match(exit.text, /PromptCancelledError: .*nothing was saved/);
+    using sqlite = await SqliteSource.open(
+      join(dataDir, "config", "config.db"),
+    );
+    assert.equal(await sqlite.get(KEY), undefined);
+  });
+});
+
+/**
+ * The environments of common terminals, as they set them, without
+ * NO_COLOR: each makes the prompt stack take a different path through its
+ * colour and Unicode detection.
+ */
+const TERMINALS: Record<string, Record<string, string>> = {
+  "tmux": {
+    TERM: "xterm-256color",
+    COLORTERM: "truecolor",
+    TERM_PROGRAM: "tmux",
+    TERM_PROGRAM_VERSION: "3.4",
+    TMUX: "/tmp/tmux-1000/default,4242,0",
+    TMUX_PANE: "%0",
+  },
+  "VS Code's terminal": {
+    TERM: "xterm-256color",
+    COLORTERM: "truecolor",
+    TERM_PROGRAM: "vscode",
+    TERM_PROGRAM_VERSION: "1.95.3",
+  },
+  "iTerm2": {
+    TERM: "xterm-256color",
+    TERM_PROGRAM: "iTerm.app",
+    TERM_PROGRAM_VERSION: "3.5.0",
+    COLORTERM: "truecolor",
+  },
+  "GNU screen": { TERM: "screen", STY: "4242.pts-0.host" },
+  "xterm in CI (GitHub Actions)": {
+    TERM: "xterm-256color",
+    CI: "true",
+    GITHUB_ACTIONS: "true",
+    TF_BUILD: "True",
+    TEAMCITY_VERSION: "2024.1",
+  },
+};
+
+/** A child environment of `terminal` without NO_COLOR. */
+function terminalEnv(
+  dataDir: string,
+  terminal: Record<string, string>,
+): Record<string, string> {
+  const { NO_COLOR: _, ...env } = baseEnv({ HARMONY_DATA_DIR: dataDir });
+  return { ...env, ...terminal };
+}
+
+describe("prompting in common terminals, colours on, least privilege", {
+  skip,
+}, () => {
+  test("demo:prompt grants exactly the terminal variables PromptSource.permissions() names", () => {
+    const config = JSON.parse(readFileSync(join(root, "deno.json"), "utf8"));
+    const task: string = config.tasks["demo:prompt"];
+    const allowEnv = /--allow-env=(\S+)/.exec(task)?.[1]?.split(",") ?? [];
+    for (const variable of terminalEnvVars("linux")) {
+      assert.ok(allowEnv.includes(variable), `${variable} in ${task}`);
+    }
+    assert.ok(
+      !allowEnv.some((v) => ["TMUX", "CI", "COLORTERM"].includes(v)),
+      "the colour variables need no grant",
+    );
+  });
+
+  for (const [name, terminal] of Object.entries(TERMINALS)) {
+    test(`${name}: asks, draws in colour, saves`, async () => {
+      await using dir = await tempDir();
+      const dataDir = join(dir.path, "data");
+      const pty = new PtySession(
+        demoCommand(dataDir),
+        terminalEnv(dataDir, terminal),
+      );
+      await pty.waitFor("get(): not found");
+      await answerAll(pty, "omega");
+      const exit = await pty.exited;
+      assert.equal(exit.code, 0, exit.text);
+      assert.match(exit.text, /Saved\. Run again/);
+      assert.ok(!exit.text.includes(TOKEN), "the secret was echoed");
+      // The prompt's "?" is drawn in colour: the stack saw a colour terminal.
+      assert.match(pty.raw, COLOURED_MARK, "no colour drawn");
+      using sqlite = await SqliteSource.open(
+        join(dataDir, "config", "config.db"),
+      );
+      assert.equal((await sqlite.get(KEY) as { name: string }).name, "omega");
+    });
+  }
+
+  test("NO_COLOR still turns the colours off", async () => {
+    await using dir = await tempDir();
+    const dataDir = join(dir.path, "data");
+    const pty = new PtySession(demoCommand(dataDir), {
+      ...terminalEnv(dataDir, TERMINALS["tmux"]!),
+      NO_COLOR: "1",
+    });
+    await answerAll(pty, "plain");
+    const exit = await pty.exited;
+    assert.equal(exit.code, 0, exit.text);
+    assert.doesNotMatch(pty.raw, COLOUR);
+  });
+
+  test("Ctrl-D at a prompt cancels at once with PromptCancelledError and saves nothing", async () => {
+    await using dir = await tempDir();
+    const dataDir = join(dir.path, "data");
+    // The Ctrl-C test's terminal, so only the end of input differs.
+    const pty = new PtySession(
+      demoCommand(dataDir),
+      baseEnv({ HARMONY_DATA_DIR: dataDir, TERM: "xterm" }),
+    );
+    // After one answer, so the field prompts that settle normally (and
+    // close their readline too) are told apart from an end of input.
+    await pty.answer("? name: Project name", "delta");
+    await pty.waitFor("? replicas");
+    pty.type("\x04");
+    const exit = await pty.exited;
+    assert.equal(exit.code, 1, exit.text);
+    assert.match(exit.text, /PromptCancelledError: .*nothing was saved/);
+    assert.doesNotMatch(exit.text, /unsettled top-level await/i);
     using sqlite = await SqliteSource.open(
       join(dataDir, "config", "config.db"),
     );

@@ -663,7 +663,7 @@ describe("fields that hold secrets inside them", () => {
     const { manager, term } = promptingManager(new MemorySource());
     const pending = manager.getOrPrompt(Keys);
     await term.answer(
-      "? tokens (comma-separated) (leave empty to keep the current value)",
+      "? tokens (comma-separated) (leave empty for the default)",
       "",
     );
     await term.answer("? name", "svc");
@@ -706,5 +706,51 @@ describe("fields that hold secrets inside them", () => {
     assert.deepEqual(await pending, expected);
     assert.deepEqual(await memory.get("Db"), expected);
     assert.ok(!term.raw.includes(CANARY), "the output holds a stored secret");
+  });
+});
+
+describe("dates and defaults as a person types them", () => {
+  test("a date field takes an ISO date as typed, not JSON", async () => {
+    const Window = defineConfig({
+      key: "Window",
+      schema: z.object({
+        since: z.coerce.date().describe("Since"),
+        until: z.date().describe("Until"),
+      }),
+    });
+    const { manager, term } = promptingManager(new MemorySource());
+    const pending = manager.getOrPrompt(Window);
+    await term.answer("? since: Since (YYYY-MM-DD)", "May 1st");
+    await term.waitFor("Enter a date as YYYY-MM-DD");
+    term.type(KEY.backspace.repeat(7) + "2024-05-01" + KEY.enter);
+    await term.answer("? until: Until (YYYY-MM-DD)", "2024-06-30T12:00:00Z");
+    const value = await pending;
+    assert.deepEqual(value, {
+      since: new Date("2024-05-01"),
+      until: new Date("2024-06-30T12:00:00Z"),
+    });
+    assert.ok(!term.text.includes("Enter valid JSON"), term.text);
+  });
+
+  test("a secret with a default says an empty answer keeps the default, not a current value, on a first run", async () => {
+    const Api = defineConfig({
+      key: "Api",
+      schema: z.object({
+        url: z.string(),
+        token: secret(z.string().min(4)).default("public-demo").describe(
+          "Token",
+        ),
+      }),
+    });
+    const { manager, term } = promptingManager(new MemorySource());
+    const pending = manager.getOrPrompt(Api);
+    await term.answer("? url", "https://api.example");
+    await term.answer("? token: Token (leave empty for the default)", "");
+    assert.deepEqual(await pending, {
+      url: "https://api.example",
+      token: "public-demo",
+    });
+    assert.ok(!term.text.includes("current value"), term.text);
+    assert.ok(!term.raw.includes("public-demo"), "the default was drawn");
   });
 });

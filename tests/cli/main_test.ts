@@ -1,0 +1,132 @@
+/**
+ * The CLI's driver, cli/main.ts, as a process:
+ *
+ * - what a run loads: each command's code only when that command runs,
+ *   OpenBao, file and prompt code only when the chain has them, and no
+ *   `node:fs` on the path of `get` (loading it costs Deno more than the
+ *   whole command). Read from `deno info`'s module graph, static imports
+ *   only; the speed itself is measured by `deno task bench:cli`;
+ * - a closed stdout pipe (`harmony-config list | head -1`) ends the run
+ *   quietly, on Deno and on Node.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { describe, it } from "node:test";
+import { SqliteSource } from "../../mod.ts";
+import {
+  baseEnv,
+  denoExecutable,
+  isDeno,
+  run,
+} from "../_helpers/subprocess.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { runWithClosedStdout } from "../_helpers/cli.ts";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+interface GraphModule {
+  readonly specifier: string;
+  readonly dependencies?: readonly {
+    readonly code?: { readonly specifier: string };
+    readonly isDynamic?: boolean;
+  }[];
+}
+
+/** The modules `entry` loads before any dynamic `import()`, relative to the root, plus node: built-ins. */
+async function staticClosure(entry: string): Promise<string[]> {
+  const result = await run(denoExecutable(), ["info", "--json", entry], {
+    cwd: ROOT,
+  });
+  assert.equal(result.code, 0, result.stderr);
+  const graph = JSON.parse(result.stdout) as {
+    roots: string[];
+    modules: GraphModule[];
+    redirects: Record<string, string>;
+  };
+  const bySpecifier = new Map(graph.modules.map((m) => [m.specifier, m]));
+  const resolve = (s: string): string => graph.redirects[s] ?? s;
+  const seen = new Set<string>();
+  const pending = graph.roots.map(resolve);
+  while (pending.length > 0) {
+    const specifier = pending.pop()!;
+    if (seen.has(specifier)) continue;
+    seen.add(specifier);
+    for (const dep of bySpecifier.get(specifier)?.dependencies ?? []) {
+      if (dep.isDynamic || dep.code === undefined) continue;
+      pending.push(resolve(dep.code.specifier));
+    }
+  }
+  const root = new URL("../../", import.meta.url).href;
+  return [...seen].map((s) => s.startsWith(root) ? s.slice(root.length) : s);
+}
+
+const skip = isDeno
+  ? false
+  : "reads Deno's module graph of the sources; Node runs the same build";
+
+describe("harmony-config loads only what a command needs", { skip }, () => {
+  it("the entry point loads no command, source or node:fs", async () => {
+    const loaded = await staticClosure("cli.ts");
+    const unwanted = loaded.filter((m) =>
+      m.startsWith("cli/commands/") || m.startsWith("sources/") ||
+      m.startsWith("stores/") || m === "cli/help.ts" || m === "node:fs"
+    );
+    assert.deepEqual(unwanted, []);
+  });
+
+  it("get loads no other command, no OpenBao, file, prompt or schema-module code, and no node:fs", async () => {
+    const loaded = await staticClosure("cli/commands/get.ts");
+    const unwanted = loaded.filter((m) =>
+      (m.startsWith("cli/commands/") && m !== "cli/commands/get.ts") ||
+      m.startsWith("stores/") || m.startsWith("_internal/prompt/") ||
+      [
+        "cli/openbao.ts",
+        "cli/schema_module.ts",
+        "cli/stdin.ts",
+        "sources/local_file.ts",
+        "sources/prompt.ts",
+        "node:fs",
+        "node:fs/promises",
+        "node:stream",
+      ].includes(m) || m.includes("@inquirer")
+    );
+    assert.deepEqual(unwanted, []);
+    assert.ok(loaded.includes("sources/sqlite.ts"), loaded.join("\n"));
+  });
+});
+
+/** Runs the CLI with its stdout already closed by its reader. */
+function runIntoClosedPipe(
+  args: readonly string[],
+  env: Record<string, string>,
+): Promise<{ code: number | null; stderr: string }> {
+  const cli = fileURLToPath(new URL("../../cli.ts", import.meta.url));
+  const [command, ...prefix] = isDeno
+    ? [denoExecutable(), "run", "--quiet", "--allow-all", cli]
+    : [
+      process.execPath,
+      "--disable-warning=ExperimentalWarning",
+      cli.replace(/\.ts$/, ".js"),
+    ];
+  return runWithClosedStdout(command!, [...prefix, ...args], env);
+}
+
+describe("harmony-config and a closed pipe", () => {
+  it("list and get end quietly, exit 0, when the reader has gone", async () => {
+    await using data = await tempDir();
+    {
+      using sqlite = await SqliteSource.open(
+        join(data.path, "config", "config.db"),
+      );
+      for (let i = 0; i < 50; i++) await sqlite.set(`Key${i}`, { i });
+    }
+    const env = baseEnv({ HARMONY_DATA_DIR: data.path });
+    for (const args of [["list"], ["get", "Key1", "--reveal"], ["path"]]) {
+      const result = await runIntoClosedPipe(args, env);
+      assert.equal(result.stderr, "", `${args.join(" ")}: ${result.stderr}`);
+      assert.equal(result.code, 0, args.join(" "));
+    }
+  });
+});
