@@ -213,9 +213,7 @@ async function whyNot<T, I>(
     if (loss !== undefined) {
       return {
         path: declaredPath(schema, loss.path),
-        message: `${capitalise(describeLoss(loss))}${consequence(loss)}: ${
-          insteadOf(loss)
-        }`,
+        message: lossMessage(loss),
       };
     }
   }
@@ -233,6 +231,17 @@ async function whyNot<T, I>(
     message:
       "Reads back as a different value: the schema's transform or default gives another result each time, or undoes itself: make it deterministic, or write it as a z.codec() so the value can be encoded",
   };
+}
+
+/**
+ * Why a value with `loss` cannot be stored, and what to use instead:
+ * "A Date, which JSON writes as an ISO string, so the value would not read
+ * back as it was set: use z.coerce.date(), …".
+ */
+export function lossMessage(loss: JsonLoss): string {
+  return `${capitalise(describeLoss(loss))}${consequence(loss)}: ${
+    insteadOf(loss)
+  }`;
 }
 
 /** What the loss means for a value that must read back: it would fail, or change. */

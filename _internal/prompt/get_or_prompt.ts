@@ -7,8 +7,10 @@
  */
 import type { ConfigDefinition } from "../../config.ts";
 import {
+  ConfigValidationError,
   PromptUnavailableError,
   SourceUnavailableError,
+  type ValidationIssue,
 } from "../../errors.ts";
 import type { ConfigSource } from "../../source.ts";
 import { findPrompter } from "../prompter.ts";
@@ -19,7 +21,9 @@ import {
   type Situation,
   writeTarget,
 } from "../resolver.ts";
-import { store } from "../storage.ts";
+import { lossMessage, store } from "../storage.ts";
+import { parsedSync } from "../validate.ts";
+import { describeFields } from "./fields.ts";
 import { skeleton } from "./skeleton.ts";
 
 /**
@@ -67,6 +71,7 @@ export async function getOrPrompt<T, I>(
         ),
       );
     }
+    refuseUnstorable(def);
     const answer = await prompter.answer(def, {});
     await store(target, def, answer.input, answer.value);
     return answer.value;
@@ -91,4 +96,33 @@ export async function getOrPrompt<T, I>(
   });
   await store(resolution.source, def, answer.input, answer.value);
   return answer.value;
+}
+
+/** Any ISO date: what a date field's answer is stored as. */
+const ISO_SAMPLE = new Date(0).toISOString();
+
+/**
+ * Refuses, before a single question, a definition whose answers could not
+ * be stored: a date field whose schema does not read back the ISO string
+ * JSON stores a Date as (`z.date()` rather than `z.coerce.date()`). Asking
+ * first would throw every answer away.
+ */
+function refuseUnstorable<T, I>(def: ConfigDefinition<T, I>): void {
+  const issues: ValidationIssue[] = describeFields(def.schema, def.key).fields
+    .filter((field) =>
+      field.kind === "date" &&
+      parsedSync(field.schema, ISO_SAMPLE) === undefined
+    )
+    .map((field) => ({
+      path: field.path.join("."),
+      message: lossMessage({ path: field.path, kind: "date" }),
+    }));
+  if (issues.length > 0) {
+    throw new ConfigValidationError(
+      def.key,
+      "the schema",
+      issues,
+      "nothing was asked, since the answers could not be stored",
+    );
+  }
 }

@@ -7,6 +7,7 @@ import {
   ConfigManager,
   ConfigNotFoundError,
   type ConfigSource,
+  ConfigValidationError,
   defineConfig,
   EnvSource,
   MemorySource,
@@ -715,7 +716,7 @@ describe("dates and defaults as a person types them", () => {
       key: "Window",
       schema: z.object({
         since: z.coerce.date().describe("Since"),
-        until: z.date().describe("Until"),
+        until: z.coerce.date().describe("Until"),
       }),
     });
     const { manager, term } = promptingManager(new MemorySource());
@@ -730,6 +731,23 @@ describe("dates and defaults as a person types them", () => {
       until: new Date("2024-06-30T12:00:00Z"),
     });
     assert.ok(!term.text.includes("Enter valid JSON"), term.text);
+  });
+
+  test("a z.date() field, which JSON cannot hold, is refused before anything is asked", async () => {
+    const Window = defineConfig({
+      key: "Window",
+      schema: z.object({ name: z.string(), until: z.date() }),
+    });
+    const memory = new MemorySource();
+    const { manager, term } = promptingManager(memory);
+    await assert.rejects(manager.getOrPrompt(Window), (error) => {
+      assert.ok(error instanceof ConfigValidationError);
+      assert.deepEqual(error.issues.map((issue) => issue.path), ["until"]);
+      assert.match(error.message, /z\.coerce\.date\(\).*nothing was asked/);
+      return true;
+    });
+    assert.ok(!term.text.includes("? name"), term.text);
+    assert.deepEqual(await memory.keys(), []);
   });
 
   test("a secret with a default says an empty answer keeps the default, not a current value, on a first run", async () => {
