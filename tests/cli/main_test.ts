@@ -15,17 +15,10 @@ import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { SqliteSource } from "../../mod.ts";
-import {
-  baseEnv,
-  denoExecutable,
-  isDeno,
-  run,
-} from "../_helpers/subprocess.ts";
+import { baseEnv, denoExecutable, isDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { runWithClosedStdout } from "../_helpers/cli.ts";
 import { staticClosure } from "../_helpers/module_graph.ts";
-
-const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 
 /**
  * Code of a store client. The list of OpenBao's env var names is not: the
