@@ -10,7 +10,11 @@
  * A copy is told apart by the `_zod.version` object every schema carries
  * (one object per copy), and a registry by writing a mark through the
  * schema's own `.meta()` and reading it back through ours; zod 4.1.13 and
- * later share one registry on `globalThis`, so their copies pass.
+ * later share one registry on `globalThis`, so their copies pass. That is
+ * why 4.1.13 is the oldest supported zod: a CommonJS app that
+ * `require()`s zod gets zod's CommonJS build while this package imports its
+ * ES module build, two copies of one version, and before 4.1.13 each had
+ * its own registry.
  *
  * @module
  */
@@ -19,7 +23,7 @@ import { ConfigError } from "../errors.ts";
 import { childSchemas } from "./schema_walk.ts";
 
 /** The zod versions the library supports, as its npm peer dependency states them. */
-export const SUPPORTED_ZOD_RANGE = "^4.1.0";
+export const SUPPORTED_ZOD_RANGE = "^4.1.13";
 
 /** The oldest zod 4 minor version supported. */
 const MIN_MINOR = 1;
@@ -94,7 +98,11 @@ function problemWith(schema: unknown): string | null {
       format(version)
     }) whose metadata registry is not the one @harmony/config reads (zod ${
       format(OURS)
-    }), so its secret() marks would be lost and secrets shown in clear`;
+    }), so its secret() marks would be lost and secrets shown in clear${
+      format(version) === format(OURS)
+        ? " (one zod loaded twice: installed twice, or once through require() and once through import; zod 4.1.13 and later share one registry between copies)"
+        : ""
+    }`;
   }
   verdicts.set(version, verdict);
   return verdict;

@@ -59,7 +59,7 @@ import { z } from "zod";
 
 const refused = (error) =>
   error instanceof ConfigError && error.message.includes("zod ${OLD_ZOD}") &&
-  /supports zod \\^4\\.1\\.0/.test(error.message);
+  /supports zod \\^4\\.1\\.13/.test(error.message);
 assert.throws(() => secret(z.string()), refused);
 let message = "";
 assert.throws(() => defineConfig({ key: "Port", schema: z.number() }), (error) => {

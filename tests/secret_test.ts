@@ -91,7 +91,7 @@ describe("secret", () => {
         () => secret(schema as unknown as z.ZodString),
         (error) =>
           error instanceof ConfigError && reason.test(error.message) &&
-          /supports zod \^4\.1\.0/.test(error.message),
+          /supports zod \^4\.1\.13/.test(error.message),
       );
     }
   });
