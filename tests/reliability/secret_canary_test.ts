@@ -683,7 +683,7 @@ async function cliProcesses(
     old.stdout + old.stderr,
     "CLI process get with a zod 4.0 schema",
   );
-  if (old.code !== 1 || !/zod 4\.0\.17.*\^4\.1\.0/.test(old.stderr)) {
+  if (old.code !== 1 || !/zod 4\.0\.17.*\^4\.1\.13/.test(old.stderr)) {
     ledger.fail(
       "CLI with a zod 4.0 schema",
       `not refused by name: ${old.stderr}`,
