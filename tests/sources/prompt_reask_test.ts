@@ -10,24 +10,12 @@ import { describe, test } from "node:test";
 import { z } from "zod";
 import {
   type ConfigDefinition,
-  ConfigManager,
-  type ConfigSource,
   defineConfig,
   MemorySource,
-  PromptSource,
   secret,
 } from "../../mod.ts";
 import { skeleton } from "../../_internal/prompt/skeleton.ts";
-import { FakeTerminal } from "../_helpers/fake_terminal.ts";
-
-/** A chain of the given sources ending with a prompt on a fake terminal. */
-function promptingManager(
-  ...sources: ConfigSource[]
-): { manager: ConfigManager; term: FakeTerminal } {
-  const term = new FakeTerminal();
-  const prompt = new PromptSource({ input: term.input, output: term.output });
-  return { manager: new ConfigManager([...sources, prompt]), term };
-}
+import { promptingManager } from "../_helpers/prompting.ts";
 
 /** ESC (C0) and CSI (C1): what starts a terminal command. */
 // deno-lint-ignore no-control-regex
