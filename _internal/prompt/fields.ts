@@ -177,6 +177,10 @@ function leaf(
   switch (def.type) {
     case "string":
       return { ...base, kind: "string" };
+    case "bigint":
+      // Typed as text: read as JSON, digits past 2^53 would round before
+      // z.coerce.bigint() saw them. The text is what is stored, too.
+      return { ...base, kind: "string" };
     case "number":
       return { ...base, kind: "number", ...numberBounds(inner) };
     case "boolean":
