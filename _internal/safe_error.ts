@@ -17,7 +17,40 @@ export function describeError(error: unknown): string {
   }
   if (!(error instanceof Error)) return "unknown error";
   const code = (error as { code?: unknown }).code;
-  return typeof code === "string" ? `${error.name} (${code})` : error.name;
+  const name = className(error);
+  return typeof code === "string" && ERROR_CODE.test(code)
+    ? `${name} (${code})`
+    : name;
+}
+
+/** The shape of an error code: `ENOENT`, `ERR_INVALID_ARG_TYPE`, `SQLITE_BUSY`. */
+const ERROR_CODE = /^[A-Z][A-Z0-9_]{0,63}$/;
+
+/** An identifier, as a class name is. */
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]{0,63}$/;
+
+/**
+ * The class that made `error`: its `name` when that is the name of a class
+ * on its prototype chain (`SyntaxError`, `Deno.errors.NotFound`, a class
+ * that sets its own name), else the nearest class's name. A `name` set on
+ * the error itself is data like its message (`error.name = token`), so it
+ * is shown only when a class bears it.
+ */
+function className(error: Error): string {
+  let nearest: string | undefined;
+  for (
+    let proto: object | null = Object.getPrototypeOf(error);
+    proto !== null;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    const ctor = Object.hasOwn(proto, "constructor")
+      ? (proto as { constructor?: unknown }).constructor
+      : undefined;
+    if (typeof ctor !== "function" || !IDENTIFIER.test(ctor.name)) continue;
+    if (ctor.name === error.name) return error.name;
+    nearest ??= ctor.name;
+  }
+  return nearest ?? "Error";
 }
 
 /**

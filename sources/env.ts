@@ -64,9 +64,22 @@ function readVariable(
 function recordAccess(env: Record<string, string | undefined>): EnvAccess {
   const lossy = deno === undefined && env === process.env;
   return {
-    get: (name) => readVariable((n) => env[n], name, lossy),
+    // Own properties only: with a short prefix (or none) a key such as
+    // `constructor` would otherwise read Object.prototype's, and a write to
+    // `__proto__` would be lost.
+    get: (name) =>
+      readVariable(
+        (n) => Object.hasOwn(env, n) ? env[n] : undefined,
+        name,
+        lossy,
+      ),
     set: (name, value) => {
-      env[name] = value;
+      Object.defineProperty(env, name, {
+        value,
+        writable: true,
+        enumerable: true,
+        configurable: true,
+      });
     },
     delete: (name) => {
       delete env[name];

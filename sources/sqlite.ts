@@ -519,6 +519,15 @@ export class SqliteSource implements ConfigSource {
           about,
         );
       }
+      if (sqliteCode(error) === SQLITE_CORRUPT || isNotADatabase(error)) {
+        // Damaged after it was opened (a disk fault, another tool's write).
+        throw new ConfigSourceError(
+          `${this.name} failed${forKey}: ${this.path} is corrupt (${
+            sqliteReason(error)
+          }): restore it from a backup, or move it away and a new one is created`,
+          about,
+        );
+      }
       throw typedFailure(
         error,
         this.path,

@@ -129,6 +129,20 @@ export class StoreSource implements ConfigSource {
         : { value, locator: this.locate(key) };
     });
     if (found === undefined) return undefined;
+    if (typeof found.value !== "string") {
+      // A store written in JavaScript may answer null for an absent key,
+      // or an object it has already parsed: neither is JSON text.
+      throw new ConfigSourceError(
+        `${this.name} answered ${
+          found.value === null
+            ? "null"
+            : typeof found.value === "object"
+            ? "an object"
+            : `a ${typeof found.value}`
+        } for key "${key}" instead of JSON text: its get() and entry() must resolve to a string, or to undefined when the key is absent`,
+        { key, source: this.name },
+      );
+    }
     return {
       value: parseJsonText(
         found.value,

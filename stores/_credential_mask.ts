@@ -33,6 +33,17 @@ export class CredentialMask {
     }
   }
 
+  /**
+   * A copy that also masks `values`: what one request sent besides
+   * credentials (the value a write carries), which a proxy may echo too.
+   */
+  including(values: readonly string[]): CredentialMask {
+    const copy = new CredentialMask();
+    for (const known of this.#credentials) copy.#credentials.add(known);
+    copy.add(...values);
+    return copy;
+  }
+
   /** `text` with every credential, JWT and OpenBao-shaped token replaced by `<redacted>`. */
   mask(text: string): string {
     let masked = text;
@@ -56,12 +67,24 @@ export class CredentialMask {
 }
 
 /**
- * Server text safe to show: masked, whitespace collapsed, at most 200
+ * Server text safe to show: masked, control characters replaced by `?`
+ * (drawn raw, an escape sequence from a server or proxy would be a command
+ * to the terminal that shows the error), whitespace collapsed, at most 200
  * characters.
  */
 export function maskedServerText(text: string, mask: CredentialMask): string {
-  const shown = mask.mask(text).replace(/\s+/g, " ").trim();
+  const shown = withoutControls(mask.mask(text).replace(/\s+/g, " ")).trim();
   return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
+}
+
+/** `text` with each C0 and C1 control character (and DEL) replaced by `?`. */
+function withoutControls(text: string): string {
+  let out = "";
+  for (const char of text) {
+    const code = char.charCodeAt(0);
+    out += code < 0x20 || (code >= 0x7f && code <= 0x9f) ? "?" : char;
+  }
+  return out;
 }
 
 /** The ways a credential may be written back: as it is, JSON-escaped, percent-encoded. */

@@ -107,6 +107,46 @@ async function checkList(
   return await check(field, items);
 }
 
+/**
+ * Whether `code` is a C0 or C1 control character. A stored value is data, which another tool
+ * or a hand-edited file may fill with escape sequences; drawn as a prompt's
+ * pre-filled default they would be terminal commands (clear the screen,
+ * set the window title, write the clipboard).
+ */
+function isControl(code: number): boolean {
+  return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+}
+
+/** Whether `text` may be drawn as it is: it holds no control character. */
+function drawable(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    if (isControl(text.charCodeAt(i))) return false;
+  }
+  return true;
+}
+
+/** What an empty answer keeps, for a default that is not drawn. */
+function keepHint(current: boolean): string {
+  return current
+    ? " (leave empty to keep the current value)"
+    : " (leave empty for the default)";
+}
+
+/**
+ * `value` as JSON text that can be drawn: JSON escapes C0 controls but
+ * writes C1 controls (U+0080 to U+009F) and DEL as they are; escaped, the
+ * text still parses to the same value.
+ */
+function drawableJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[^\x20-\x7e]/g,
+    (c) =>
+      isControl(c.charCodeAt(0))
+        ? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+        : c,
+  );
+}
+
 function listText(value: unknown): string | undefined {
   return Array.isArray(value)
     ? value.map((v) => String(v)).join(", ")
@@ -233,12 +273,19 @@ async function askField(
       return (await dateAnswer(field, answer) as { value: unknown }).value;
     }
     case "list": {
-      const current = listText(fallback);
+      const shown = listText(fallback);
+      const hidden = shown !== undefined && !drawable(shown);
       const answer = await prompts.input({
-        message: `${field.message} (comma-separated)`,
-        ...(current === undefined ? {} : { default: current }),
-        validate: (text) => checkList(field, text),
+        message: `${field.message} (comma-separated)${
+          hidden ? keepHint(current) : ""
+        }`,
+        ...(shown === undefined || hidden ? {} : { default: shown }),
+        // The pre-filled text kept as it is keeps the list as it is: split
+        // again at its commas, ["a,b"] would come back as ["a", "b"].
+        validate: (text) =>
+          (hidden ? text === "" : text === shown) || checkList(field, text),
       }, context);
+      if (hidden ? answer === "" : answer === shown) return fallback;
       if (answer.trim() === "" && field.optional && !hasDefault) {
         return undefined;
       }
@@ -247,7 +294,7 @@ async function askField(
     case "json": {
       const answer = await prompts.input({
         message: `${field.message} (JSON)`,
-        ...(hasDefault ? { default: JSON.stringify(fallback) } : {}),
+        ...(hasDefault ? { default: drawableJson(fallback) } : {}),
         validate: async (text) => {
           if (text.trim() === "") return await check(field, undefined);
           const parsed = parseJson(text);
@@ -260,13 +307,18 @@ async function askField(
       return (parseJson(answer) as { value: unknown }).value;
     }
     default: {
+      const kept = typeof fallback === "string" && fallback !== ""
+        ? fallback
+        : undefined;
+      const hidden = kept !== undefined && !drawable(kept);
       const answer = await prompts.input({
-        message: field.message,
-        ...(typeof fallback === "string" && fallback !== ""
-          ? { default: fallback }
-          : {}),
-        validate: (text) => check(field, text === "" ? undefined : text),
+        message: field.message + (hidden ? keepHint(current) : ""),
+        ...(kept === undefined || hidden ? {} : { default: kept }),
+        validate: (text) =>
+          (hidden && text === "") ||
+          check(field, text === "" ? undefined : text),
       }, context);
+      if (hidden && answer === "") return kept;
       return answer === "" ? undefined : answer;
     }
   }

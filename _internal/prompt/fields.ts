@@ -177,6 +177,10 @@ function leaf(
   switch (def.type) {
     case "string":
       return { ...base, kind: "string" };
+    case "bigint":
+      // Typed as text: read as JSON, digits past 2^53 would round before
+      // z.coerce.bigint() saw them. The text is what is stored, too.
+      return { ...base, kind: "string" };
     case "number":
       return { ...base, kind: "number", ...numberBounds(inner) };
     case "boolean":
@@ -202,6 +206,26 @@ function leaf(
   }
 }
 
+/**
+ * How deep nested objects are asked field by field. A schema that recurses
+ * through a fresh `z.lazy()` at every level has no repeated node to spot,
+ * so depth bounds it too.
+ */
+const MAX_OBJECT_DEPTH = 16;
+
+/**
+ * Whether the object schema `inner` at `path` is asked as one JSON answer
+ * rather than field by field: it recurses into itself (a `z.lazy()` tree),
+ * which would otherwise be walked forever.
+ */
+export function isRecursion(
+  inner: z.ZodType,
+  ancestors: ReadonlySet<z.ZodType>,
+  depth: number,
+): boolean {
+  return ancestors.has(inner) || depth >= MAX_OBJECT_DEPTH;
+}
+
 function walk(
   schema: z.ZodType,
   path: readonly string[],
@@ -209,10 +233,14 @@ function walk(
   parentDefault: unknown,
   fields: PromptField[],
   requiredObjects: (readonly string[])[],
+  ancestors: ReadonlySet<z.ZodType> = new Set(),
 ): void {
   const inner = unwrapSchema(schema);
   const def = defOf(inner);
-  if (def.type !== "object" || isSecret(schema)) {
+  if (
+    def.type !== "object" || isSecret(schema) ||
+    isRecursion(inner, ancestors, path.length)
+  ) {
     fields.push(
       leaf(path, path.join("."), schema, inOptionalObject, parentDefault),
     );
@@ -234,6 +262,7 @@ function walk(
       isRecord(objectDefault) ? objectDefault[name] : undefined,
       fields,
       requiredObjects,
+      new Set([...ancestors, inner]),
     );
   }
 }

@@ -8,20 +8,31 @@
 import type { z } from "zod";
 import { containsSecret, isSecret, unwrapSchema } from "../schema_walk.ts";
 import { parsedSync } from "../validate.ts";
-import { literalChoices } from "./fields.ts";
+import { isRecursion, literalChoices } from "./fields.ts";
 
 /** What a secret shows as in a skeleton. */
 export const SECRET_PLACEHOLDER = "<secret>";
 
-function skeletonOf(schema: z.ZodType): unknown {
+function skeletonOf(
+  schema: z.ZodType,
+  ancestors: ReadonlySet<z.ZodType> = new Set(),
+): unknown {
   if (isSecret(schema)) return SECRET_PLACEHOLDER;
   const inner = unwrapSchema(schema);
   const def = inner._zod.def as unknown as Record<string, unknown>;
   const fallback = defaultOf(schema);
   if (def.type === "object") {
+    // A schema that recurses into itself (a z.lazy() tree) has no end to
+    // spell out: the level where it recurses is a placeholder.
+    if (isRecursion(inner, ancestors, ancestors.size)) {
+      return `<object${isOptional(schema) ? ", optional" : ""}>`;
+    }
     const shape = def.shape as Record<string, z.ZodType>;
+    const inside = new Set([...ancestors, inner]);
     return Object.fromEntries(
-      Object.entries(shape).map(([name, child]) => [name, skeletonOf(child)]),
+      Object.entries(shape).map((
+        [name, child],
+      ) => [name, skeletonOf(child, inside)]),
     );
   }
   // A list, record or transform holding secrets: its default would show them.
@@ -34,7 +45,7 @@ function skeletonOf(schema: z.ZodType): unknown {
   }
   switch (def.type) {
     case "array":
-      return [skeletonOf(def.element as z.ZodType)];
+      return [skeletonOf(def.element as z.ZodType, ancestors)];
     case "number":
       return (inner as unknown as { isInt?: boolean }).isInt
         ? `<integer${optional}>`

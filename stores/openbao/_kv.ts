@@ -163,7 +163,7 @@ export class KvEngine {
         data,
       );
       if (response.status !== 204 && response.status !== 200) {
-        throw this.#unexpected(response, "write", key);
+        throw this.#unexpected(response, "write", key, parsed);
       }
       return;
     }
@@ -194,7 +194,7 @@ export class KvEngine {
       );
     }
     if (response.status !== 200 && response.status !== 204) {
-      throw this.#unexpected(response, "write", key);
+      throw this.#unexpected(response, "write", key, parsed);
     }
     const written = response.body?.data;
     if (isPlainObject(written) && typeof written.version === "number") {
@@ -410,15 +410,24 @@ export class KvEngine {
     }, or the token is expired or revoked: OpenBao answers each of these with 403, and this token lacks the default policy, so it cannot look itself up to tell which (have an operator run \`bao token lookup -accessor <accessor>\`, or give the token the default policy)`;
   }
 
+  /**
+   * @param sent The value a write sent: a server or a proxy in front of it
+   *   may echo the request body in its error, so its strings are masked in
+   *   what the error shows, like credentials.
+   */
   #unexpected(
     response: BaoResponse,
     operation: string,
     key: string | undefined,
+    sent?: unknown,
   ): ConfigSourceError {
     const about = key === undefined
       ? `keys under ${this.#prefix}`
       : `key "${key}"`;
-    const message = serverMessage(response.body, this.#mask);
+    const message = serverMessage(
+      response.body,
+      sent === undefined ? this.#mask : this.#mask.including(leavesOf(sent)),
+    );
     const options = {
       source: this.#name,
       ...(key === undefined ? {} : { key }),
@@ -452,6 +461,22 @@ export class KvEngine {
       options,
     );
   }
+}
+
+/**
+ * The strings and numbers inside a value, and its JSON text: what an echo
+ * of a request body that carried it could show.
+ */
+function leavesOf(value: unknown): string[] {
+  const leaves: string[] = [JSON.stringify(value)];
+  const visit = (node: unknown): void => {
+    if (typeof node === "string") leaves.push(node);
+    else if (typeof node === "number") leaves.push(String(node));
+    else if (Array.isArray(node)) node.forEach(visit);
+    else if (isPlainObject(node)) Object.values(node).forEach(visit);
+  };
+  visit(value);
+  return leaves;
 }
 
 /**

@@ -93,3 +93,22 @@ describe("EnvSource", () => {
     );
   });
 });
+
+describe("EnvSource with an empty prefix over a record", () => {
+  test("keys named like Object.prototype's members are variables like any other", async () => {
+    const env: Record<string, string | undefined> = {};
+    const source = new EnvSource({ prefix: "", env });
+    for (
+      const key of ["constructor", "toString", "hasOwnProperty", "__proto__"]
+    ) {
+      assert.equal(await source.get(key), undefined, key);
+      await source.set(key, { set: key });
+      assert.deepEqual(await source.get(key), { set: key }, key);
+    }
+    assert.deepEqual(
+      (await source.keys()).sort(),
+      ["__proto__", "constructor", "hasOwnProperty", "toString"],
+    );
+    assert.equal(Object.getPrototypeOf(env), Object.prototype);
+  });
+});

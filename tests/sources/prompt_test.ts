@@ -22,6 +22,7 @@ import { skeleton } from "../../_internal/prompt/skeleton.ts";
 import { FakeTerminal, KEY } from "../_helpers/fake_terminal.ts";
 import { baseEnv, runFixture } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { promptingManager } from "../_helpers/prompting.ts";
 
 const noTtyFixture = new URL("../_fixtures/prompt_no_tty.ts", import.meta.url);
 
@@ -33,15 +34,6 @@ function noTtyFlags(dataDir: string): string[] {
     `--allow-read=${dataDir}`,
     `--allow-write=${dataDir}`,
   ];
-}
-
-/** A chain of the given sources ending with a prompt on a fake terminal. */
-function promptingManager(
-  ...sources: ConfigSource[]
-): { manager: ConfigManager; term: FakeTerminal } {
-  const term = new FakeTerminal();
-  const prompt = new PromptSource({ input: term.input, output: term.output });
-  return { manager: new ConfigManager([...sources, prompt]), term };
 }
 
 describe("PromptSource", () => {

@@ -379,3 +379,29 @@ describe("on a runtime without node:sqlite", () => {
     },
   );
 });
+
+describe("SqliteSource on a database damaged after it was set up", () => {
+  test("a read or write of a corrupt table names the file, says it is corrupt and what to do", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "c.db");
+    {
+      using source = await SqliteSource.open(path);
+      for (let i = 0; i < 20; i++) await source.set(`K${i}`, "x".repeat(3000));
+    }
+    // Every page but the first (the header and the schema) is overwritten.
+    const bytes = await readFile(path);
+    const pageSize = bytes.readUInt16BE(16);
+    bytes.fill(0xab, pageSize);
+    await writeFile(path, bytes);
+    using source = await SqliteSource.open(path);
+    for (
+      const attempt of [() => source.get("K1"), () => source.set("K1", "y")]
+    ) {
+      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      assert.ok(error instanceof ConfigSourceError, String(error));
+      assert.equal(error.key, "K1");
+      assert.ok(error.message.includes(`${path} is corrupt`), error.message);
+      assert.match(error.message, /restore it from a backup/);
+    }
+  });
+});

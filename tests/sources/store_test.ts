@@ -256,3 +256,28 @@ describe("ConfigManager([EnvSource, StoreSource(OpenBao), SqliteSource])", () =>
     input.end();
   });
 });
+
+describe("StoreSource over a store that answers something other than JSON text", () => {
+  it("null, a number or an already-parsed object is a ConfigSourceError naming the store and the key, never a TypeError", async () => {
+    for (const answer of [null, 42, { host: "db" }]) {
+      const store = {
+        name: "js-store",
+        get: () => Promise.resolve(answer),
+        set: () => Promise.resolve(),
+        delete: () => Promise.resolve(false),
+        keys: () => Promise.resolve([]),
+      } as unknown as SecretStore;
+      const manager = new ConfigManager([new StoreSource(store)]);
+      const error = await rejection(manager.get(Db));
+      assert.ok(error instanceof ConfigSourceError, String(error));
+      assert.equal(error.key, "Db");
+      assert.match(
+        error.message,
+        /js-store .* for key "Db" instead of JSON text/,
+      );
+      const step = (await manager.explain(Db)).steps[0];
+      assert.equal(step?.status, "error");
+      await manager.close();
+    }
+  });
+});
