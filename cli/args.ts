@@ -145,10 +145,16 @@ export function parseCommandLine(argv: readonly string[]): ParsedCommandLine {
     );
   }
   if (args.length > max) {
+    // Only set takes a JSON value, which an unquoted shell word splits.
+    const advice = first === "set"
+      ? "quote a JSON value as one argument, or run"
+      : "run";
     throw new UsageError(
-      `${first} takes at most ${max} argument${
-        max === 1 ? "" : "s"
-      }, got ${args.length}: quote a JSON value as one argument, or run harmony-config ${first} --help`,
+      `${first} takes ${
+        max === 0
+          ? "no arguments"
+          : `at most ${max} argument${max === 1 ? "" : "s"}`
+      }, got ${args.length}: ${advice} harmony-config ${first} --help`,
     );
   }
   return { command: first, args, options };

@@ -617,7 +617,15 @@ describe("harmony-config in process", () => {
   it("rejects bad command lines with exit code 2 and advice", async () => {
     const cases: [string[], RegExp][] = [
       [[], /Missing a command/],
-      [["get", "a", "b"], /takes at most 1 argument/],
+      [["get", "a", "b"], /takes at most 1 argument, got 2: run harmony/],
+      [
+        ["list", "extra"],
+        /^error: list takes no arguments, got 1: run harmony-config list --help$/m,
+      ],
+      [
+        ["set", "Db", "{a:", "1}"],
+        /takes at most 2 arguments, got 3: quote a JSON value as one argument/,
+      ],
       [["set", "Db"], /needs KEY and a JSON value/],
       [["list", "--reveal"], /list does not take --reveal/],
       [["get", "--bogus"], /Unknown option --bogus/],
