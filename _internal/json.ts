@@ -97,7 +97,9 @@ export type JsonLossKind =
   | "set"
   | "instance"
   | "cycle"
-  | "depth";
+  | "depth"
+  | "symbol-key"
+  | "array-property";
 
 /** Where a value stops being plain JSON data, and how. */
 export interface JsonLoss {
@@ -160,9 +162,21 @@ function lossIn(
   if (ancestors.size >= MAX_JSON_DEPTH) return { path: [], kind: "depth" };
   const special = instanceLoss(object);
   if (special !== undefined) return { path: [...path], ...special };
+  // JSON.stringify skips symbol keys, and every key of an array but its
+  // indices: such a property would be silently left out.
+  const symbol = Object.getOwnPropertySymbols(object).find((s) =>
+    Object.prototype.propertyIsEnumerable.call(object, s)
+  );
+  if (symbol !== undefined) {
+    return { path: [...path, symbol], kind: "symbol-key" };
+  }
   ancestors.add(object);
   try {
     if (Array.isArray(object)) {
+      const named = namedArrayProperty(object);
+      if (named !== undefined) {
+        return { path: [...path, named], kind: "array-property" };
+      }
       for (let i = 0; i < object.length; i++) {
         const item: unknown = object[i];
         if (item === undefined) {
@@ -189,6 +203,20 @@ function lossIn(
   } finally {
     ancestors.delete(object);
   }
+}
+
+/**
+ * An enumerable own key of `array` that is not an index, if it has one. An
+ * array without holes has exactly `length` index keys, so the common case
+ * is told by the count alone.
+ */
+function namedArrayProperty(array: unknown[]): string | undefined {
+  const keys = Object.keys(array);
+  return keys.length === array.length ? undefined : keys.find(isNotIndex);
+}
+
+function isNotIndex(key: string): boolean {
+  return !/^(0|[1-9]\d*)$/.test(key);
 }
 
 /** The loss of an object that is not a plain object or array, if it is one. */
@@ -245,6 +273,10 @@ export function describeLoss(loss: JsonLoss): string {
       return "a value that contains itself (a cycle)";
     case "depth":
       return `more than ${MAX_JSON_DEPTH} levels of nested arrays and objects, which the Rust crate's JSON reader refuses`;
+    case "symbol-key":
+      return "a property with a symbol key, which JSON leaves out";
+    case "array-property":
+      return "a named property on an array (not an index), which JSON leaves out";
   }
 }
 

@@ -175,7 +175,12 @@ async function readsBackAs<T, I>(
 function jsonData(value: unknown): { value: unknown } | undefined {
   const loss = jsonLoss(value);
   if (loss === undefined) return { value };
-  if (loss.kind === "cycle" || loss.kind === "depth") return undefined;
+  // What JSON leaves out without a trace (and deepEqual, which compares
+  // indices and string keys, would not miss) is never a candidate.
+  if (
+    loss.kind === "cycle" || loss.kind === "depth" ||
+    loss.kind === "symbol-key" || loss.kind === "array-property"
+  ) return undefined;
   const text = JSON.stringify(value);
   if (text === undefined) return undefined;
   const back: unknown = JSON.parse(text);
@@ -277,7 +282,10 @@ function insteadOf(loss: JsonLoss): string {
       return "use null with .nullable()";
     case "function":
     case "symbol":
+    case "symbol-key":
       return "store plain data";
+    case "array-property":
+      return "use an object to hold the array and the property side by side";
     case "instance":
       return "store plain objects, or use a z.codec() that encodes it";
     case "cycle":
