@@ -16,6 +16,7 @@ import type { ConfigSource } from "./source.ts";
 import type { ValidationResult } from "./validation.ts";
 import { explain } from "./_internal/explain.ts";
 import { resolve, writeTarget } from "./_internal/resolver.ts";
+import { sourceFailure } from "./_internal/safe_error.ts";
 import { store } from "./_internal/storage.ts";
 import { validateSync, validateSyncFirst } from "./_internal/validate.ts";
 
@@ -125,7 +126,7 @@ export class ConfigManager {
         value = source.getSync(def.key);
       } catch (error) {
         if (error instanceof SourceUnavailableError) return undefined;
-        throw error;
+        throw sourceFailure(error, source.name, def.key);
       }
       if (value === undefined) continue;
       let checked: ValidationResult<T>;
@@ -255,7 +256,12 @@ export class ConfigManager {
   async delete<T, I>(def: ConfigDefinition<T, I>): Promise<boolean> {
     let removed = false;
     for (const source of this.sources) {
-      if (source.persists && await source.delete(def.key)) removed = true;
+      if (!source.persists) continue;
+      try {
+        if (await source.delete(def.key)) removed = true;
+      } catch (error) {
+        throw sourceFailure(error, source.name, def.key);
+      }
     }
     return removed;
   }

@@ -19,6 +19,7 @@ import type { ConfigSource, SourceEntry } from "../source.ts";
 import { lazyEntry, readEntry } from "./entry.ts";
 import { migrate } from "./migration.ts";
 import { findPrompter } from "./prompter.ts";
+import { sourceFailure } from "./safe_error.ts";
 import { unwrapSchema } from "./schema_walk.ts";
 import { failedStep, hitStep, invalidStep, missStep } from "./steps.ts";
 import { validateSyncFirst } from "./validate.ts";
@@ -45,7 +46,9 @@ export async function resolve<T, I>(
         ? lazyEntry(source, key, await source.get(key))
         : await readEntry(source, key, true);
     } catch (error) {
-      if (!(error instanceof SourceUnavailableError)) throw error;
+      if (!(error instanceof SourceUnavailableError)) {
+        throw sourceFailure(error, source.name, key);
+      }
       unavailable.push(error);
       steps?.push(failedStep(source, error));
       continue;

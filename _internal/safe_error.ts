@@ -73,3 +73,22 @@ export function typedSourceError(
     { source, key },
   );
 }
+
+/**
+ * {@linkcode typedSourceError} for a call the library makes to a source
+ * (`get`, `getSync`, `entry`, `set`, `compareAndSet`, `delete`): a
+ * `ConfigError` passes through, anything else becomes a
+ * `ConfigSourceError` naming the source, the key and the error's class.
+ */
+export function sourceFailure(
+  error: unknown,
+  source: string,
+  key: string,
+): ConfigError {
+  return typedSourceError(
+    error,
+    source,
+    key,
+    "fix that source, or remove it from the ConfigManager's chain (its own message is left out, since it could quote a value)",
+  );
+}

@@ -31,6 +31,7 @@ import {
   type JsonLoss,
   jsonLoss,
 } from "./json.ts";
+import { sourceFailure } from "./safe_error.ts";
 import { innerOfWrapper } from "./schema_walk.ts";
 import {
   declaredPath,
@@ -341,7 +342,12 @@ export async function store<T, I>(
   parsed: T,
   what = "the value to store",
 ): Promise<void> {
-  await target.set(def.key, await storable(def, input, parsed, what));
+  const value = await storable(def, input, parsed, what);
+  try {
+    await target.set(def.key, value);
+  } catch (error) {
+    throw sourceFailure(error, target.name, def.key);
+  }
 }
 
 /**
@@ -359,7 +365,11 @@ export async function storeIfUnchanged<T, I>(
   parsed: T,
 ): Promise<boolean> {
   const value = await storable(def, input, parsed, "the migrated value");
-  return await target.compareAndSet(def.key, expected, value);
+  try {
+    return await target.compareAndSet(def.key, expected, value);
+  } catch (error) {
+    throw sourceFailure(error, target.name, def.key);
+  }
 }
 
 async function storable<T, I>(

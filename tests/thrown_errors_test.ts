@@ -15,6 +15,7 @@ import {
   ConfigManager,
   type ConfigSource,
   defineConfig,
+  type ExplainStep,
   MemorySource,
   secret,
   validate,
@@ -96,10 +97,6 @@ describe("errors thrown by other code", () => {
 
   test(
     "a source that throws something other than a ConfigError: get() rejects with a ConfigError naming the source and key, holding nothing of the error",
-    {
-      todo:
-        "finding 8: resolve() rethrows a ConfigSource's own error as it is (StoreSource wraps its store's errors with typedSourceError; a plain ConfigSource is not wrapped)",
-    },
     async () => {
       const { canary, thrown } = errorNamedAfterAValue();
       const Db = defineConfig({ key: "Db", schema: z.string() });
@@ -111,6 +108,51 @@ describe("errors thrown by other code", () => {
       assert.ok(!shown(error).includes(canary), shown(error));
     },
   );
+
+  test("every other call the manager makes to a source (getSync, set, delete, a write-back's compareAndSet) wraps its error the same way", async () => {
+    const { canary, thrown } = errorNamedAfterAValue();
+    const fail = (): never => {
+      throw thrown;
+    };
+    const Db = defineConfig({ key: "Db", schema: z.string() });
+    const checkWrapped = (error: unknown, call: string): void => {
+      assert.ok(error instanceof ConfigError, `${call}: ${String(error)}`);
+      assert.equal(error.key, "Db", call);
+      assert.match(error.message, /^custom failed for key "Db" \(TypeError\)/);
+      assert.ok(!shown(error).includes(canary), `${call}: ${shown(error)}`);
+    };
+    const broken: ConfigSource = {
+      ...throwingSource(thrown),
+      persists: true,
+      getSync: fail,
+    };
+    const manager = new ConfigManager([broken]);
+    checkWrapped(await rejection(manager.get(Db)), "getSync");
+    checkWrapped(await rejection(manager.set(Db, "x")), "set");
+    checkWrapped(await rejection(manager.delete(Db)), "delete");
+
+    // A write-back that throws never fails the read; its note says why,
+    // in the same words.
+    const Port = defineConfig({
+      key: "Port",
+      schema: z.number(),
+      migrate: (old) => Number(old),
+    });
+    const steps: ExplainStep[] = [];
+    const migrating = new ConfigManager([{
+      ...throwingSource(thrown),
+      persists: true,
+      get: () => Promise.resolve("8080"),
+      compareAndSet: () => Promise.reject(thrown),
+    }]);
+    const resolution = await migrating.resolve(Port, { steps });
+    assert.equal(resolution.kind, "found");
+    assert.match(
+      String(steps[0]?.reason),
+      /not written back: custom failed for key "Port" \(TypeError\)/,
+    );
+    assert.ok(!JSON.stringify(steps).includes(canary));
+  });
 
   test("a class's own name and an error code are still shown", async () => {
     class GatewayError extends Error {
