@@ -10,6 +10,63 @@ import { z } from "zod";
 export const SECRET_META_KEY = "secret";
 
 /**
+ * The most schema nodes one walk of a schema visits. Recursion built once
+ * (zod's getter pattern, `z.lazy(() => Node)`) meets the same node again,
+ * which every walk spots; a `z.lazy()` that builds a new schema each time
+ * it is called (`z.lazy(() => makeNode())`) never does, and would be
+ * walked until memory runs out. Real schemas have hundreds of nodes.
+ */
+export const MAX_SCHEMA_NODES = 10_000;
+
+/**
+ * How many levels below the root a walk goes. Each level of such a
+ * `z.lazy()` that a walk opens stays built: zod's own recursive checks
+ * later walk every level built, and run out of call stack past a few
+ * thousand. Hand-written schemas nest a few dozen levels at most.
+ */
+export const MAX_SCHEMA_DEPTH = 256;
+
+/** How a {@linkcode walkSchemas} ended. */
+export type WalkEnd = "found" | "done" | "cut";
+
+/**
+ * Visits `roots` and the nodes `childrenOf` finds inside them, depth first
+ * and in order, each node once, until `visit` returns `true`; bounded by
+ * {@linkcode MAX_SCHEMA_NODES} nodes and {@linkcode MAX_SCHEMA_DEPTH}
+ * levels.
+ *
+ * @returns `"found"` when `visit` returned `true`; `"done"` when every node
+ * was visited; `"cut"` when a bound left some unvisited.
+ */
+export function walkSchemas<N>(
+  roots: readonly N[],
+  childrenOf: (node: N) => readonly N[],
+  visit: (node: N) => boolean,
+): WalkEnd {
+  const seen = new Set<N>();
+  const pending: [N, number][] = roots.map((root) => [root, 0]);
+  pending.reverse();
+  let cut = false;
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (seen.has(node)) continue;
+    if (seen.size >= MAX_SCHEMA_NODES) return "cut";
+    seen.add(node);
+    if (visit(node)) return "found";
+    const children = childrenOf(node);
+    if (children.length === 0) continue;
+    if (depth >= MAX_SCHEMA_DEPTH) {
+      cut = true;
+      continue;
+    }
+    for (let i = children.length - 1; i >= 0; i--) {
+      pending.push([children[i]!, depth + 1]);
+    }
+  }
+  return cut ? "cut" : "done";
+}
+
+/**
  * Returns the schema inside a wrapper that does not change what the value
  * means (optional, nullable, default, prefault, catch, readonly, lazy), or
  * `undefined` for anything else, pipes included.
@@ -49,11 +106,10 @@ function unwrapOnce(schema: z.ZodType): z.ZodType | undefined {
  */
 export function unwrapToOutput(schema: z.ZodType): z.ZodType {
   let current = schema;
-  for (
-    let next = innerOfWrapper(current);
-    next;
-    next = innerOfWrapper(current)
-  ) {
+  // Bounded: a z.lazy() that returns a new z.lazy() has no end.
+  for (let n = 0; n < MAX_SCHEMA_NODES; n++) {
+    const next = innerOfWrapper(current);
+    if (next === undefined) break;
     current = next;
   }
   return current;
@@ -98,32 +154,35 @@ const asyncSchemas = new WeakMap<z.ZodType, boolean>();
  * Whether parsing `schema` runs an async refinement, transform or custom
  * check written as an `async` function. Such a schema must never be parsed
  * synchronously: zod starts the function, then throws `$ZodAsyncError` and
- * leaves its promise behind, whose rejection nobody would handle.
+ * leaves its promise behind, whose rejection nobody would handle. A schema
+ * too large to walk may: it is parsed asynchronously, which is always safe.
  */
 export function runsAsyncCode(schema: z.ZodType): boolean {
   let known = asyncSchemas.get(schema);
   if (known === undefined) {
-    known = someNode(schema, runsAsyncCodeHere);
+    known = someNode(schema, runsAsyncCodeHere) !== false;
     asyncSchemas.set(schema, known);
   }
   return known;
 }
 
-/** Whether `test` holds for `schema` or any schema inside it. */
+/**
+ * Whether `test` holds for `schema` or any schema inside it: `true`,
+ * `false`, or `"unknown"` when the walk's bounds stopped it without an
+ * answer.
+ */
 function someNode(
   schema: z.ZodType,
   test: (node: z.ZodType) => boolean,
-): boolean {
-  const seen = new Set<z.ZodType>();
-  const pending = [schema];
-  while (pending.length > 0) {
-    const node = pending.pop()!;
-    if (seen.has(node)) continue;
-    seen.add(node);
-    if (test(node)) return true;
-    pending.push(...childSchemas(node));
+): boolean | "unknown" {
+  switch (walkSchemas([schema], childSchemas, test)) {
+    case "found":
+      return true;
+    case "done":
+      return false;
+    case "cut":
+      return "unknown";
   }
-  return false;
 }
 
 /**
@@ -132,27 +191,35 @@ function someNode(
  */
 export function unwrapSchema(schema: z.ZodType): z.ZodType {
   let current = schema;
-  for (let next = unwrapOnce(current); next; next = unwrapOnce(current)) {
+  for (let n = 0; n < MAX_SCHEMA_NODES; n++) {
+    const next = unwrapOnce(current);
+    if (next === undefined) break;
     current = next;
   }
   return current;
 }
 
-/** Tells whether a schema, or any wrapper around it, is marked secret. */
+/**
+ * Tells whether a schema, or any wrapper around it, is marked secret; a
+ * chain of wrappers too long to follow counts as secret.
+ */
 export function isSecret(schema: z.ZodType): boolean {
-  for (
-    let current: z.ZodType | undefined = schema;
-    current;
-    current = unwrapOnce(current)
-  ) {
+  let current: z.ZodType | undefined = schema;
+  for (let n = 0; n < MAX_SCHEMA_NODES; n++) {
+    if (current === undefined) return false;
     if (hasSecretMark(current)) return true;
+    current = unwrapOnce(current);
   }
-  return false;
+  return true;
 }
 
-/** Tells whether a schema holds a secret anywhere inside it, itself included. */
+/**
+ * Tells whether a schema holds a secret anywhere inside it, itself
+ * included. A schema too large to walk (see {@linkcode MAX_SCHEMA_NODES})
+ * may: it counts as holding one, so nothing of it is shown.
+ */
 export function containsSecret(schema: z.ZodType): boolean {
-  return someNode(schema, hasSecretMark);
+  return someNode(schema, hasSecretMark) !== false;
 }
 
 /** The schemas directly inside `schema`: both sides of a pipe, a wrapper's inner schema, fields, elements… */

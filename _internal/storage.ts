@@ -32,7 +32,7 @@ import {
   jsonLoss,
 } from "./json.ts";
 import { sourceFailure } from "./safe_error.ts";
-import { innerOfWrapper } from "./schema_walk.ts";
+import { innerOfWrapper, MAX_SCHEMA_NODES } from "./schema_walk.ts";
 import {
   declaredPath,
   isStackOverflow,
@@ -101,7 +101,8 @@ function withoutUndefinedFields(
 ): unknown {
   if (typeof value !== "object" || value === null) return value;
   let current = schema;
-  for (;;) {
+  // Bounded: a z.lazy() that returns a new z.lazy() has no end.
+  for (let n = 0; n < MAX_SCHEMA_NODES; n++) {
     const def = current._zod.def as unknown as Record<string, unknown>;
     const inner = def.type === "pipe"
       ? def[side] as z.ZodType

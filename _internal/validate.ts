@@ -22,8 +22,10 @@ import {
   containsSecret,
   hasSecretMark,
   innerOfWrapper,
+  MAX_SCHEMA_NODES,
   runsAsyncCode,
   runsUserCode,
+  walkSchemas,
 } from "./schema_walk.ts";
 
 /**
@@ -288,7 +290,8 @@ function placeIssue(
   let secret = options.insideSecret === true;
   let nodes: z.ZodType[] = [schema];
   const look = (): z.ZodType[] => {
-    const layers = layersOf(nodes);
+    // Layers past the walk's bound could hold a secret: assume they do.
+    const layers = layersOf(nodes, () => (secret = true));
     // A refinement or transform sees the whole value at its node and may
     // put an issue, with its own message, at any path below it.
     if (
@@ -329,29 +332,36 @@ function placeIssue(
  * schemas themselves, what their wrappers wrap, both sides of pipes, and
  * every option of unions and intersections.
  */
-function layersOf(schemas: readonly z.ZodType[]): z.ZodType[] {
+function layersOf(
+  schemas: readonly z.ZodType[],
+  cut?: () => void,
+): z.ZodType[] {
   const out: z.ZodType[] = [];
-  const seen = new Set<z.ZodType>();
-  const visit = (schema: z.ZodType): void => {
-    if (seen.has(schema)) return;
-    seen.add(schema);
+  // Bounded: a union holding a z.lazy() that builds a new union each time
+  // has no end; what the bounds leave out is reported through `cut`.
+  const end = walkSchemas(schemas, layersInside, (schema) => {
     out.push(schema);
-    const inner = innerOfWrapper(schema);
-    if (inner !== undefined) return visit(inner);
-    const def = defOf(schema);
-    switch (def.type) {
-      case "pipe":
-        visit(def.in as z.ZodType);
-        return visit(def.out as z.ZodType);
-      case "union":
-        return (def.options as z.ZodType[]).forEach(visit);
-      case "intersection":
-        visit(def.left as z.ZodType);
-        return visit(def.right as z.ZodType);
-    }
-  };
-  schemas.forEach(visit);
+    return false;
+  });
+  if (end === "cut") cut?.();
   return out;
+}
+
+/** What a wrapper wraps, both sides of a pipe, a union's options, an intersection's sides. */
+function layersInside(schema: z.ZodType): z.ZodType[] {
+  const inner = innerOfWrapper(schema);
+  if (inner !== undefined) return [inner];
+  const def = defOf(schema);
+  switch (def.type) {
+    case "pipe":
+      return [def.in as z.ZodType, def.out as z.ZodType];
+    case "union":
+      return def.options as z.ZodType[];
+    case "intersection":
+      return [def.left as z.ZodType, def.right as z.ZodType];
+    default:
+      return [];
+  }
 }
 
 /**
@@ -644,7 +654,7 @@ function* locateThrow(
   // union that holds itself would otherwise be walked forever.
   const walked = new Set<z.ZodType>();
   descend: for (;;) {
-    if (walked.has(here)) return path;
+    if (walked.has(here) || walked.size >= MAX_SCHEMA_NODES) return path;
     walked.add(here);
     const inner = innerOfWrapper(here);
     if (inner !== undefined) {

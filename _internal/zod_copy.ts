@@ -20,7 +20,12 @@
  */
 import { z } from "zod";
 import { ConfigError } from "../errors.ts";
-import { childSchemas } from "./schema_walk.ts";
+import {
+  childSchemas,
+  MAX_SCHEMA_DEPTH,
+  MAX_SCHEMA_NODES,
+  walkSchemas,
+} from "./schema_walk.ts";
 
 /** The zod versions the library supports, as its npm peer dependency states them. */
 export const SUPPORTED_ZOD_RANGE = "^4.1.13";
@@ -108,23 +113,27 @@ function problemWith(schema: unknown): string | null {
   return verdict;
 }
 
-/** The first node of `schema`'s tree that is refused, with why. */
-function firstProblem(schema: unknown): string | null {
-  const seen = new Set<unknown>();
-  const pending: unknown[] = [schema];
-  while (pending.length > 0) {
-    const node = pending.pop();
-    if (seen.has(node)) continue;
-    seen.add(node);
-    const problem = problemWith(node);
-    if (problem !== null) return problem;
-    try {
-      pending.push(...childSchemas(node as z.ZodType));
-    } catch {
-      // A lazy schema whose getter throws: zod reports it when parsing.
-    }
+/**
+ * The first node of `schema`'s tree that is refused, with why; `"endless"`
+ * when the walk's bounds (see {@linkcode walkSchemas}) left nodes
+ * unchecked.
+ */
+function firstProblem(schema: unknown): string | "endless" | null {
+  let problem: string | null = null;
+  const end = walkSchemas([schema], childrenOf, (node) => {
+    problem = problemWith(node);
+    return problem !== null;
+  });
+  return end === "cut" ? "endless" : problem;
+}
+
+function childrenOf(node: unknown): readonly unknown[] {
+  try {
+    return childSchemas(node as z.ZodType);
+  } catch {
+    // A lazy schema whose getter throws: zod reports it when parsing.
+    return [];
   }
-  return null;
 }
 
 /**
@@ -144,6 +153,14 @@ export function assertSupportedSchema(
 ): void {
   const problem = firstProblem(schema);
   if (problem === null) return;
+  if (problem === "endless") {
+    // Every node must be checked, or a secret() mark of another zod copy
+    // could hide past the part that was.
+    throw new ConfigError(
+      `The schema passed to ${what} has more than ${MAX_SCHEMA_NODES} schema nodes or ${MAX_SCHEMA_DEPTH} levels, so it cannot be checked for secret() marks: a z.lazy() that builds a new schema each time it is called (z.lazy(() => makeNode())) never ends; build the recursive schema once and refer to it, as in const Node = z.object({ get child() { return Node.optional(); } })`,
+      key === undefined ? {} : { key },
+    );
+  }
   throw new ConfigError(
     `The schema passed to ${what} ${problem}: @harmony/config uses zod ${
       format(OURS)

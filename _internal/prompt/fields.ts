@@ -98,17 +98,24 @@ function messageFor(label: string, schema: z.ZodType): string {
   return text === "" ? label : `${label}: ${text}`;
 }
 
-/** The values of an enum, or of a union made only of literals. */
-export function literalChoices(schema: z.ZodType): Choice[] | undefined {
+/**
+ * The values of an enum, or of a union made only of literals. Unions
+ * nested deeper than {@linkcode MAX_OBJECT_DEPTH} (a z.lazy() that builds
+ * a new union each time) are not a list of choices: they are asked as JSON.
+ */
+export function literalChoices(
+  schema: z.ZodType,
+  depth = 0,
+): Choice[] | undefined {
   const def = defOf(schema);
   if (def.type === "enum") {
     return Object.values(def.entries as Record<string, string | number>);
   }
   if (def.type === "literal") return [...(def.values as Choice[])];
-  if (def.type === "union") {
+  if (def.type === "union" && depth < MAX_OBJECT_DEPTH) {
     const out: Choice[] = [];
     for (const option of def.options as z.ZodType[]) {
-      const inner = literalChoices(unwrapSchema(option));
+      const inner = literalChoices(unwrapSchema(option), depth + 1);
       if (inner === undefined) return undefined;
       out.push(...inner);
     }
@@ -207,16 +214,16 @@ function leaf(
 }
 
 /**
- * How deep nested objects are asked field by field. A schema that recurses
- * through a fresh `z.lazy()` at every level has no repeated node to spot,
- * so depth bounds it too.
+ * How deep nested objects are asked field by field (and spelled out in a
+ * skeleton). A schema that recurses through a fresh `z.lazy()` at every
+ * level has no repeated node to spot, so depth bounds it too.
  */
 const MAX_OBJECT_DEPTH = 16;
 
 /**
- * Whether the object schema `inner` at `path` is asked as one JSON answer
- * rather than field by field: it recurses into itself (a `z.lazy()` tree),
- * which would otherwise be walked forever.
+ * Whether the schema `inner`, `depth` levels down, is asked (or shown in a
+ * skeleton) as one JSON value rather than part by part: it recurses into
+ * itself (a `z.lazy()` tree), which would otherwise be walked forever.
  */
 export function isRecursion(
   inner: z.ZodType,

@@ -16,6 +16,7 @@ export const SECRET_PLACEHOLDER = "<secret>";
 function skeletonOf(
   schema: z.ZodType,
   ancestors: ReadonlySet<z.ZodType> = new Set(),
+  depth = 0,
 ): unknown {
   if (isSecret(schema)) return SECRET_PLACEHOLDER;
   const inner = unwrapSchema(schema);
@@ -24,7 +25,7 @@ function skeletonOf(
   if (def.type === "object") {
     // A schema that recurses into itself (a z.lazy() tree) has no end to
     // spell out: the level where it recurses is a placeholder.
-    if (isRecursion(inner, ancestors, ancestors.size)) {
+    if (isRecursion(inner, ancestors, depth)) {
       return `<object${isOptional(schema) ? ", optional" : ""}>`;
     }
     const shape = def.shape as Record<string, z.ZodType>;
@@ -32,7 +33,7 @@ function skeletonOf(
     return Object.fromEntries(
       Object.entries(shape).map((
         [name, child],
-      ) => [name, skeletonOf(child, inside)]),
+      ) => [name, skeletonOf(child, inside, depth + 1)]),
     );
   }
   // A list, record or transform holding secrets: its default would show them.
@@ -45,7 +46,10 @@ function skeletonOf(
   }
   switch (def.type) {
     case "array":
-      return [skeletonOf(def.element as z.ZodType, ancestors)];
+      // Arrays of arrays built afresh by a z.lazy() end too.
+      return isRecursion(inner, ancestors, depth)
+        ? `<array${optional}>`
+        : [skeletonOf(def.element as z.ZodType, ancestors, depth + 1)];
     case "number":
       return (inner as unknown as { isInt?: boolean }).isInt
         ? `<integer${optional}>`
