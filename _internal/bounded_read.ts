@@ -60,6 +60,33 @@ export function utf8Text(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
 
+const strictDecoder = new TextDecoder("utf-8", { fatal: true });
+
+/**
+ * Decodes UTF-8 as {@linkcode utf8Text} does, except that bytes that are
+ * not UTF-8 (Latin-1 text, a binary file) are refused rather than read as
+ * U+FFFD, which would be a different value than the one stored.
+ *
+ * @param bytes The bytes.
+ * @returns The text, or `undefined` when the bytes are not UTF-8.
+ *
+ * @example
+ * ```ts
+ * import { strictUtf8Text } from "./bounded_read.ts";
+ * import assert from "node:assert/strict";
+ *
+ * assert.equal(strictUtf8Text(new TextEncoder().encode("café")), "café");
+ * assert.equal(strictUtf8Text(new Uint8Array([0x63, 0x61, 0x66, 0xe9])), undefined);
+ * ```
+ */
+export function strictUtf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    return strictDecoder.decode(bytes);
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The cap as people read it: "16 MiB", or bytes below 1 MiB.
  *

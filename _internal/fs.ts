@@ -7,7 +7,7 @@
  */
 import { basename, dirname, join } from "node:path";
 import process from "node:process";
-import { readAtMost, utf8Text } from "./bounded_read.ts";
+import { readAtMost, strictUtf8Text } from "./bounded_read.ts";
 import { deno } from "./runtime.ts";
 
 /** The `code` of a file-system error, such as `ENOENT`, when it has one. */
@@ -121,7 +121,8 @@ export type CappedRead =
   | { readonly kind: "text"; readonly text: string }
   | { readonly kind: "missing" }
   | { readonly kind: "not a file"; readonly what: FileKind }
-  | { readonly kind: "too large" };
+  | { readonly kind: "too large" }
+  | { readonly kind: "not UTF-8" };
 
 // O_NONBLOCK, so that a FIFO swapped in after the stat cannot block the
 // open; O_NOCTTY, so that a terminal device never becomes ours. Neither
@@ -140,7 +141,8 @@ async function nonBlockingReadFlags(): Promise<number> {
  * Reads `path` as UTF-8 text, refusing without blocking or reading anything
  * that is not a regular file (a FIFO, a device, a directory), and anything
  * larger than `limit` bytes: the size is checked before reading, and the
- * read stops past the cap (a file that grows, or one in /proc).
+ * read stops past the cap (a file that grows, or one in /proc). Bytes that
+ * are not UTF-8 are refused too, never read as U+FFFD.
  *
  * @throws The file system's error for anything but a missing file.
  */
@@ -170,9 +172,9 @@ export async function readTextCapped(
     const opened = await handle.stat();
     if (!opened.isFile()) return { kind: "not a file", what: kindOf(opened) };
     const bytes = await readAtMost(chunksOf(handle), limit);
-    return bytes === undefined
-      ? { kind: "too large" }
-      : { kind: "text", text: utf8Text(bytes) };
+    if (bytes === undefined) return { kind: "too large" };
+    const text = strictUtf8Text(bytes);
+    return text === undefined ? { kind: "not UTF-8" } : { kind: "text", text };
   } finally {
     await handle.close();
   }

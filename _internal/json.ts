@@ -5,6 +5,12 @@
  * @module
  */
 import { ConfigSourceError, ConfigValidationError } from "../errors.ts";
+import {
+  bigintSurvivesJson,
+  holdsUnsafeNumber,
+  readExactNumbers,
+  stringifyWithBigints,
+} from "./json_numbers.ts";
 
 /**
  * The most levels of nested arrays and objects a stored value may have.
@@ -22,6 +28,12 @@ export type JsonParse =
     readonly reason: "empty" | "invalid";
     /** Says what is wrong without quoting the text or a position in it. */
     readonly message: string;
+    /**
+     * Where in the value, for a number past the double range: object keys
+     * show as `*` (without the schema, any could be a record's key, which
+     * is data), array positions as `[i]`.
+     */
+    readonly path?: string;
   };
 
 const BYTE_ORDER_MARK = 0xfeff;
@@ -33,6 +45,11 @@ const BYTE_ORDER_MARK = 0xfeff;
  * rather than "invalid". The message never quotes the text, nor a
  * position in it: V8's own `SyntaxError` does both, so it is dropped.
  *
+ * Numbers come back as the text says (see `json_numbers.ts`): an integer
+ * that no double equals (a Rust `u64` past 2^53) reads as a `bigint`, and
+ * a number past the double range (`1e400`) is refused with its path,
+ * rather than read as Infinity.
+ *
  * @param text The JSON text.
  * @returns The parsed value, or the reason it is not JSON.
  *
@@ -43,17 +60,47 @@ const BYTE_ORDER_MARK = 0xfeff;
  *
  * assert.deepEqual(parseJson('\uFEFF{"a":1}'), { ok: true, value: { a: 1 } });
  * assert.equal(parseJson("  \n").ok, false);
+ * assert.deepEqual(parseJson("18446744073709551615"), { ok: true, value: 18446744073709551615n });
+ * assert.equal(parseJson('{"a":[1e400]}').ok, false);
  * ```
  */
 export function parseJson(text: string): JsonParse {
   const body = text.charCodeAt(0) === BYTE_ORDER_MARK ? text.slice(1) : text;
+  let value: unknown;
   try {
-    return { ok: true, value: JSON.parse(body) };
+    value = JSON.parse(body);
   } catch {
     return body.trim() === ""
       ? { ok: false, reason: "empty", message: "Empty: no JSON text" }
       : { ok: false, reason: "invalid", message: "Invalid JSON" };
   }
+  if (!holdsUnsafeNumber(value)) return { ok: true, value };
+  const exact = readExactNumbers(body);
+  if (exact.ok) return exact;
+  return exact.path === undefined
+    ? {
+      ok: false,
+      reason: "invalid",
+      message:
+        "Nested too deeply to read its numbers exactly (the call stack ran out)",
+    }
+    : {
+      ok: false,
+      reason: "invalid",
+      message:
+        "A number past the range of a JavaScript number (±1.8e308), which would read as Infinity",
+      path: maskedPath(exact.path),
+    };
+}
+
+/** `a.b[0]` with every object key shown as `*`: `*.*[0]`. */
+function maskedPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const segment of path) {
+    if (typeof segment === "number") out += `[${segment}]`;
+    else out += out === "" ? "*" : ".*";
+  }
+  return out;
 }
 
 /**
@@ -78,7 +125,7 @@ export function parseJsonText(
   throw new ConfigValidationError(
     key,
     source,
-    [{ path: "", message: parsed.message }],
+    [{ path: parsed.path ?? "", message: parsed.message }],
     fix,
   );
 }
@@ -113,10 +160,13 @@ export interface JsonLoss {
 
 /**
  * Finds the first part of `value` that JSON would not give back as it is:
- * `undefined`, NaN and ±Infinity, bigints, functions, symbols, Dates, Maps,
- * Sets and other class instances, cycles, and nesting deeper than
- * {@linkcode MAX_JSON_DEPTH}. `-0` counts as plain (JSON writes it as `0`,
- * which equals it). Returns `undefined` for plain JSON data.
+ * `undefined`, NaN and ±Infinity, bigints a double holds exactly (they
+ * read back as numbers), functions, symbols, symbol keys, named properties
+ * of arrays, Dates, Maps, Sets and other class instances, cycles, and
+ * nesting deeper than {@linkcode MAX_JSON_DEPTH}. `-0` counts as plain
+ * (JSON writes it as `0`, which equals it), and so does a bigint no double
+ * equals (it is written as its JSON integer, and read back as itself).
+ * Returns `undefined` for plain JSON data.
  *
  * @param value Any value.
  * @returns The first loss, depth first, or `undefined`.
@@ -149,6 +199,11 @@ function lossIn(
         ? undefined
         : { path: [...path], kind: "non-finite" };
     case "bigint":
+      // One no double equals is written as its JSON integer and read back
+      // as this bigint; a smaller one would read back as a number.
+      return bigintSurvivesJson(value)
+        ? undefined
+        : { path: [...path], kind: "bigint" };
     case "function":
     case "symbol":
       return { path: [...path], kind: typeof value as JsonLossKind };
@@ -254,7 +309,7 @@ export function describeLoss(loss: JsonLoss): string {
     case "non-finite":
       return "NaN or Infinity, which JSON writes as null";
     case "bigint":
-      return "a bigint, which has no JSON form";
+      return "a bigint that a JavaScript number holds exactly, which JSON reads back as a number";
     case "function":
       return "a function, which has no JSON form";
     case "symbol":
@@ -307,7 +362,7 @@ export function toJsonText(
       { key, source },
     );
   }
-  return JSON.stringify(value, null, space);
+  return stringifyWithBigints(value, space)!;
 }
 
 /**

@@ -30,7 +30,9 @@ import {
   isPlainObject,
   type JsonLoss,
   jsonLoss,
+  parseJson,
 } from "./json.ts";
+import { stringifyWithBigints } from "./json_numbers.ts";
 import { sourceFailure } from "./safe_error.ts";
 import { innerOfWrapper, MAX_SCHEMA_NODES } from "./schema_walk.ts";
 import {
@@ -183,10 +185,12 @@ function jsonData(value: unknown): { value: unknown } | undefined {
     loss.kind === "cycle" || loss.kind === "depth" ||
     loss.kind === "symbol-key" || loss.kind === "array-property"
   ) return undefined;
-  const text = JSON.stringify(value);
+  const text = stringifyWithBigints(value);
   if (text === undefined) return undefined;
-  const back: unknown = JSON.parse(text);
-  return jsonLoss(back) === undefined ? { value: back } : undefined;
+  const back = parseJson(text);
+  return back.ok && jsonLoss(back.value) === undefined
+    ? { value: back.value }
+    : undefined;
 }
 
 /**
@@ -273,7 +277,7 @@ function insteadOf(loss: JsonLoss): string {
     case "set":
       return "use z.array(), or a z.codec() that encodes the Set as an array";
     case "bigint":
-      return "pass it as a decimal string to z.coerce.bigint(), or use a z.codec() that encodes it as a string";
+      return "use z.coerce.bigint(), which reads a number back as a bigint, or a z.codec() that encodes it as a string";
     case "non-finite":
       return "store a finite number, or null with .nullable()";
     case "undefined":

@@ -6,6 +6,8 @@
  *
  * @module
  */
+import { parseJson } from "../_internal/json.ts";
+import { holdsUnsafeNumber } from "../_internal/json_numbers.ts";
 import { UsageError } from "./errors.ts";
 
 const BYTE_ORDER_MARK = "\uFEFF";
@@ -35,14 +37,21 @@ export function parseJsonInput(
       { key },
     );
   }
+  let value: unknown;
   try {
-    return JSON.parse(body);
+    value = JSON.parse(body);
   } catch (error) {
     throw new UsageError(
       `${what} is not valid JSON${where(body, error)}: ${advice(body)}`,
       { key },
     );
   }
+  if (!holdsUnsafeNumber(value)) return value;
+  // An integer past 2^53 is kept exactly (and stored as the JSON integer
+  // it is). A number past the double range is left as Infinity, which
+  // set() refuses with the path in the schema's terms.
+  const exact = parseJson(body);
+  return exact.ok ? exact.value : value;
 }
 
 /**

@@ -6,6 +6,7 @@
  */
 import { ConfigError } from "../errors.ts";
 import { isValidKey } from "../_internal/key.ts";
+import { stringifyWithBigints } from "../_internal/json_numbers.ts";
 
 /**
  * A stream the CLI writes text to.
@@ -130,7 +131,9 @@ export class Output {
    * @param document The document.
    */
   async document(document: unknown): Promise<void> {
-    await this.#options.stdout.write(JSON.stringify(document, null, 2) + "\n");
+    await this.#options.stdout.write(
+      stringifyWithBigints(document, 2) + "\n",
+    );
   }
 
   /**
@@ -151,9 +154,11 @@ export class Output {
  * @returns JSON text.
  */
 export function formatJson(value: unknown): string {
-  const compact = JSON.stringify(value);
+  // A bigint (an integer past 2^53, or a z.coerce.bigint() field) is shown
+  // as the JSON integer it is.
+  const compact = stringifyWithBigints(value);
   if (compact === undefined) return "null";
-  return compact.length <= 80 ? compact : JSON.stringify(value, null, 2);
+  return compact.length <= 80 ? compact : stringifyWithBigints(value, 2)!;
 }
 
 /**

@@ -4,7 +4,11 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { ConfigError, ConfigSourceError } from "../errors.ts";
+import {
+  ConfigError,
+  ConfigSourceError,
+  ConfigValidationError,
+} from "../errors.ts";
 import { validateKey } from "../key.ts";
 import type {
   ConfigSource,
@@ -152,7 +156,14 @@ export class LocalFileSource implements ConfigSource {
     const path = this.locate(key);
     const text = this.#encode(value, key, path);
     const holdsExpected = async (): Promise<boolean> => {
-      const current = await this.#read(path, key);
+      let current;
+      try {
+        current = await this.#read(path, key);
+      } catch (error) {
+        // Another writer left something unreadable: not what was read.
+        if (error instanceof ConfigValidationError) return false;
+        throw error;
+      }
       if (current === undefined) return false;
       const parsed = parseJson(current);
       return parsed.ok && deepEqual(parsed.value, expected);
@@ -223,6 +234,14 @@ export class LocalFileSource implements ConfigSource {
         throw this.#notAFile(path, key, read.what);
       case "too large":
         throw this.#tooLarge(path, key);
+      case "not UTF-8":
+        // As an env var that is not UTF-8: an error, never a miss.
+        throw new ConfigValidationError(
+          key,
+          path,
+          [{ path: "", message: "Not valid UTF-8 text" }],
+          `save ${path} as UTF-8, or delete it`,
+        );
       case "text":
         return read.text;
     }

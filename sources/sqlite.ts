@@ -9,6 +9,7 @@ import {
   ConfigError,
   ConfigPermissionError,
   ConfigSourceError,
+  ConfigValidationError,
 } from "../errors.ts";
 import { validateKey } from "../key.ts";
 import { defaultDbPath } from "../paths.ts";
@@ -27,6 +28,8 @@ import {
   nodeFs,
 } from "../_internal/fs.ts";
 import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
+import { holdsUnsafeNumber } from "../_internal/json_numbers.ts";
+import { strictUtf8Text } from "../_internal/bounded_read.ts";
 import { settle } from "../_internal/promise.ts";
 import { deno, isPermissionDenied } from "../_internal/runtime.ts";
 
@@ -125,6 +128,9 @@ async function loadSqlite(): Promise<SqliteModule> {
   }
 }
 
+/** What `node:sqlite` reads each byte of TEXT that is not UTF-8 as. */
+const REPLACEMENT_CHARACTER = "\uFFFD";
+
 /**
  * Stores values as JSON text in `config(key, value, updated_at)`, the Rust
  * crate's schema, at `<data dir>/config/config.db` by default.
@@ -180,6 +186,8 @@ export class SqliteSource implements ConfigSource {
   readonly #replaceIf: StatementSync;
   readonly #remove: StatementSync;
   readonly #list: StatementSync;
+  /** Prepared on first use: only a value holding U+FFFD needs it. */
+  #selectBytes: StatementSync | undefined;
   // Kept in JS because `DatabaseSync.isOpen` is a native call that costs
   // as much as a third of a cached read.
   #open = true;
@@ -466,19 +474,54 @@ export class SqliteSource implements ConfigSource {
   }
 
   #parse(text: string, key: string): unknown {
+    // This is the hot path of every read: plain JSON.parse, then two quick
+    // checks (a number a double may not hold exactly, a U+FFFD that may
+    // stand for bytes that are not UTF-8). Anything else, and the locator
+    // and the typed error, only when needed.
     try {
-      return JSON.parse(text);
+      const value: unknown = JSON.parse(text);
+      if (!holdsUnsafeNumber(value) && !text.includes(REPLACEMENT_CHARACTER)) {
+        return value;
+      }
     } catch {
-      // Build the locator and the typed error only on failure: this is the
-      // hot path of every read. parseJsonText also reads text that starts
-      // with a byte order mark.
-      return parseJsonText(
-        text,
-        key,
-        this.locate(key),
-        `overwrite it with harmony-config set ${key}, or delete the row`,
-      );
+      // Not JSON, or JSON after a byte order mark: parseJsonText says which.
     }
+    const checked = text.includes(REPLACEMENT_CHARACTER)
+      ? this.#utf8Text(key) ?? text
+      : text;
+    return parseJsonText(
+      checked,
+      key,
+      this.locate(key),
+      `overwrite it with harmony-config set ${key}, or delete the row`,
+    );
+  }
+
+  /**
+   * The row's value decoded strictly from its bytes, or `undefined` when
+   * the row is gone. `node:sqlite` decodes TEXT leniently, so bytes that
+   * are not UTF-8 (another tool's Latin-1) arrive as U+FFFD, which is also
+   * a character UTF-8 text may hold: only the bytes tell.
+   *
+   * @throws {ConfigValidationError} When the bytes are not UTF-8.
+   */
+  #utf8Text(key: string): string | undefined {
+    this.#selectBytes ??= this.#db.prepare(
+      "SELECT CAST(value AS BLOB) AS bytes FROM config WHERE key = ?",
+    );
+    const select = this.#selectBytes;
+    const row = this.#run(key, () => select.get(key)) as
+      | { bytes: Uint8Array }
+      | undefined;
+    if (row === undefined) return undefined;
+    const text = strictUtf8Text(row.bytes);
+    if (text !== undefined) return text;
+    throw new ConfigValidationError(
+      key,
+      this.locate(key),
+      [{ path: "", message: "Not valid UTF-8 text" }],
+      `overwrite it with harmony-config set ${key}, or delete the row`,
+    );
   }
 
   #assertWritable(key: string, what: string): void {

@@ -9,6 +9,7 @@
 import type * as Inquirer from "@inquirer/prompts";
 import type { Readable, Writable } from "node:stream";
 import type { PromptAnswer } from "../prompter.ts";
+import { parseJson as parseJsonValue } from "../json.ts";
 import { validateSyncFirst } from "../validate.ts";
 import {
   assemble,
@@ -56,12 +57,13 @@ async function check(
   return issue.path === "" ? issue.message : `${issue.path}: ${issue.message}`;
 }
 
+/** A JSON answer; its numbers read as the text says (see `json.ts` parseJson). */
 function parseJson(text: string): { value: unknown } | string {
-  try {
-    return { value: JSON.parse(text) };
-  } catch {
-    return "Enter valid JSON";
-  }
+  const parsed = parseJsonValue(text);
+  if (parsed.ok) return { value: parsed.value };
+  return parsed.path === undefined
+    ? "Enter valid JSON"
+    : `${parsed.path || "(value)"}: ${parsed.message}`;
 }
 
 function parseElement(field: PromptField, text: string): unknown {

@@ -185,8 +185,8 @@ function leaf(
     case "string":
       return { ...base, kind: "string" };
     case "bigint":
-      // Typed as text: read as JSON, digits past 2^53 would round before
-      // z.coerce.bigint() saw them. The text is what is stored, too.
+      // Typed as text, which z.coerce.bigint() reads exactly; it is stored
+      // as the JSON integer it denotes.
       return { ...base, kind: "string" };
     case "number":
       return { ...base, kind: "number", ...numberBounds(inner) };

@@ -18,6 +18,7 @@ import {
   readAtMost,
   utf8Text,
 } from "../../_internal/bounded_read.ts";
+import { stringifyWithBigints } from "../../_internal/json_numbers.ts";
 import { isPermissionDenied } from "../../_internal/runtime.ts";
 import { delay, networkReason } from "../../_internal/net.ts";
 import { type CredentialMask, maskedServerText } from "../_credential_mask.ts";
@@ -296,7 +297,7 @@ export class BaoHttp {
         signal,
         ...(request.body === undefined
           ? {}
-          : { body: JSON.stringify(request.body) }),
+          : { body: stringifyWithBigints(request.body) ?? "null" }),
       });
       // Always drain the body (an unread body holds the connection open),
       // but never past the cap: an endless body stops there.

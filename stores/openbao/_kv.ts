@@ -14,7 +14,11 @@
  */
 import { ConfigSourceError } from "../../errors.ts";
 import { isValidKey } from "../../_internal/key.ts";
-import { isPlainObject } from "../../_internal/json.ts";
+import { isPlainObject, parseJson } from "../../_internal/json.ts";
+import {
+  holdsUnsafeNumber,
+  stringifyWithBigints,
+} from "../../_internal/json_numbers.ts";
 import { mapLimit } from "../../_internal/promise.ts";
 import type { SecretEntry } from "../secret_store.ts";
 import type { CredentialMask } from "../_credential_mask.ts";
@@ -125,13 +129,13 @@ export class KvEngine {
     const data = response.body?.data;
     if (!v2) {
       if (!isPlainObject(data)) return undefined;
-      return { value: JSON.stringify(decodeKvData(data)), locator };
+      return { value: stringifyWithBigints(decodeKvData(data))!, locator };
     }
     const inner = isPlainObject(data) ? data : {};
     if (!isPlainObject(inner.data)) return undefined;
     const metadata = isPlainObject(inner.metadata) ? inner.metadata : {};
     return {
-      value: JSON.stringify(decodeKvData(inner.data)),
+      value: stringifyWithBigints(decodeKvData(inner.data))!,
       locator,
       ...(typeof metadata.version === "number"
         ? { version: metadata.version }
@@ -150,6 +154,12 @@ export class KvEngine {
     } catch {
       throw new ConfigSourceError(
         `Cannot store key "${key}" in ${this.#name}: the value is not JSON text: pass JSON.stringify(value)`,
+        { key, source: this.#name },
+      );
+    }
+    if (holdsUnsafeNumber(parsed) && roundsAnInteger(value, parsed)) {
+      throw new ConfigSourceError(
+        `Cannot store key "${key}" in ${this.#name}: the value holds an integer past 2^53, which this client reads and writes as a JavaScript number and would round: store it as a decimal string (z.coerce.bigint() reads one)`,
         { key, source: this.#name },
       );
     }
@@ -485,6 +495,16 @@ function leavesOf(value: unknown): string[] {
  * (no engine at that mount), is a misconfiguration and must not read as a
  * missing key.
  */
+/**
+ * Whether `JSON.parse` gave `parsed` for `text` only by rounding an
+ * integer: read exactly, the text gives a bigint there, and so other JSON.
+ */
+function roundsAnInteger(text: string, parsed: unknown): boolean {
+  const exact = parseJson(text);
+  return !exact.ok ||
+    stringifyWithBigints(exact.value) !== stringifyWithBigints(parsed);
+}
+
 function isAbsent(response: BaoResponse): boolean {
   return response.status === 404 && errorsOf(response.body).length === 0 &&
     !isVersionedPathWarning(response);

@@ -18,7 +18,7 @@ import {
   LocalFileSource,
   SqliteSource,
 } from "../../mod.ts";
-import { cliCommand } from "../_helpers/cli.ts";
+import { cliCommand, runCli } from "../_helpers/cli.ts";
 import { baseEnv, run } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { rejection } from "../_helpers/rejection.ts";
@@ -40,10 +40,6 @@ function rustDatabase(path: string): DatabaseSync {
 describe("bytes that are not UTF-8", () => {
   test(
     "in a key's file: a ConfigValidationError naming the file, not U+FFFD in the value",
-    {
-      todo:
-        "finding 10: readTextCapped decodes with a non-fatal TextDecoder (_internal/bounded_read.ts utf8Text), so 0xE9 reads as U+FFFD",
-    },
     async () => {
       await using dir = await tempDir();
       await writeFile(join(dir.path, "Name.json"), LATIN1_JSON);
@@ -57,10 +53,6 @@ describe("bytes that are not UTF-8", () => {
 
   test(
     "in a database row: a ConfigValidationError naming the row, not U+FFFD in the value",
-    {
-      todo:
-        "finding 10: node:sqlite decodes TEXT lossily; SqliteSource reads the value as text and never sees the bad byte",
-    },
     async () => {
       await using dir = await tempDir();
       const path = join(dir.path, "c.db");
@@ -78,10 +70,6 @@ describe("bytes that are not UTF-8", () => {
 
   test(
     "on the CLI's stdin: set KEY - stores nothing and says the input is not UTF-8",
-    {
-      todo:
-        "finding 10: cli/stdin.ts readAll decodes with Buffer.toString('utf8'), which replaces the bad byte",
-    },
     async () => {
       await using dir = await tempDir();
       const cli = cliCommand(["--allow-env", "--allow-read", "--allow-write"])
@@ -101,13 +89,32 @@ describe("bytes that are not UTF-8", () => {
   );
 });
 
+describe("text that is UTF-8", () => {
+  test("a real U+FFFD, or a byte order mark, in a file or a row reads as it is", async () => {
+    await using dir = await tempDir();
+    const text = '"caf\uFFFD"';
+    await writeFile(join(dir.path, "Name.json"), "\uFEFF" + text);
+    const path = join(dir.path, "c.db");
+    const db = rustDatabase(path);
+    db.prepare("INSERT INTO config(key, value) VALUES (?, ?)").run(
+      "Name",
+      text,
+    );
+    db.close();
+    using sqlite = await SqliteSource.open(path);
+    assert.equal(await sqlite.get("Name"), "caf\uFFFD");
+    assert.deepEqual(
+      await sqlite.entry("Name").then((e) => e?.value),
+      "caf\uFFFD",
+    );
+    const files = new LocalFileSource(dir.path);
+    assert.equal(await files.get("Name"), "caf\uFFFD");
+  });
+});
+
 describe("JSON numbers a JavaScript number cannot hold", () => {
   test(
     "a u64 the Rust crate stored is refused with its path, never rounded, under z.number() and z.coerce.bigint()",
-    {
-      todo:
-        "finding 11: parseJson (_internal/json.ts) uses plain JSON.parse, which rounds 18446744073709551615 to 18446744073709551616 before the schema sees it",
-    },
     async () => {
       await using dir = await tempDir();
       const path = join(dir.path, "c.db");
@@ -139,20 +146,111 @@ describe("JSON numbers a JavaScript number cannot hold", () => {
     },
   );
 
+  test("the rule: an integer no double equals reads as the exact bigint, and a bigint is stored as the JSON integer the Rust crate writes", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "c.db");
+    const db = rustDatabase(path);
+    const rows = db.prepare("INSERT INTO config(key, value) VALUES (?, ?)");
+    rows.run("Ids", '{"id":18446744073709551615,"big":18014398509481984}');
+    db.close();
+    const source = await SqliteSource.open(path);
+    const manager = new ConfigManager([source]);
+    await using _ = manager;
+    // 2^54 is a double exactly, so it stays a number.
+    assert.deepEqual(await source.get("Ids"), {
+      id: 18446744073709551615n,
+      big: 18014398509481984,
+    });
+    const Exact = defineConfig({
+      key: "Ids",
+      schema: z.object({ id: z.coerce.bigint(), big: z.coerce.bigint() }),
+    });
+    assert.deepEqual(await manager.get(Exact), {
+      id: 18446744073709551615n,
+      big: 18014398509481984n,
+    });
+    const AsNumbers = defineConfig({
+      key: "Ids",
+      schema: z.object({ id: z.number(), big: z.number() }),
+    });
+    const refused = await rejection(manager.get(AsNumbers));
+    assert.ok(refused instanceof ConfigValidationError);
+    assert.deepEqual(refused.issues.map((issue) => issue.path), ["id"]);
+
+    // Written back as JSON integers: the text the Rust crate reads as u64.
+    await manager.set(Exact, { id: 18446744073709551614n, big: 5n });
+    const raw = new DatabaseSync(path);
+    try {
+      assert.equal(
+        raw.prepare("SELECT value FROM config WHERE key = 'Ids'").get()?.value,
+        '{"id":18446744073709551614,"big":5}',
+      );
+    } finally {
+      raw.close();
+    }
+    assert.deepEqual(await manager.get(Exact), {
+      id: 18446744073709551614n,
+      big: 5n,
+    });
+    // A bigint a double holds reads back as a number: only a schema that
+    // coerces takes it back, so z.bigint() and z.any() refuse to store one.
+    for (const schema of [z.bigint(), z.any()]) {
+      const Small = defineConfig({ key: "Small", schema });
+      const error = await rejection(manager.set(Small, 5n));
+      assert.ok(error instanceof ConfigValidationError, String(error));
+      assert.match(error.message, /reads back as a number.*z\.coerce\.bigint/);
+    }
+    assert.equal(await source.get("Small"), undefined);
+  });
+
+  test("the CLI stores an integer past 2^53 exactly, prints it exactly, and refuses 1e400", async () => {
+    await using dir = await tempDir();
+    const flags = ["--allow-env", "--allow-read", "--allow-write"];
+    const env = { HARMONY_DATA_DIR: dir.path };
+    const set = await runCli(flags, [
+      "set",
+      "Ids",
+      '{"id":18446744073709551615}',
+    ], { env });
+    assert.equal(set.code, 0, set.stderr);
+    const get = await runCli(flags, ["get", "Ids", "--reveal", "--json"], {
+      env,
+    });
+    assert.equal(get.code, 0, get.stderr);
+    assert.match(get.stdout, /"id": 18446744073709551615\b/);
+    const raw = new DatabaseSync(join(dir.path, "config", "config.db"));
+    try {
+      assert.equal(
+        raw.prepare("SELECT value FROM config WHERE key = 'Ids'").get()?.value,
+        '{"id":18446744073709551615}',
+      );
+    } finally {
+      raw.close();
+    }
+    const huge = await runCli(flags, ["set", "Huge", '{"n":[1e400]}'], {
+      env,
+    });
+    assert.equal(huge.code, 1, huge.stderr);
+    assert.match(huge.stderr, /\*\[0\]: NaN or Infinity/);
+  });
+
   test(
     "a number past the double range (1e400) is refused, not read as Infinity (get) and null (explain)",
-    {
-      todo:
-        "finding 11: JSON.parse reads 1e400 as Infinity; under z.any() get() returns Infinity while explain() shows null",
-    },
     async () => {
       await using dir = await tempDir();
       await writeFile(join(dir.path, "Huge.json"), "1e400");
+      await writeFile(join(dir.path, "Deep.json"), '{"a":{"b":[1,-1e999]}}');
       const Huge = defineConfig({ key: "Huge", schema: z.any() });
       const manager = new ConfigManager([new LocalFileSource(dir.path)]);
       const error = await rejection(manager.get(Huge));
       assert.ok(error instanceof ConfigValidationError, String(error));
+      assert.match(error.message, /Huge\.json/);
       assert.equal((await manager.explain(Huge)).steps[0]?.status, "invalid");
+      // Where it is; object keys masked, as without the schema any could be data.
+      const Deep = defineConfig({ key: "Deep", schema: z.any() });
+      const deep = await rejection(manager.get(Deep));
+      assert.ok(deep instanceof ConfigValidationError, String(deep));
+      assert.deepEqual(deep.issues.map((issue) => issue.path), ["*.*[1]"]);
     },
   );
 });

@@ -179,7 +179,7 @@ describe("getOrPrompt asking again", () => {
 });
 
 describe("getOrPrompt's answers", () => {
-  test("a z.coerce.bigint() answer past 2^53 is taken as typed, and stored as the text that reads back exactly", async () => {
+  test("a z.coerce.bigint() answer past 2^53 is taken as typed, and stored as the JSON integer that reads back exactly", async () => {
     const Limit = defineConfig({
       key: "Limit",
       schema: z.object({ max: z.coerce.bigint() }),
@@ -190,7 +190,7 @@ describe("getOrPrompt's answers", () => {
     const pending = manager.getOrPrompt(Limit);
     await term.answer("? max", "12345678901234567890");
     assert.deepEqual(await pending, { max: 12345678901234567890n });
-    assert.deepEqual(await store.get("Limit"), { max: "12345678901234567890" });
+    assert.deepEqual(await store.get("Limit"), { max: 12345678901234567890n });
     assert.deepEqual(await manager.get(Limit), { max: 12345678901234567890n });
   });
 });
