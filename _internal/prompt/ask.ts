@@ -17,6 +17,7 @@ import {
   type PromptField,
   type PromptPlan,
   valueAt,
+  withStoredExtras,
 } from "./fields.ts";
 import type { z } from "zod";
 
@@ -373,6 +374,16 @@ function coerceText(field: PromptField, text: string): unknown {
   return text;
 }
 
+/** How many keys the objects of an assembled value hold, nested ones included. */
+function countKeys(value: unknown): number {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    return 0;
+  }
+  let count = 0;
+  for (const item of Object.values(value)) count += 1 + countKeys(item);
+  return count;
+}
+
 /** Options for {@linkcode askForValue}. */
 export interface AskOptions {
   /** A value whose fields pre-fill the questions (the still-valid part of a stored value). */
@@ -429,6 +440,32 @@ export async function askForValue<T>(
       else current.add(field.label);
     }
     const input = assemble(plan, answers);
+    if (options.defaults !== undefined) {
+      // A stored value's keys that no question asks for (a catchall's, a
+      // loose object's) are kept, not dropped by the rewrite; unless the
+      // whole value fails with them and passes without, as no question
+      // could fix them.
+      const kept = await withStoredExtras(
+        plan,
+        assemble(plan, answers),
+        options.defaults,
+      );
+      const withKept = await validateSyncFirst(schema, kept);
+      if (withKept.ok) return { input: kept, value: withKept.value };
+      const result = await validateSyncFirst(schema, input);
+      if (result.ok) {
+        // Their names are data (a catchall's keys), so only their count.
+        const left = countKeys(kept) - countKeys(input);
+        io.output.write(
+          `Note: ${left} stored key${
+            left === 1 ? "" : "s"
+          } that no question asks for ${
+            left === 1 ? "was" : "were"
+          } left out: with them the value fails the schema\n`,
+        );
+        return { input, value: result.value };
+      }
+    }
     const result = await validateSyncFirst(schema, input);
     if (result.ok) return { input, value: result.value };
     io.output.write(

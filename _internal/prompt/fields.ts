@@ -6,7 +6,7 @@
  */
 import { z } from "zod";
 import { containsSecret, isSecret, unwrapSchema } from "../schema_walk.ts";
-import { parsedSync } from "../validate.ts";
+import { parsedSync, validateSyncFirst } from "../validate.ts";
 
 /** How a field is asked for. */
 export type FieldKind =
@@ -60,12 +60,27 @@ export interface PromptField {
   readonly elementSchema?: z.ZodType;
 }
 
+/** An object that accepts keys its shape does not name: a catchall, or a loose object. */
+export interface OpenObject {
+  /** The path from the root value. */
+  readonly path: readonly string[];
+  /** The keys its shape names, which are asked for. */
+  readonly named: ReadonlySet<string>;
+  /** The schema every other key's value must pass. */
+  readonly catchall: z.ZodType;
+}
+
 /** The questions for a schema, and the nested objects their answers go into. */
 export interface PromptPlan {
   /** The leaves, in schema order. */
   readonly fields: readonly PromptField[];
   /** Nested objects that must exist even when none of their fields was answered. */
   readonly requiredObjects: readonly (readonly string[])[];
+  /**
+   * Objects whose other keys are never asked for: asked again, a stored
+   * value's keys there are kept (see {@linkcode withStoredExtras}).
+   */
+  readonly openObjects: readonly OpenObject[];
 }
 
 type Def = Record<string, unknown>;
@@ -240,6 +255,7 @@ function walk(
   parentDefault: unknown,
   fields: PromptField[],
   requiredObjects: (readonly string[])[],
+  openObjects: OpenObject[],
   ancestors: ReadonlySet<z.ZodType> = new Set(),
 ): void {
   const inner = unwrapSchema(schema);
@@ -257,11 +273,13 @@ function walk(
   const objectDefault = empty?.value ?? parentDefault;
   const optional = inOptionalObject || empty !== undefined;
   if (!optional) requiredObjects.push(path);
-  for (
-    const [name, child] of Object.entries(
-      def.shape as Record<string, z.ZodType>,
-    )
-  ) {
+  const shape = def.shape as Record<string, z.ZodType>;
+  const catchall = def.catchall as z.ZodType | undefined;
+  // A strict object's catchall is z.never(): it keeps nothing.
+  if (catchall !== undefined && defOf(catchall).type !== "never") {
+    openObjects.push({ path, named: new Set(Object.keys(shape)), catchall });
+  }
+  for (const [name, child] of Object.entries(shape)) {
     walk(
       child,
       [...path, name],
@@ -269,6 +287,7 @@ function walk(
       isRecord(objectDefault) ? objectDefault[name] : undefined,
       fields,
       requiredObjects,
+      openObjects,
       new Set([...ancestors, inner]),
     );
   }
@@ -296,6 +315,7 @@ function walk(
 export function describeFields(schema: z.ZodType, key: string): PromptPlan {
   const fields: PromptField[] = [];
   const requiredObjects: (readonly string[])[] = [];
+  const openObjects: OpenObject[] = [];
   const inner = unwrapSchema(schema);
   if (defOf(inner).type !== "object" || isSecret(schema)) {
     const empty = emptyAnswer(schema);
@@ -304,10 +324,11 @@ export function describeFields(schema: z.ZodType, key: string): PromptPlan {
         leaf([], key, schema, false, undefined),
       ].map((f) => ({ ...f, optional: empty !== undefined })),
       requiredObjects,
+      openObjects,
     };
   }
-  walk(schema, [], false, undefined, fields, requiredObjects);
-  return { fields, requiredObjects };
+  walk(schema, [], false, undefined, fields, requiredObjects, openObjects);
+  return { fields, requiredObjects, openObjects };
 }
 
 /**
@@ -366,6 +387,37 @@ export function assemble(
     objectAt(field.path.slice(0, -1))[name] = answer;
   }
   return root;
+}
+
+/**
+ * Adds to `input`, the value assembled from the answers, the keys a stored
+ * value held that no question asks for: those of an object with a
+ * catchall or a loose object, which the object accepts (its catchall
+ * passes their value). They are copied, never shown, so a secret among
+ * them stays undrawn. Only objects the answers built receive them.
+ *
+ * @param plan The plan the answers belong to.
+ * @param input The assembled value; changed in place.
+ * @param stored The stored value being asked for again.
+ * @returns `input`.
+ */
+export async function withStoredExtras(
+  plan: PromptPlan,
+  input: unknown,
+  stored: unknown,
+): Promise<unknown> {
+  for (const open of plan.openObjects) {
+    const from = valueAt(stored, open.path);
+    const into = valueAt(input, open.path);
+    if (!isRecord(from) || !isRecord(into)) continue;
+    for (const [name, value] of Object.entries(from)) {
+      if (open.named.has(name) || Object.hasOwn(into, name)) continue;
+      if ((await validateSyncFirst(open.catchall, value)).ok) {
+        into[name] = value;
+      }
+    }
+  }
+  return input;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -147,10 +147,6 @@ describe("getOrPrompt asking again", () => {
 
   test(
     "fields a catchall or a loose object keeps are kept when the stored value is rewritten",
-    {
-      todo:
-        "finding 2: askForValue assembles only the fields it asked, so the catchall's and a loose object's other keys are dropped from the rewritten value",
-    },
     async () => {
       const Limits = defineConfig({
         key: "Limits",
@@ -176,6 +172,49 @@ describe("getOrPrompt asking again", () => {
       assert.deepEqual(await store.get("Limits"), expected);
     },
   );
+});
+
+describe("getOrPrompt asking again keeps only what the object accepts", () => {
+  test("a stored key its catchall refuses is left out; a secret catchall's keys are kept without being drawn", async () => {
+    const canary = "tok-4d1c9e0b7a";
+    const Api = defineConfig({
+      key: "Api",
+      schema: z.object({ url: z.string().url() }).catchall(
+        secret(z.string().min(8)),
+      ),
+    });
+    const store = new MemorySource({
+      Api: { url: "not a url", extraToken: canary, short: "x", count: 3 },
+    });
+    const { manager, term } = promptingManager(store);
+    await using _ = manager;
+    const pending = manager.getOrPrompt(Api);
+    await term.answer("? url", "https://api.example");
+    const expected = { url: "https://api.example", extraToken: canary };
+    assert.deepEqual(await pending, expected);
+    assert.deepEqual(await store.get("Api"), expected);
+    assert.ok(!term.raw.includes(canary), "the secret was drawn");
+  });
+
+  test("stored keys that make the whole value fail are left out, so the answers are not asked for again forever", async () => {
+    const Limits = defineConfig({
+      key: "Limits",
+      schema: z.object({ port: z.number().int() }).catchall(z.number())
+        .refine((value) => Object.keys(value).length <= 2, "Too many keys"),
+    });
+    const store = new MemorySource({
+      Limits: { port: "x", a: 1, b: 2 },
+    });
+    const { manager, term } = promptingManager(store);
+    await using _ = manager;
+    const pending = manager.getOrPrompt(Limits);
+    await term.answer("? port", "80");
+    assert.deepEqual(await pending, { port: 80 });
+    assert.match(
+      term.text,
+      /2 stored keys that no question asks for were left out/,
+    );
+  });
 });
 
 describe("getOrPrompt's answers", () => {
