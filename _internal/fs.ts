@@ -206,6 +206,17 @@ export interface AtomicWriteOptions {
    * when it resolves `false`, the temp file is removed and nothing changes.
    */
   readonly onlyIf?: () => Promise<boolean>;
+  /**
+   * Runs the check and the rename holding the file's lock (`withFileLock`
+   * of `file_lock.ts`, passed in: it builds on this file). With every
+   * write of the file holding it, nothing is renamed between the check and
+   * the rename. The temp file is written and flushed before, so the lock is
+   * held for the check and the rename alone.
+   */
+  readonly lock?: <T>(
+    path: string,
+    section: (held: { assertHeld(): Promise<void> }) => Promise<T>,
+  ) => Promise<T>;
 }
 
 /**
@@ -240,11 +251,25 @@ export async function writeFileAtomic(
       } finally {
         await handle.close();
       }
-      if (options.onlyIf !== undefined && !(await options.onlyIf())) {
+      const commit = async (
+        held?: { assertHeld(): Promise<void> },
+      ): Promise<boolean> => {
+        if (options.onlyIf !== undefined && !(await options.onlyIf())) {
+          return false;
+        }
+        // A holder slower than the lock's bound may have lost it: then it
+        // starts the section again rather than overwrite the new holder.
+        await held?.assertHeld();
+        await rename(temp, path);
+        return true;
+      };
+      const committed = options.lock === undefined
+        ? await commit()
+        : await options.lock(path, commit);
+      if (!committed) {
         await rm(temp, { force: true });
         return false;
       }
-      await rename(temp, path);
       break;
     } catch (error) {
       await rm(temp, { force: true });

@@ -31,6 +31,11 @@ import {
   removeTempFiles,
   writeFileAtomic,
 } from "../_internal/fs.ts";
+import {
+  LockTimeout,
+  removeStaleLock,
+  withFileLock,
+} from "../_internal/file_lock.ts";
 import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { isValidKey } from "../_internal/key.ts";
 import { permissionErrorOr } from "../_internal/permission_error.ts";
@@ -61,6 +66,9 @@ export interface LocalFileSourceOptions {
  * Keeps each key in `<dir>/<KEY>.json`, pretty-printed. Writes are atomic
  * (temp file, then rename) and leave no temp file behind, even after a
  * writer was killed; files are 0600 and the directory is created 0700.
+ * Every write of a key holds its lock, `.<KEY>.json.lock`, across the
+ * rename, so a migration's write-back never overwrites a `set()` that
+ * returned, in this process or another.
  * Keys are validated again here, so no key can escape the directory.
  *
  * Anything at a key's path that is not a regular file (a FIFO, a device, a
@@ -137,7 +145,7 @@ export class LocalFileSource implements ConfigSource {
     try {
       await this.#refuseSpecialFile(path, key);
       await ensureDir(this.dir);
-      await writeFileAtomic(path, text);
+      await writeFileAtomic(path, text, { lock: withFileLock });
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
@@ -146,7 +154,9 @@ export class LocalFileSource implements ConfigSource {
   /**
    * Writes the key's file only if it still holds `expected`: its content is
    * compared once before the new file is written and again just before the
-   * rename, so a value another process wrote meanwhile is kept.
+   * rename, holding the key's lock (`.<KEY>.json.lock`) across the compare
+   * and the rename, as every `set` and `delete` holds it across theirs: a
+   * value another process or call stored meanwhile is kept.
    */
   async compareAndSet(
     key: string,
@@ -170,25 +180,35 @@ export class LocalFileSource implements ConfigSource {
     };
     if (!(await holdsExpected())) return false;
     try {
-      return await writeFileAtomic(path, text, { onlyIf: holdsExpected });
+      return await writeFileAtomic(path, text, {
+        onlyIf: holdsExpected,
+        lock: withFileLock,
+      });
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
   }
 
-  /** Deletes the key's file, and any temp file a killed write of it left. */
+  /**
+   * Deletes the key's file, holding its lock, and any temp file (or stale
+   * lock) a killed write of it left.
+   */
   async delete(key: string): Promise<boolean> {
     const path = this.locate(key);
     try {
-      await this.#refuseSpecialFile(path, key);
-      let removed = true;
-      try {
-        await (await nodeFs()).rm(path);
-      } catch (error) {
-        if (errorCode(error) !== "ENOENT") throw error;
-        removed = false;
-      }
+      // No file, no lock: a missing key in a read-only directory is no error.
+      const removed = await this.#refuseSpecialFile(path, key) &&
+        await withFileLock(path, async () => {
+          try {
+            await (await nodeFs()).rm(path);
+            return true;
+          } catch (error) {
+            if (errorCode(error) !== "ENOENT") throw error;
+            return false;
+          }
+        });
       await removeTempFiles(path);
+      if (!removed) await removeStaleLock(path);
       return removed;
     } catch (error) {
       throw this.#failure(error, "write", path, key);
@@ -260,16 +280,21 @@ export class LocalFileSource implements ConfigSource {
     return text;
   }
 
-  /** Refuses to replace or remove anything at `path` but a regular file. */
-  async #refuseSpecialFile(path: string, key: string): Promise<void> {
+  /**
+   * Refuses to replace or remove anything at `path` but a regular file.
+   *
+   * @returns Whether a file is there.
+   */
+  async #refuseSpecialFile(path: string, key: string): Promise<boolean> {
     let stats;
     try {
       stats = await (await nodeFs()).stat(path);
     } catch (error) {
-      if (errorCode(error) === "ENOENT") return;
+      if (errorCode(error) === "ENOENT") return false;
       throw error;
     }
     if (!stats.isFile()) throw this.#notAFile(path, key, kindOf(stats));
+    return true;
   }
 
   #notAFile(path: string, key: string, what: FileKind): ConfigSourceError {
@@ -295,6 +320,16 @@ export class LocalFileSource implements ConfigSource {
     key?: string,
   ): unknown {
     if (error instanceof ConfigError) return error;
+    if (error instanceof LockTimeout) {
+      return new ConfigSourceError(
+        `Cannot write ${path}${
+          key ? ` for key "${key}"` : ""
+        }: its lock ${error.path} stayed taken${
+          error.holder === undefined ? "" : ` by process ${error.holder}`
+        } while other writes kept taking it: retry; if no other process writes there, remove the lock file`,
+        { ...(key === undefined ? {} : { key }), source: this.name },
+      );
+    }
     const mapped = permissionErrorOr(
       error,
       this.name,

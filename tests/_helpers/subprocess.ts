@@ -237,3 +237,30 @@ export function runFixture(
     ...args,
   ], rest);
 }
+
+/**
+ * Starts a child script from tests/_fixtures as {@linkcode runFixture}
+ * does, but returns the running process, for tests that read its output
+ * as it comes and stop it themselves (with SIGKILL, say). Permission
+ * tests must use {@linkcode runFixture}: through `node:child_process`,
+ * Deno merges the environment and may pass permissions on.
+ */
+export function spawnFixture(
+  fixture: URL,
+  args: readonly string[] = [],
+  options: Pick<FixtureOptions, "denoFlags" | "env"> = {},
+): import("node:child_process").ChildProcessWithoutNullStreams {
+  const path = fileURLToPath(fixture);
+  const env = options.env ?? baseEnv();
+  return isDeno
+    ? spawn(
+      denoExecutable(),
+      ["run", "--quiet", ...(options.denoFlags ?? []), path, ...args],
+      { env },
+    )
+    : spawn(process.execPath, [
+      "--disable-warning=ExperimentalWarning",
+      path.replace(/\.ts$/, ".js"),
+      ...args,
+    ], { env });
+}
