@@ -15,6 +15,8 @@ import type { Resolution, ResolveOptions } from "./resolution.ts";
 import type { ConfigSource } from "./source.ts";
 import type { ValidationResult } from "./validation.ts";
 import { explain } from "./_internal/explain.ts";
+import { storeFields } from "./_internal/layered_write.ts";
+import { resolveLayersSync } from "./_internal/layering.ts";
 import { resolve, writeTarget } from "./_internal/resolver.ts";
 import { store } from "./_internal/storage.ts";
 import { validateSync, validateSyncFirst } from "./_internal/validate.ts";
@@ -118,6 +120,7 @@ export class ConfigManager {
    */
   #syncHit<T, I>(def: ConfigDefinition<T, I>): { value: T } | undefined {
     this.#assertOpen();
+    if (def.layering === "fields") return resolveLayersSync(this.sources, def);
     for (const source of this.sources) {
       if (source.getSync === undefined) return undefined;
       let value: unknown;
@@ -193,7 +196,19 @@ export class ConfigManager {
         "pass a value that matches the schema; nothing was stored",
       );
     }
-    await store(target, def, value, result.value, "the value passed to set()");
+    if (def.layering === "fields") {
+      // Only the fields this source holds or that changed: never a copy
+      // of what another source holds (a secret in OpenBao or an env var).
+      await storeFields(this.sources, target, def, value, result.value);
+    } else {
+      await store(
+        target,
+        def,
+        value,
+        result.value,
+        "the value passed to set()",
+      );
+    }
     return result.value;
   }
 

@@ -1,0 +1,177 @@
+/**
+ * Private: the fields of a definition with `layering: "fields"`, read from
+ * its schema: which objects merge, which fields are leaves, and which hold
+ * text. Field-level layering, `harmony-config docs` and the env source's
+ * per-field variables all follow this one reading of a schema.
+ *
+ * The rule: an object the schema declares with `z.object()` (no catchall,
+ * not marked secret as a whole) merges field by field; anything else (an
+ * array, a record, a union, a tuple, a scalar, an object with a catchall,
+ * an object marked secret) is a leaf, which one source gives whole. The
+ * input side of a transform is what sources hold, so it is what is read.
+ *
+ * @module
+ */
+import type { z } from "zod";
+import type { FieldSpec } from "../source.ts";
+import { innerOfWrapper, isSecret } from "./schema_walk.ts";
+import { formatPath } from "./validate.ts";
+
+/** One declared field of a fields-mode schema. */
+export interface LayoutField extends FieldSpec {
+  /** The field's schema, wrappers included. */
+  readonly schema: z.ZodType;
+  /** Whether it is an object whose own fields merge; otherwise a leaf. */
+  readonly merged: boolean;
+  /** The path as issues print it: `db.host`. */
+  readonly label: string;
+}
+
+/** The fields of a schema, for field-level layering. */
+export interface FieldLayout {
+  /** Every declared field, each object before the fields inside it (what sources are asked for). */
+  readonly fields: readonly LayoutField[];
+  /** The fields that are leaves, in schema order. */
+  readonly leaves: readonly LayoutField[];
+  /** Whether the value at `path` is an object whose fields merge (the root is). */
+  merges(path: readonly PropertyKey[]): boolean;
+}
+
+/** Deeper than this, a schema that recurses on itself stops and the field is a leaf. */
+const MAX_DEPTH = 32;
+
+type Def = Record<string, unknown>;
+
+function defOf(schema: z.ZodType): Def {
+  return schema._zod.def as unknown as Def;
+}
+
+/** The schema without wrappers, and the input side of pipes: what a source holds. */
+function storedSide(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    const def = defOf(current);
+    const next = def.type === "pipe"
+      ? def.in as z.ZodType
+      : innerOfWrapper(current);
+    if (next === undefined) return current;
+    current = next;
+  }
+}
+
+/** The shape of an object whose fields merge, or `undefined` for a leaf. */
+function mergedShape(
+  schema: z.ZodType,
+): Record<string, z.ZodType> | undefined {
+  if (isSecret(schema)) return undefined;
+  const inner = storedSide(schema);
+  const def = defOf(inner);
+  if (def.type !== "object") return undefined;
+  const catchall = def.catchall as z.ZodType | undefined;
+  if (catchall !== undefined && defOf(catchall).type !== "never") {
+    return undefined;
+  }
+  return def.shape as Record<string, z.ZodType>;
+}
+
+/** Whether the stored value is text: a string, a string enum or literal, a template literal. */
+function holdsText(schema: z.ZodType): boolean {
+  const def = defOf(storedSide(schema));
+  switch (def.type) {
+    case "string":
+    case "template_literal":
+      return true;
+    case "enum":
+      return Object.values(def.entries as Record<string, unknown>).every(
+        (v) => typeof v === "string",
+      );
+    case "literal":
+      return (def.values as unknown[]).every((v) => typeof v === "string");
+    case "union":
+      return (def.options as z.ZodType[]).every(holdsText);
+    default:
+      return false;
+  }
+}
+
+const layouts = new WeakMap<z.ZodType, FieldLayout>();
+
+/**
+ * The layout of a fields-mode schema, computed once per schema.
+ *
+ * @example
+ * ```ts
+ * import { fieldLayout } from "./field_layout.ts";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const layout = fieldLayout(z.object({ db: z.object({ host: z.string() }), tags: z.array(z.string()) }));
+ * assert.deepEqual(layout.fields.map((f) => [f.label, f.merged, f.text]), [
+ *   ["db", true, false],
+ *   ["db.host", false, true],
+ *   ["tags", false, false],
+ * ]);
+ * assert.ok(layout.merges(["db"]) && !layout.merges(["tags"]));
+ * ```
+ */
+export function fieldLayout(schema: z.ZodType): FieldLayout {
+  let layout = layouts.get(schema);
+  if (layout === undefined) {
+    layout = buildLayout(schema);
+    layouts.set(schema, layout);
+  }
+  return layout;
+}
+
+function buildLayout(schema: z.ZodType): FieldLayout {
+  const fields: LayoutField[] = [];
+  const mergedPaths = new Set<string>([""]);
+  const walk = (
+    shape: Record<string, z.ZodType>,
+    path: readonly string[],
+    seen: ReadonlySet<z.ZodType>,
+  ): void => {
+    for (const [name, child] of Object.entries(shape)) {
+      const childPath = [...path, name];
+      const inner = seen.has(child) || childPath.length > MAX_DEPTH
+        ? undefined
+        : mergedShape(child);
+      const label = formatPath(childPath);
+      fields.push({
+        path: childPath,
+        text: inner === undefined && holdsText(child),
+        schema: child,
+        merged: inner !== undefined,
+        label,
+      });
+      if (inner !== undefined) {
+        mergedPaths.add(pathKey(childPath));
+        walk(inner, childPath, new Set([...seen, child]));
+      }
+    }
+  };
+  const root = mergedShape(schema);
+  if (root !== undefined) walk(root, [], new Set([schema]));
+  return {
+    fields,
+    leaves: fields.filter((field) => !field.merged),
+    merges: (path) => mergedPaths.has(pathKey(path)),
+  };
+}
+
+/** A path as one string for a set or map: segments joined by NUL, which no name holds in practice. */
+export function pathKey(path: readonly PropertyKey[]): string {
+  return path.map(String).join("\u0000");
+}
+
+/**
+ * Why a schema cannot be layered field by field, or `undefined` when it
+ * can: the root must be an object whose fields merge.
+ */
+export function layeringProblem(schema: z.ZodType): string | undefined {
+  if (mergedShape(schema) !== undefined) return undefined;
+  if (isSecret(schema)) {
+    return 'a schema marked secret as a whole is one value: mark its fields secret instead, or use layering "whole"';
+  }
+  return 'the schema must be a z.object() without a catchall, so that its fields can come from different sources; use layering "whole" for any other schema';
+}
