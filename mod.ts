@@ -49,6 +49,7 @@ export {
 } from "./global.ts";
 export { redact, REDACTED, secret } from "./secret.ts";
 export { validate, type ValidationResult } from "./validation.ts";
+export { toJsonSchema } from "./json_schema.ts";
 export type {
   ExplainLeaf,
   ExplainStatus,
