@@ -28,6 +28,8 @@ import { formatPath, parsedSync } from "./validate.ts";
 export interface FieldsWrite {
   /** The JSON data written to the target: the fields it keeps. */
   readonly stored: Readonly<Record<string, unknown>>;
+  /** The paths of the fields written to the target, as issues print them. */
+  readonly written: readonly string[];
   /** The fields another source gives with the value passed: left there, not copied. */
   readonly left: readonly { readonly path: string; readonly source: string }[];
 }
@@ -75,7 +77,12 @@ export async function storeFields<T, I>(
     layout.leaves.map((field) => [pathKey(field.path), field]),
   );
   const stored: Record<string, unknown> = {};
+  const written: string[] = [];
   const left: { path: string; source: string }[] = [];
+  const keep = (path: readonly string[], value: unknown): void => {
+    place(stored, path, value);
+    written.push(formatPath(path));
+  };
   const visit = (value: unknown, path: readonly string[]): void => {
     if (layout.merges(path) && isPlainObject(value)) {
       for (const [name, inner] of Object.entries(value)) {
@@ -96,23 +103,23 @@ export async function storeFields<T, I>(
       ) {
         return;
       }
-      place(stored, path, value);
+      keep(path, value);
       return;
     }
     const unchanged = deepEqual(valueAt(current.value, path), value);
     if (!unchanged || origin.layer.source === target) {
-      place(stored, path, value);
+      keep(path, value);
       return;
     }
     // Given by another source, and not changed: left there. What the
     // target itself holds for it (shadowed) stays as it is.
     left.push({ path: formatPath(path), source: origin.layer.source.name });
     const mine = own === undefined ? undefined : valueAt(own.value, path);
-    if (mine !== undefined) place(stored, path, mine);
+    if (mine !== undefined) keep(path, mine);
   };
   visit(chosen.value, []);
   await target.set(def.key, stored);
-  return { stored, left };
+  return { stored, written, left };
 }
 
 /** Sets `value` at `path` inside `root`, creating the objects on the way. */

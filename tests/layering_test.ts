@@ -106,7 +106,7 @@ async function openChain(): Promise<Chain> {
     openbao,
     manager,
     dbPath,
-    row() {
+    row(): string | undefined {
       const db = new DatabaseSync(dbPath, { readOnly: true });
       try {
         const row = db.prepare("SELECT value FROM config WHERE key = ?").get(
@@ -117,7 +117,7 @@ async function openChain(): Promise<Chain> {
         db.close();
       }
     },
-    async [Symbol.asyncDispose]() {
+    async [Symbol.asyncDispose](): Promise<void> {
       clearEnv();
       await manager.close();
       await bao.close();
