@@ -29,7 +29,7 @@ export interface LoadedDefinition {
 
 /** The definitions of a schema module, and where it was named. */
 export interface LoadedDefinitions {
-  /** The definitions, in export order. */
+  /** The definitions, by export name. */
   readonly definitions: readonly ConfigDefinition<unknown>[];
   /** The module reference, as loaded. */
   readonly reference: string;

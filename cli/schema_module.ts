@@ -103,7 +103,7 @@ function visibleFile(file: string): boolean {
  *
  * @param reference The `--schema` argument.
  * @param cwd The directory relative paths start from.
- * @returns The definitions, in export order; never empty.
+ * @returns The definitions, by export name (as a module namespace lists them); never empty.
  * @throws {ConfigPermissionError} When Deno denies reading the module or a
  * file it imports; the flag names that file's directory.
  * @throws {ConfigError} When the module cannot be loaded, with the reason;
