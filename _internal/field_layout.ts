@@ -27,8 +27,20 @@ export interface LayoutField extends FieldSpec {
   readonly label: string;
 }
 
+/**
+ * An object whose fields merge, as a tree: `objects` holds the fields that
+ * are such objects themselves; any other field is a leaf. Walking it needs
+ * no path strings, which keeps a fields-mode `get` cheap.
+ */
+export interface MergedObject {
+  /** The fields that are objects whose own fields merge. */
+  readonly objects: ReadonlyMap<string, MergedObject>;
+}
+
 /** The fields of a schema, for field-level layering. */
 export interface FieldLayout {
+  /** The root, an object whose fields merge. */
+  readonly root: MergedObject;
   /** Every declared field, each object before the fields inside it (what sources are asked for). */
   readonly fields: readonly LayoutField[];
   /** The fields that are leaves, in schema order. */
@@ -126,10 +138,12 @@ export function fieldLayout(schema: z.ZodType): FieldLayout {
 function buildLayout(schema: z.ZodType): FieldLayout {
   const fields: LayoutField[] = [];
   const mergedPaths = new Set<string>([""]);
+  const root = new Map<string, MergedObject>();
   const walk = (
     shape: Record<string, z.ZodType>,
     path: readonly string[],
     seen: ReadonlySet<z.ZodType>,
+    objects: Map<string, MergedObject> = root,
   ): void => {
     for (const [name, child] of Object.entries(shape)) {
       const childPath = [...path, name];
@@ -146,13 +160,16 @@ function buildLayout(schema: z.ZodType): FieldLayout {
       });
       if (inner !== undefined) {
         mergedPaths.add(pathKey(childPath));
-        walk(inner, childPath, new Set([...seen, child]));
+        const below = new Map<string, MergedObject>();
+        objects.set(name, { objects: below });
+        walk(inner, childPath, new Set([...seen, child]), below);
       }
     }
   };
-  const root = mergedShape(schema);
-  if (root !== undefined) walk(root, [], new Set([schema]));
+  const shape = mergedShape(schema);
+  if (shape !== undefined) walk(shape, [], new Set([schema]));
   return {
+    root: { objects: root },
     fields,
     leaves: fields.filter((field) => !field.merged),
     merges: (path) => mergedPaths.has(pathKey(path)),

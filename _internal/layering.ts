@@ -29,6 +29,7 @@ import {
   type FieldLayout,
   fieldLayout,
   type LayoutField,
+  type MergedObject,
   pathKey,
 } from "./field_layout.ts";
 import { isPlainObject } from "./json.ts";
@@ -175,6 +176,10 @@ function define(
   name: string,
   value: unknown,
 ): void {
+  if (name !== "__proto__") {
+    target[name] = value;
+    return;
+  }
   Object.defineProperty(target, name, {
     value,
     enumerable: true,
@@ -212,9 +217,10 @@ export function mergeLayers(
   layout: FieldLayout,
 ): Merged {
   const origins = new Map<string, Origin>();
+  const made = new Set<object>();
   let root: unknown;
   for (const layer of layers) {
-    root = mergeInto(root, layer.value, [], layout, (path) => {
+    root = mergeInto(root, layer.value, layout.root, made, [], (path) => {
       origins.set(pathKey(path), { path, layer });
     });
   }
@@ -222,44 +228,72 @@ export function mergeLayers(
 }
 
 /**
- * Merges values as layers are merged, the first one's fields winning:
- * what a person answers, laid under what the sources already hold.
+ * Merges values as layers are merged, the first one's fields winning,
+ * without recording where each leaf came from: `get`'s hot path, and what
+ * a person answers laid under what the sources already hold. One value is
+ * returned as it is (a parse never changes its input).
  */
 export function mergeValues(
   schema: ConfigDefinition<unknown>["schema"],
   values: readonly unknown[],
 ): unknown {
   const layout = fieldLayout(schema);
+  const made = new Set<object>();
   let root: unknown;
   for (const value of values) {
-    root = mergeInto(root, value, [], layout, () => {});
+    if (value === undefined) continue;
+    root = root === undefined
+      ? value
+      : mergeInto(root, value, layout.root, made, undefined, undefined);
   }
   return root;
 }
 
+/**
+ * Lays `incoming` under `current`. `node` is the object the schema merges
+ * at this place, or `undefined` for a leaf. With `took`, the path of each
+ * leaf taken from `incoming` is reported (and built); without, no path is.
+ * Objects of `current` that this merge did not make (`made`) came from a
+ * source or a caller: they are copied, never changed.
+ */
 function mergeInto(
   current: unknown,
   incoming: unknown,
-  path: readonly string[],
-  layout: FieldLayout,
-  took: (path: readonly string[]) => void,
+  node: MergedObject | undefined,
+  made: Set<object>,
+  path: readonly string[] | undefined,
+  took: ((path: readonly string[]) => void) | undefined,
 ): unknown {
   if (incoming === undefined) return current;
-  if (layout.merges(path) && isPlainObject(incoming)) {
+  if (node !== undefined && isPlainObject(incoming)) {
     // Where an earlier layer put a value that is not an object, it holds.
     if (current !== undefined && !isPlainObject(current)) return current;
-    const target = (current ?? {}) as Record<string, unknown>;
-    for (const [name, value] of Object.entries(incoming)) {
+    let target = current as Record<string, unknown> | undefined;
+    if (target === undefined) {
+      if (took === undefined) return incoming; // nothing to merge with
+      target = {};
+    } else if (!made.has(target)) {
+      target = { ...target };
+    }
+    made.add(target);
+    for (const name of Object.keys(incoming)) {
       define(
         target,
         name,
-        mergeInto(own(target, name), value, [...path, name], layout, took),
+        mergeInto(
+          own(target, name),
+          incoming[name],
+          node.objects.get(name),
+          made,
+          path === undefined ? undefined : [...path, name],
+          took,
+        ),
       );
     }
     return target;
   }
   if (current !== undefined) return current;
-  took(path);
+  if (took !== undefined && path !== undefined) took(path);
   return incoming;
 }
 
@@ -587,7 +621,10 @@ export function resolveLayersSync<T, I>(
       if (layer !== undefined) layers.push(layer);
     }
     if (layers.length === 0) return undefined;
-    const checked = validateSync(def.schema, mergeLayers(layers, layout).value);
+    const checked = validateSync(
+      def.schema,
+      mergeValues(def.schema, layers.map((layer) => layer.value)),
+    );
     return checked.ok ? { value: checked.value } : undefined;
   } catch {
     // Unavailable, a failure, or an async schema: the full path says which.

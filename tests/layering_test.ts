@@ -661,6 +661,39 @@ describe("field-level layering", () => {
     );
   });
 
+  it("never changes a value a source hands out, however often it is merged", async () => {
+    const deepFreeze = <T>(value: T): T => {
+      if (typeof value === "object" && value !== null) {
+        Object.values(value).forEach(deepFreeze);
+        Object.freeze(value);
+      }
+      return value;
+    };
+    // A source that hands out the very objects it keeps, frozen.
+    const kept = deepFreeze({ host: "kept", pool: { max: 1 } });
+    const others = deepFreeze({ user: "u", password: "p", pool: { idle: 2 } });
+    const source = (name: string, value: unknown): ConfigSource => ({
+      name,
+      persists: false,
+      get: () => Promise.resolve(value),
+      getSync: () => value,
+      set: () => Promise.resolve(),
+      delete: () => Promise.resolve(false),
+      keys: () => Promise.resolve([]),
+    });
+    const manager = new ConfigManager([
+      new EnvSource({ env: { [`${PREFIX}__pool__max`]: "7" } }),
+      source("first", kept),
+      source("second", others),
+    ]);
+    for (let i = 0; i < 3; i++) {
+      assert.deepEqual((await manager.get(Pg)).pool, { max: 7, idle: 2 });
+      assert.equal((await manager.explain(Pg)).answeredBy, "env");
+    }
+    assert.deepEqual(kept, { host: "kept", pool: { max: 1 } });
+    assert.deepEqual(others, { user: "u", password: "p", pool: { idle: 2 } });
+  });
+
   it("defineConfig refuses fields mode for a schema that is not an object, or with migrate", () => {
     assert.throws(
       () => defineConfig({ key: "N", schema: z.number(), layering: "fields" }),
