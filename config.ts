@@ -6,7 +6,7 @@
 import type { z } from "zod";
 import { ConfigError } from "./errors.ts";
 import { validateKey } from "./key.ts";
-import { layeringProblem } from "./_internal/field_layout.ts";
+import { layeringProblem } from "./_internal/schema_walk.ts";
 import { assertSupportedSchema } from "./_internal/zod_copy.ts";
 
 /**

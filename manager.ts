@@ -15,8 +15,7 @@ import type { Resolution, ResolveOptions } from "./resolution.ts";
 import type { ConfigSource } from "./source.ts";
 import type { ValidationResult } from "./validation.ts";
 import { explain } from "./_internal/explain.ts";
-import { storeFields } from "./_internal/layered_write.ts";
-import { resolveLayersSync } from "./_internal/layering.ts";
+import { fieldsSyncHit } from "./_internal/fields_sync.ts";
 import { resolve, writeTarget } from "./_internal/resolver.ts";
 import { store } from "./_internal/storage.ts";
 import { validateSync, validateSyncFirst } from "./_internal/validate.ts";
@@ -120,7 +119,7 @@ export class ConfigManager {
    */
   #syncHit<T, I>(def: ConfigDefinition<T, I>): { value: T } | undefined {
     this.#assertOpen();
-    if (def.layering === "fields") return resolveLayersSync(this.sources, def);
+    if (def.layering === "fields") return fieldsSyncHit(this.sources, def);
     for (const source of this.sources) {
       if (source.getSync === undefined) return undefined;
       let value: unknown;
@@ -199,6 +198,8 @@ export class ConfigManager {
     if (def.layering === "fields") {
       // Only the fields this source holds or that changed: never a copy
       // of what another source holds (a secret in OpenBao or an env var).
+      // Loaded here, as only fields-mode definitions need it.
+      const { storeFields } = await import("./_internal/layered_write.ts");
       await storeFields(this.sources, target, def, value, result.value);
     } else {
       await store(

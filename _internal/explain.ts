@@ -7,13 +7,7 @@ import type { ConfigDefinition } from "../config.ts";
 import type { ExplainStep, Explanation } from "../explain.ts";
 import type { Resolution } from "../resolution.ts";
 import type { ConfigSource } from "../source.ts";
-import {
-  defaultsOnly,
-  inspectLayers,
-  type LayeredOutcome,
-  leafReport,
-  resolveLayers,
-} from "./layering.ts";
+import type { LayeredOutcome } from "./layering.ts";
 import { nothingFound, resolve } from "./resolver.ts";
 import { describeError } from "./safe_error.ts";
 import { inspectSource, redacted } from "./steps.ts";
@@ -73,6 +67,8 @@ async function explainLayers<T, I>(
   sources: readonly ConfigSource[],
   def: ConfigDefinition<T, I>,
 ): Promise<Explanation> {
+  const { defaultsOnly, inspectLayers, leafReport, resolveLayers } =
+    await import("./layering.ts");
   const steps: ExplainStep[] = [];
   const key = def.key;
   let outcome: LayeredOutcome<T>;

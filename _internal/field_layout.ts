@@ -14,7 +14,7 @@
  */
 import type { z } from "zod";
 import type { FieldSpec } from "../source.ts";
-import { innerOfWrapper, isSecret } from "./schema_walk.ts";
+import { mergedShape, storedSide } from "./schema_walk.ts";
 import { formatPath } from "./validate.ts";
 
 /** One declared field of a fields-mode schema. */
@@ -56,34 +56,6 @@ type Def = Record<string, unknown>;
 
 function defOf(schema: z.ZodType): Def {
   return schema._zod.def as unknown as Def;
-}
-
-/** The schema without wrappers, and the input side of pipes: what a source holds. */
-function storedSide(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (;;) {
-    const def = defOf(current);
-    const next = def.type === "pipe"
-      ? def.in as z.ZodType
-      : innerOfWrapper(current);
-    if (next === undefined) return current;
-    current = next;
-  }
-}
-
-/** The shape of an object whose fields merge, or `undefined` for a leaf. */
-function mergedShape(
-  schema: z.ZodType,
-): Record<string, z.ZodType> | undefined {
-  if (isSecret(schema)) return undefined;
-  const inner = storedSide(schema);
-  const def = defOf(inner);
-  if (def.type !== "object") return undefined;
-  const catchall = def.catchall as z.ZodType | undefined;
-  if (catchall !== undefined && defOf(catchall).type !== "never") {
-    return undefined;
-  }
-  return def.shape as Record<string, z.ZodType>;
 }
 
 /** Whether the stored value is text: a string, a string enum or literal, a template literal. */
@@ -179,16 +151,4 @@ function buildLayout(schema: z.ZodType): FieldLayout {
 /** A path as one string for a set or map: segments joined by NUL, which no name holds in practice. */
 export function pathKey(path: readonly PropertyKey[]): string {
   return path.map(String).join("\u0000");
-}
-
-/**
- * Why a schema cannot be layered field by field, or `undefined` when it
- * can: the root must be an object whose fields merge.
- */
-export function layeringProblem(schema: z.ZodType): string | undefined {
-  if (mergedShape(schema) !== undefined) return undefined;
-  if (isSecret(schema)) {
-    return 'a schema marked secret as a whole is one value: mark its fields secret instead, or use layering "whole"';
-  }
-  return 'the schema must be a z.object() without a catchall, so that its fields can come from different sources; use layering "whole" for any other schema';
 }

@@ -25,6 +25,7 @@ import type { ExplainLeaf, ExplainStep } from "../explain.ts";
 import type { Resolution } from "../resolution.ts";
 import type { ConfigSource, FieldEntry, SourceEntry } from "../source.ts";
 import { lazyEntry, readEntry } from "./entry.ts";
+import { registerFieldsSync } from "./fields_sync.ts";
 import {
   type FieldLayout,
   fieldLayout,
@@ -663,3 +664,6 @@ export async function inspectLayers<T, I>(
 }
 
 const EMPTY_CHAIN: ChainRead = { reads: [], layers: [], unavailable: [] };
+
+// From now on `get` of a fields-mode definition may skip the promises.
+registerFieldsSync(resolveLayersSync);

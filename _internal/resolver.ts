@@ -17,7 +17,6 @@ import {
 import type { Resolution, ResolveOptions } from "../resolution.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 import { lazyEntry, readEntry } from "./entry.ts";
-import { resolveLayers } from "./layering.ts";
 import { migrate } from "./migration.ts";
 import { findPrompter } from "./prompter.ts";
 import { unwrapSchema } from "./schema_walk.ts";
@@ -36,6 +35,8 @@ export async function resolve<T, I>(
   options: ResolveOptions = {},
 ): Promise<Resolution<T>> {
   if (def.layering === "fields") {
+    // Loaded by the first fields-mode read only.
+    const { resolveLayers } = await import("./layering.ts");
     const outcome = await resolveLayers(sources, def, options.steps);
     return outcome.resolution ??
       {
