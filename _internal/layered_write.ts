@@ -15,13 +15,13 @@
  * @module
  */
 import type { ConfigDefinition } from "../config.ts";
-import { ConfigValidationError, SourceUnavailableError } from "../errors.ts";
+import { SourceUnavailableError } from "../errors.ts";
 import type { ConfigSource } from "../source.ts";
 import { deepEqual } from "./equal.ts";
 import { fieldLayout, pathKey } from "./field_layout.ts";
 import { isPlainObject } from "./json.ts";
 import { mergeLayers, readChain, valueAt } from "./layering.ts";
-import { persistedValue } from "./storage.ts";
+import { storable } from "./storage.ts";
 import { formatPath, parsedSync } from "./validate.ts";
 
 /** What a fields-mode write stored, and what it left where it was. */
@@ -52,15 +52,7 @@ export async function storeFields<T, I>(
   parsed: T,
   what = "the value passed to set()",
 ): Promise<FieldsWrite> {
-  const chosen = await persistedValue(def.schema, input, parsed);
-  if (!chosen.ok) {
-    throw new ConfigValidationError(
-      def.key,
-      what,
-      chosen.issues,
-      "nothing was stored",
-    );
-  }
+  const value = await storable(def, input, parsed, what);
   const chain = await readChain(sources, def, false);
   const down = chain.unavailable[0];
   if (down !== undefined) {
@@ -117,7 +109,7 @@ export async function storeFields<T, I>(
     const mine = own === undefined ? undefined : valueAt(own.value, path);
     if (mine !== undefined) keep(path, mine);
   };
-  visit(chosen.value, []);
+  visit(value, []);
   await target.set(def.key, stored);
   return { stored, written, left };
 }

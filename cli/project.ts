@@ -157,42 +157,53 @@ export function withoutComments(text: string): string {
   let out = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) {
-        if (text[i] === "\\") i++;
-      }
-      out += text.slice(start, i + 1);
-    } else if (c === "/" && text[i + 1] === "/") {
-      while (i < text.length && text[i] !== "\n") i++;
-      out += "\n";
-    } else if (c === "/" && text[i + 1] === "*") {
-      const end = text.indexOf("*/", i + 2);
-      i = end === -1 ? text.length : end + 1;
+    const gap = commentEnd(text, i);
+    if (gap !== undefined) {
       out += " ";
-    } else {
-      out += c;
-    }
-  }
-  return withoutTrailingCommas(out);
-}
-
-/** JSON text with the commas before a `}` or `]` removed, strings untouched. */
-function withoutTrailingCommas(text: string): string {
-  let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
-      const start = i;
-      for (i++; i < text.length && text[i] !== '"'; i++) {
-        if (text[i] === "\\") i++;
-      }
-      out += text.slice(start, i + 1);
-    } else if (c === "," && /^\s*[}\]]/.test(text.slice(i + 1))) {
-      continue;
-    } else {
+      i = gap - 1;
+    } else if (c === '"') {
+      const end = stringEnd(text, i);
+      out += text.slice(i, end + 1);
+      i = end;
+    } else if (
+      c !== "," || !/[}\]]/.test(text[significant(text, i + 1)] ?? "")
+    ) {
       out += c;
     }
   }
   return out;
+}
+
+/** Where the comment that starts at `i` ends (just past it), if one does. */
+function commentEnd(text: string, i: number): number | undefined {
+  if (text[i] !== "/") return undefined;
+  if (text[i + 1] === "/") {
+    const end = text.indexOf("\n", i);
+    return end === -1 ? text.length : end;
+  }
+  if (text[i + 1] === "*") {
+    const end = text.indexOf("*/", i + 2);
+    return end === -1 ? text.length : end + 2;
+  }
+  return undefined;
+}
+
+/** The index of the next character from `i` that is neither space nor comment. */
+function significant(text: string, i: number): number {
+  while (i < text.length) {
+    const gap = commentEnd(text, i);
+    if (gap !== undefined) i = gap;
+    else if (/\s/.test(text[i]!)) i++;
+    else break;
+  }
+  return i;
+}
+
+/** The index of the quote that ends the JSON string starting at `start`. */
+function stringEnd(text: string, start: number): number {
+  let i = start + 1;
+  for (; i < text.length && text[i] !== '"'; i++) {
+    if (text[i] === "\\") i++;
+  }
+  return i;
 }

@@ -170,6 +170,20 @@ async function answered<T>(
   return outcome.value;
 }
 
+/** [env, SQLite, OpenBao, a prompt on a fake terminal], from `chain`. */
+function promptChain(
+  chain: Chain,
+): { term: FakeTerminal; manager: ConfigManager } {
+  const term = new FakeTerminal();
+  const manager = new ConfigManager([
+    chain.env,
+    chain.sqlite,
+    chain.openbao,
+    new PromptSource({ input: term.input, output: term.output }),
+  ]);
+  return { term, manager };
+}
+
 describe("field-level layering", () => {
   before(clearEnv);
   after(clearEnv);
@@ -543,13 +557,7 @@ describe("field-level layering", () => {
     await using chain = await openChain();
     setEnv(`${PREFIX}__host`, "env-host");
     await chain.openbao.set(KEY, { password: "bao-secret-password" });
-    const term = new FakeTerminal();
-    const manager = new ConfigManager([
-      chain.env,
-      chain.sqlite,
-      chain.openbao,
-      new PromptSource({ input: term.input, output: term.output }),
-    ]);
+    const { term, manager } = promptChain(chain);
     const value = await answered(term, manager.getOrPrompt(Pg), [
       ["? port", "6543"],
       ["? user", "asked-user"],
@@ -579,13 +587,7 @@ describe("field-level layering", () => {
     setEnv(`${PREFIX}__host`, "env-host");
     await chain.openbao.set(KEY, { password: "bao-secret-password" });
     await chain.sqlite.set(KEY, { user: 42, port: 1 }); // user fails
-    const term = new FakeTerminal();
-    const manager = new ConfigManager([
-      chain.env,
-      chain.sqlite,
-      chain.openbao,
-      new PromptSource({ input: term.input, output: term.output }),
-    ]);
+    const { term, manager } = promptChain(chain);
     const value = await answered(term, manager.getOrPrompt(Pg), [
       ["? user", "fixed-user"],
       ["? ssl", ""],

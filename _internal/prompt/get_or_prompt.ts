@@ -64,20 +64,7 @@ export async function getOrPrompt<T, I>(
         { key: def.key },
       );
     }
-    if (!prompter.isInteractive()) {
-      const example = skeleton(def.schema);
-      throw new PromptUnavailableError(
-        def.key,
-        example,
-        howToSet(
-          sources.filter((source) => findPrompter([source]) === undefined),
-          def.key,
-          example,
-          // "or run in a terminal" is the error's own ending.
-          situation.store === undefined ? {} : { store: situation.store },
-        ),
-      );
-    }
+    if (!prompter.isInteractive()) throw noTerminal(sources, def, situation);
     refuseUnstorable(def);
     const answer = await prompter.answer(def, {});
     await store(target, def, answer.input, answer.value);
@@ -103,6 +90,29 @@ export async function getOrPrompt<T, I>(
   });
   await store(resolution.source, def, answer.input, answer.value);
   return answer.value;
+}
+
+/**
+ * The error for a value that is missing where nobody can be asked: how to
+ * set it in the chain's other sources, with a JSON skeleton.
+ */
+function noTerminal<T, I>(
+  sources: readonly ConfigSource[],
+  def: ConfigDefinition<T, I>,
+  situation: Situation,
+): PromptUnavailableError {
+  const example = skeleton(def.schema);
+  return new PromptUnavailableError(
+    def.key,
+    example,
+    howToSet(
+      sources.filter((source) => findPrompter([source]) === undefined),
+      def.key,
+      example,
+      // "or run in a terminal" is the error's own ending.
+      situation.store === undefined ? {} : { store: situation.store },
+    ),
+  );
 }
 
 /** Any ISO date: what a date field's answer is stored as. */
@@ -190,19 +200,7 @@ async function getOrPromptFields<T, I>(
       { key: def.key },
     );
   }
-  if (!prompter.isInteractive()) {
-    const example = skeleton(def.schema);
-    throw new PromptUnavailableError(
-      def.key,
-      example,
-      howToSet(
-        sources.filter((source) => findPrompter([source]) === undefined),
-        def.key,
-        example,
-        situation.store === undefined ? {} : { store: situation.store },
-      ),
-    );
-  }
+  if (!prompter.isInteractive()) throw noTerminal(sources, def, situation);
   refuseUnstorable(def);
   const answer = await prompter.answer(def, {
     ...(held === undefined ? {} : { held }),

@@ -524,6 +524,44 @@ function runCliChild(
     ], rest);
 }
 
+/** What one run of a batch wrote. */
+interface BatchResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `batch` in one CLI child and checks everything each run wrote;
+ * `seen` records what a run shows, so the matrix knows it was exercised.
+ *
+ * @returns How many runs there were.
+ */
+async function checkBatch(
+  ledger: Ledger,
+  batch: readonly CliRun[],
+  name: string,
+  child: { dir: string; bao: FakeOpenBao; env?: Record<string, string> },
+  seen: (result: BatchResult) => void,
+): Promise<number> {
+  const ran = await runCliChild(["--batch"], {
+    ...child,
+    stdin: JSON.stringify(batch),
+  });
+  assert.equal(ran.code, 0, ran.stderr);
+  ledger.check(ran.stderr, `${name} stderr`);
+  const results = JSON.parse(ran.stdout) as BatchResult[];
+  assert.equal(results.length, batch.length);
+  for (const [i, result] of results.entries()) {
+    const where = batch[i]!.where;
+    seen(result);
+    ledger.check(result.stdout, `${where} stdout`);
+    ledger.check(result.stderr, `${where} stderr`);
+    if (/Unexpected/.test(result.stderr)) ledger.fail(where, result.stderr);
+  }
+  return batch.length;
+}
+
 /**
  * Every case × value × source (env, a --file dir, OpenBao, SQLite, and all
  * four in one chain) × the four commands, plus `set` of each value, in one
@@ -614,21 +652,10 @@ async function cliMatrix(
         }
       }
     }
-    const child = await runCliChild(["--batch"], {
+    runs += await checkBatch(ledger, batch, `CLI batch ${round}`, {
       dir,
       bao,
-      stdin: JSON.stringify(batch),
-    });
-    assert.equal(child.code, 0, child.stderr);
-    ledger.check(child.stderr, `CLI batch ${round} stderr`);
-    const results = JSON.parse(child.stdout) as {
-      code: number;
-      stdout: string;
-      stderr: string;
-    }[];
-    assert.equal(results.length, batch.length);
-    for (const [i, result] of results.entries()) {
-      const where = batch[i]!.where;
+    }, (result) => {
       if (result.stderr.includes("Invalid value for key")) {
         ledger.saw("a CLI run that failed on the value");
       }
@@ -638,11 +665,7 @@ async function cliMatrix(
       if (result.stderr.includes("threw SyntaxError")) {
         ledger.saw("a CLI run over a transform that threw");
       }
-      ledger.check(result.stdout, `${where} stdout`);
-      ledger.check(result.stderr, `${where} stderr`);
-      if (/Unexpected/.test(result.stderr)) ledger.fail(where, result.stderr);
-    }
-    runs += batch.length;
+    });
   }
   return runs;
 }
@@ -875,22 +898,11 @@ async function cliFields(
           });
         }
       }
-      const child = await runCliChild(["--batch"], {
+      runs += await checkBatch(ledger, batch, `CLI fields batch ${round}`, {
         dir,
         bao,
-        stdin: JSON.stringify(batch),
         env: { HARMONY_CANARY_DEFAULT: DEFAULT_CANARY },
-      });
-      assert.equal(child.code, 0, child.stderr);
-      ledger.check(child.stderr, `CLI fields batch ${round} stderr`);
-      const results = JSON.parse(child.stdout) as {
-        code: number;
-        stdout: string;
-        stderr: string;
-      }[];
-      assert.equal(results.length, batch.length);
-      for (const [i, result] of results.entries()) {
-        const where = batch[i]!.where;
+      }, (result) => {
         if (result.stdout.includes("fields (each from the first source")) {
           ledger.saw("a CLI explain with each field's source");
         }
@@ -900,11 +912,7 @@ async function cliFields(
         if (result.stdout.startsWith("# Configuration reference")) {
           ledger.saw("a CLI docs reference");
         }
-        ledger.check(result.stdout, `${where} stdout`);
-        ledger.check(result.stderr, `${where} stderr`);
-        if (/Unexpected/.test(result.stderr)) ledger.fail(where, result.stderr);
-      }
-      runs += batch.length;
+      });
     }
   } finally {
     sqlite.close();
