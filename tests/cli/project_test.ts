@@ -17,6 +17,7 @@ import { fileURLToPath } from "node:url";
 import { SqliteSource } from "../../mod.ts";
 import {
   BROAD_FLAGS,
+  installedBin,
   ROOT,
   runHarmonyConfig as cli,
   scopedFlags,
@@ -58,6 +59,12 @@ const setting = JSON.stringify({
 });
 
 describe("harmony-config with every definition of a module", () => {
+  it("runs as users run it: on Node, the installed package's bin", {
+    skip: isDeno ? "under Deno the CLI runs as deno run cli.ts" : false,
+  }, () => {
+    assert.match(installedBin() ?? "", /node_modules\/\.bin\/harmony-config$/);
+  });
+
   it("--schema MODULE without #Export loads every definition: get redacts exactly each key's secret fields", async () => {
     await using data = await tempDir();
     await storeValues(data.path);
