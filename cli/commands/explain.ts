@@ -62,7 +62,7 @@ export async function explainCommand(
         manager.sources,
         loaded.def.key,
         unavailable,
-        cliSituation(loaded.def.key, loaded.reference),
+        cliSituation(loaded.def.key, loaded.reference, loaded.fromSchema),
       ).message,
     };
   }

@@ -48,7 +48,7 @@ async function resolveValue(
   context: CommandContext,
 ): Promise<{ value: unknown; source: string }> {
   const { def } = loaded;
-  const situation = cliSituation(def.key, loaded.reference);
+  const situation = cliSituation(def.key, loaded.reference, loaded.fromSchema);
   if (context.options.prompt) {
     const { getOrPrompt } = await import(
       "../../_internal/prompt/get_or_prompt.ts"

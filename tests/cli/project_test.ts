@@ -182,6 +182,20 @@ describe("harmony-config with a project-level schema module", () => {
     assert.equal(JSON.parse(fromFlag.stdout).host, "db.internal");
   });
 
+  it("offers get --prompt for a defined key no source has, with no --schema to repeat", async () => {
+    await using dir = await tempDir();
+    const cwd = await project(dir.path, "package.json", setting);
+    const result = await cli(BROAD_FLAGS, ["get", "Api"], {
+      env: { HARMONY_DATA_DIR: dir.path },
+      cwd,
+    });
+    assert.equal(result.code, 3, result.stderr);
+    assert.match(
+      result.stderr,
+      /run harmony-config set Api '<json>' or run harmony-config get Api --prompt in a terminal/,
+    );
+  });
+
   it("says which file holds a setting that is not a module path", async () => {
     await using dir = await tempDir();
     const cwd = await project(
