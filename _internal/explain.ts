@@ -37,13 +37,20 @@ export async function explain<T, I>(
   }
   const key = def.key;
   switch (resolution?.kind) {
-    case "found":
+    case "found": {
+      // The winner's step shows the same value, redacted once already:
+      // reusing it keeps the two alike even for a value so deep that a
+      // second walk for secrets would run out of stack elsewhere.
+      const winner = steps.find((step) => step.winner && "value" in step);
       return {
         key,
         answeredBy: resolution.source.name,
-        value: redacted(def.schema, resolution.value),
+        value: winner === undefined
+          ? redacted(def.schema, resolution.value)
+          : winner.value,
         steps,
       };
+    }
     case "defaults":
       return {
         key,

@@ -34,16 +34,7 @@ export async function resolve<T, I>(
   def: ConfigDefinition<T, I>,
   options: ResolveOptions = {},
 ): Promise<Resolution<T>> {
-  if (def.layering === "fields") {
-    // Loaded by the first fields-mode read only.
-    const { resolveLayers } = await import("./layering.ts");
-    const outcome = await resolveLayers(sources, def, options.steps);
-    return outcome.resolution ??
-      {
-        ...await nothingFound(sources, def, outcome.chain.unavailable),
-        readFrom: sources,
-      };
-  }
+  if (def.layering === "fields") return resolveFields(sources, def, options);
   const { steps, writeBack = true } = options;
   const key = def.key;
   const unavailable: SourceUnavailableError[] = [];
@@ -99,6 +90,21 @@ export async function resolve<T, I>(
     };
   }
   return await nothingFound(sources, def, unavailable);
+}
+
+/** {@linkcode resolve} of a fields-mode definition, by the layering engine. */
+async function resolveFields<T, I>(
+  sources: readonly ConfigSource[],
+  def: ConfigDefinition<T, I>,
+  options: ResolveOptions,
+): Promise<Resolution<T>> {
+  // Loaded by the first fields-mode read only.
+  const { resolveLayers } = await import("./layering.ts");
+  const outcome = await resolveLayers(sources, def, options.steps);
+  return outcome.resolution ?? {
+    ...await nothingFound(sources, def, outcome.chain.unavailable),
+    readFrom: sources,
+  };
 }
 
 /** What resolves when no source has the key: the schema's defaults, or "missing". */
