@@ -15,6 +15,7 @@ import type { Resolution, ResolveOptions } from "./resolution.ts";
 import type { ConfigSource } from "./source.ts";
 import type { ValidationResult } from "./validation.ts";
 import { explain } from "./_internal/explain.ts";
+import { fieldsSyncHit } from "./_internal/fields_sync.ts";
 import { resolve, writeTarget } from "./_internal/resolver.ts";
 import { store } from "./_internal/storage.ts";
 import { validateSync, validateSyncFirst } from "./_internal/validate.ts";
@@ -118,6 +119,7 @@ export class ConfigManager {
    */
   #syncHit<T, I>(def: ConfigDefinition<T, I>): { value: T } | undefined {
     this.#assertOpen();
+    if (def.layering === "fields") return fieldsSyncHit(this.sources, def);
     for (const source of this.sources) {
       if (source.getSync === undefined) return undefined;
       let value: unknown;
@@ -193,7 +195,21 @@ export class ConfigManager {
         "pass a value that matches the schema; nothing was stored",
       );
     }
-    await store(target, def, value, result.value, "the value passed to set()");
+    if (def.layering === "fields") {
+      // Only the fields this source holds or that changed: never a copy
+      // of what another source holds (a secret in OpenBao or an env var).
+      // Loaded here, as only fields-mode definitions need it.
+      const { storeFields } = await import("./_internal/layered_write.ts");
+      await storeFields(this.sources, target, def, value, result.value);
+    } else {
+      await store(
+        target,
+        def,
+        value,
+        result.value,
+        "the value passed to set()",
+      );
+    }
     return result.value;
   }
 

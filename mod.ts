@@ -49,12 +49,20 @@ export {
 } from "./global.ts";
 export { redact, REDACTED, secret } from "./secret.ts";
 export { validate, type ValidationResult } from "./validation.ts";
-export type { ExplainStatus, ExplainStep, Explanation } from "./explain.ts";
+export { toJsonSchema } from "./json_schema.ts";
+export type {
+  ExplainLeaf,
+  ExplainStatus,
+  ExplainStep,
+  Explanation,
+} from "./explain.ts";
 export { dataDir, type DataDirOptions, defaultDbPath } from "./paths.ts";
 export { permissionFlags, withPermission } from "./permissions.ts";
 export { validateKey } from "./key.ts";
 export type {
   ConfigSource,
+  FieldEntry,
+  FieldSpec,
   PermissionDescriptor,
   SourceEntry,
 } from "./source.ts";

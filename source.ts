@@ -31,6 +31,59 @@ export interface SourceEntry {
 }
 
 /**
+ * A field of a definition with `layering: "fields"`, as a source is asked
+ * for it by {@linkcode ConfigSource.readFields}.
+ *
+ * @example The fields of a nested schema
+ * ```ts
+ * import { EnvSource, type FieldSpec } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const fields: FieldSpec[] = [
+ *   { path: ["db"], text: false }, // an object: JSON
+ *   { path: ["db", "host"], text: true }, // a string: the text as it is
+ *   { path: ["db", "port"], text: false }, // a number: JSON
+ * ];
+ * const env = new EnvSource({ env: { HARMONY_CONFIG_App__db__host: "replica" } });
+ * assert.deepEqual(env.readFields("App", fields), [
+ *   { path: ["db", "host"], value: "replica", locator: "HARMONY_CONFIG_App__db__host" },
+ * ]);
+ * ```
+ */
+export interface FieldSpec {
+  /** The field's path from the root value, such as `["db", "host"]`; names are kept exactly. */
+  readonly path: readonly string[];
+  /**
+   * Whether the field holds a string (its schema is a string, a string
+   * enum or a string literal, on the input side of any transform), so a
+   * source of text may take text as it is rather than as JSON.
+   */
+  readonly text: boolean;
+}
+
+/**
+ * A value a source holds for one field, from {@linkcode ConfigSource.readFields}.
+ *
+ * @example Read what one source says about single fields
+ * ```ts
+ * import { EnvSource, type FieldEntry } from "@harmony/config";
+ * import assert from "node:assert/strict";
+ *
+ * const env = new EnvSource({ env: { HARMONY_CONFIG_Db__port: "6543" } });
+ * const entries: readonly FieldEntry[] = env.readFields("Db", [{ path: ["port"], text: false }]);
+ * assert.equal(entries[0]?.value, 6543);
+ * ```
+ */
+export interface FieldEntry {
+  /** The field's path, one of the paths the source was asked for. */
+  readonly path: readonly string[];
+  /** The raw JSON value of the field. */
+  readonly value: unknown;
+  /** Where the value lives, such as `HARMONY_CONFIG_Db__port`. */
+  readonly locator: string;
+}
+
+/**
  * A place configuration values come from. `ConfigManager` asks its sources
  * in order; the first that has the key answers.
  *
@@ -155,6 +208,32 @@ export interface ConfigSource {
    * the source holds.
    */
   hint?(key: string, example?: string): string;
+  /**
+   * For a definition with `layering: "fields"`: the values this source
+   * holds for single fields of `key`, beyond its whole value from `get`,
+   * such as `EnvSource`'s `HARMONY_CONFIG_<KEY>__<field>` variables. Most
+   * sources store one value per key and need no such method.
+   *
+   * `fields` lists every field the schema declares, each object before the
+   * fields inside it; return an entry only for those the source holds, in
+   * any order. Within the source, an entry replaces the same path of the
+   * whole value and of any entry for an object around it (the more
+   * specific one wins). Return an array when the answer needs no waiting
+   * (`get` then needs no promise), else a promise; throw as `get` does
+   * (`SourceUnavailableError` to fall through, a typed `ConfigError` for a
+   * value that cannot be read, never quoting it).
+   */
+  readFields?(
+    key: string,
+    fields: readonly FieldSpec[],
+  ): readonly FieldEntry[] | Promise<readonly FieldEntry[]>;
+  /**
+   * Where the field at `path` of `key` would live in this source, such as
+   * `HARMONY_CONFIG_Db__host`: shown by `explain()`, in the advice of an
+   * error about a missing field, and by `harmony-config docs`. Sources
+   * with {@linkcode ConfigSource.readFields} offer it.
+   */
+  locateField?(key: string, path: readonly string[]): string;
   /** The Deno permissions this source needs. */
   permissions?(): PermissionDescriptor[];
   /** Releases handles; called by `ConfigManager.close()`. */

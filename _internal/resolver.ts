@@ -26,13 +26,15 @@ import { validateSyncFirst } from "./validate.ts";
 /**
  * Asks the sources in order; the first that has the key answers with its
  * whole value, which the schema validates. A source that is unavailable is
- * skipped and remembered; any other failure is thrown.
+ * skipped and remembered; any other failure is thrown. A definition with
+ * `layering: "fields"` is resolved field by field (`layering.ts`).
  */
 export async function resolve<T, I>(
   sources: readonly ConfigSource[],
   def: ConfigDefinition<T, I>,
   options: ResolveOptions = {},
 ): Promise<Resolution<T>> {
+  if (def.layering === "fields") return resolveFields(sources, def, options);
   const { steps, writeBack = true } = options;
   const key = def.key;
   const unavailable: SourceUnavailableError[] = [];
@@ -87,6 +89,30 @@ export async function resolve<T, I>(
       ),
     };
   }
+  return await nothingFound(sources, def, unavailable);
+}
+
+/** {@linkcode resolve} of a fields-mode definition, by the layering engine. */
+async function resolveFields<T, I>(
+  sources: readonly ConfigSource[],
+  def: ConfigDefinition<T, I>,
+  options: ResolveOptions,
+): Promise<Resolution<T>> {
+  // Loaded by the first fields-mode read only.
+  const { resolveLayers } = await import("./layering.ts");
+  const outcome = await resolveLayers(sources, def, options.steps);
+  return outcome.resolution ?? {
+    ...await nothingFound(sources, def, outcome.chain.unavailable),
+    readFrom: sources,
+  };
+}
+
+/** What resolves when no source has the key: the schema's defaults, or "missing". */
+export async function nothingFound<T, I>(
+  sources: readonly ConfigSource[],
+  def: ConfigDefinition<T, I>,
+  unavailable: readonly SourceUnavailableError[],
+): Promise<Resolution<T>> {
   const defaults = await defaultValue(def);
   if (defaults !== undefined) {
     return { kind: "defaults", value: defaults.value };
@@ -94,7 +120,7 @@ export async function resolve<T, I>(
   return {
     kind: "missing",
     unavailable,
-    error: notFoundError(sources, key, unavailable),
+    error: notFoundError(sources, def.key, unavailable),
   };
 }
 

@@ -25,6 +25,8 @@ export interface DenoNamespace {
   readonly noColor: boolean;
   /** Follows symlinks; `isFifo`, `isCharDevice`… are `null` off Unix. */
   statSync(path: string): DenoFileInfo;
+  /** Reads a whole file as UTF-8 text. */
+  readTextFileSync(path: string): string;
 }
 
 /** The part of `Deno.FileInfo` the library reads. */
@@ -76,4 +78,32 @@ export function isPermissionDenied(error: unknown): boolean {
     return true;
   }
   return (error as { code?: unknown } | null)?.code === "ERR_ACCESS_DENIED";
+}
+
+/**
+ * Reads a small file as UTF-8 text, or `undefined` when there is none (or
+ * it is a directory). Under Deno through `Deno.readTextFileSync`: loading
+ * `node:fs` costs a Deno run more than a whole CLI command; on Node
+ * through `process.getBuiltinModule`, which loads nothing new.
+ *
+ * @throws What the read throws for any other reason (a permission).
+ */
+export function readTextFileIfAny(path: string): string | undefined {
+  try {
+    if (deno !== undefined) return deno.readTextFileSync(path);
+    const fs = process.getBuiltinModule?.("node:fs") as
+      | typeof import("node:fs")
+      | undefined;
+    return fs?.readFileSync(path, "utf8");
+  } catch (error) {
+    const code = error as { code?: unknown; name?: unknown } | null;
+    if (
+      code?.code === "ENOENT" || code?.code === "ENOTDIR" ||
+      code?.code === "EISDIR" || code?.name === "NotFound" ||
+      code?.name === "IsADirectory" || code?.name === "NotADirectory"
+    ) {
+      return undefined;
+    }
+    throw error;
+  }
 }

@@ -8,6 +8,7 @@
  */
 import type * as Inquirer from "@inquirer/prompts";
 import type { Readable, Writable } from "node:stream";
+import { mergeValues } from "../layering.ts";
 import type { PromptAnswer } from "../prompter.ts";
 import { validateSyncFirst } from "../validate.ts";
 import {
@@ -375,6 +376,11 @@ function coerceText(field: PromptField, text: string): unknown {
 export interface AskOptions {
   /** A value whose fields pre-fill the questions (the still-valid part of a stored value). */
   readonly defaults?: unknown;
+  /**
+   * A partial value the sources hold (fields mode): its fields are not
+   * asked for, and the answers are checked laid under it.
+   */
+  readonly held?: unknown;
 }
 
 /**
@@ -395,12 +401,16 @@ export async function askForValue<T>(
   plan: PromptPlan,
   options: AskOptions = {},
 ): Promise<PromptAnswer<T>> {
+  const held = options.held;
+  const asked: readonly PromptField[] = held === undefined
+    ? plan.fields
+    : plan.fields.filter((field) => valueAt(held, field.path) === undefined);
   const answers = new Map<string, unknown>();
   const fallbacks = new Map<string, unknown>();
   // Whether a field's fallback is a value the person has (stored, or
   // answered), rather than the schema's default.
   const current = new Set<string>();
-  for (const field of plan.fields) {
+  for (const field of asked) {
     const stored = options.defaults === undefined
       ? undefined
       : field.path.length === 0
@@ -411,7 +421,7 @@ export async function askForValue<T>(
     fallbacks.set(field.label, usable ? stored : field.defaultValue);
     if (usable) current.add(field.label);
   }
-  let pending: readonly PromptField[] = plan.fields;
+  let pending: readonly PromptField[] = asked;
   for (;;) {
     for (const field of pending) {
       const answer = await askField(
@@ -426,7 +436,10 @@ export async function askForValue<T>(
       if (answer === undefined) current.delete(field.label);
       else current.add(field.label);
     }
-    const input = assemble(plan, answers);
+    const answered = assemble(plan, answers);
+    const input = held === undefined
+      ? answered
+      : mergeValues(schema, [held, answered]);
     const result = await validateSyncFirst(schema, input);
     if (result.ok) return { input, value: result.value };
     io.output.write(
@@ -436,7 +449,7 @@ export async function askForValue<T>(
         )
       }\n`,
     );
-    const named = plan.fields.filter((field) =>
+    const named = asked.filter((field) =>
       result.issues.some((issue) =>
         issue.path !== "" &&
         (issue.path === field.label ||
@@ -445,6 +458,6 @@ export async function askForValue<T>(
           field.label.startsWith(`${issue.path}.`))
       )
     );
-    pending = named.length > 0 ? named : plan.fields;
+    pending = named.length > 0 ? named : asked;
   }
 }
