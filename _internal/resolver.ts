@@ -16,12 +16,19 @@ import {
 } from "../errors.ts";
 import type { Resolution, ResolveOptions } from "../resolution.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
+import { type Dependencies, dependOn } from "./dependencies.ts";
 import { lazyEntry, readEntry } from "./entry.ts";
 import { migrate } from "./migration.ts";
 import { findPrompter } from "./prompter.ts";
 import { unwrapSchema } from "./schema_walk.ts";
 import { failedStep, hitStep, invalidStep, missStep } from "./steps.ts";
 import { validateSyncFirst } from "./validate.ts";
+
+/** {@linkcode resolve}'s options, with what only the library's own callers pass. */
+export interface InternalResolveOptions extends ResolveOptions {
+  /** Receives every source the answer depends on, for `get`'s cache. */
+  readonly dependsOn?: Dependencies;
+}
 
 /**
  * Asks the sources in order; the first that has the key answers with its
@@ -31,12 +38,13 @@ import { validateSyncFirst } from "./validate.ts";
 export async function resolve<T, I>(
   sources: readonly ConfigSource[],
   def: ConfigDefinition<T, I>,
-  options: ResolveOptions = {},
+  options: InternalResolveOptions = {},
 ): Promise<Resolution<T>> {
-  const { steps, writeBack = true } = options;
+  const { steps, writeBack = true, dependsOn } = options;
   const key = def.key;
   const unavailable: SourceUnavailableError[] = [];
   for (const source of sources) {
+    if (dependsOn !== undefined) dependOn(dependsOn, source, key);
     let entry: SourceEntry | undefined;
     try {
       // `get` needs no locator or timestamps, so it skips readEntry and
@@ -46,6 +54,7 @@ export async function resolve<T, I>(
         : await readEntry(source, key, true);
     } catch (error) {
       if (!(error instanceof SourceUnavailableError)) throw error;
+      if (dependsOn !== undefined) dependsOn.unavailable = true;
       unavailable.push(error);
       steps?.push(failedStep(source, error));
       continue;

@@ -21,6 +21,7 @@ import {
   ensureDir,
   errorCode,
   type FileKind,
+  fileStampSync,
   kindOf,
   nodeFs,
   readTextCapped,
@@ -30,6 +31,12 @@ import {
 import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { isValidKey } from "../_internal/key.ts";
 import { permissionErrorOr } from "../_internal/permission_error.ts";
+import { DirectoryWatch } from "./_dir_watch.ts";
+
+/** Quiet time after a file event before the file is read. */
+const WATCH_DEBOUNCE_MS = 50;
+/** How often a watched directory that does not exist yet is looked for. */
+const MISSING_DIR_POLL_MS = 1000;
 
 /**
  * Options for {@linkcode LocalFileSource}.
@@ -63,6 +70,13 @@ export interface LocalFileSourceOptions {
  * directory, a symlink to one) is a `ConfigSourceError` at once, and never
  * read; so is a file larger than `maxValueBytes`.
  *
+ * Watching: the directory is watched (not the file, which an editor's save
+ * replaces), events are debounced, and a key is reported only when its
+ * file's content changed: an editor's atomic save and a plain in-place
+ * write are one change each. A directory that does not exist yet is looked
+ * for every second. `get`'s cache proves a file unchanged by its inode,
+ * size and times; a file written in the last 2 s is read at every `get`.
+ *
  * @example
  * ```ts
  * import { ConfigManager, defineConfig, LocalFileSource } from "@harmony/config";
@@ -89,6 +103,7 @@ export class LocalFileSource implements ConfigSource {
   readonly dir: string;
   /** The largest file a key may have, in bytes. */
   readonly maxValueBytes: number;
+  #watch: DirectoryWatch | undefined;
 
   /**
    * @param dir The directory; created on first write.
@@ -137,6 +152,7 @@ export class LocalFileSource implements ConfigSource {
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
+    this.#watch?.wrote(key);
   }
 
   /**
@@ -158,11 +174,14 @@ export class LocalFileSource implements ConfigSource {
       return parsed.ok && deepEqual(parsed.value, expected);
     };
     if (!(await holdsExpected())) return false;
+    let written: boolean;
     try {
-      return await writeFileAtomic(path, text, { onlyIf: holdsExpected });
+      written = await writeFileAtomic(path, text, { onlyIf: holdsExpected });
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
+    if (written) this.#watch?.wrote(key);
+    return written;
   }
 
   /** Deletes the key's file, and any temp file a killed write of it left. */
@@ -178,6 +197,7 @@ export class LocalFileSource implements ConfigSource {
         removed = false;
       }
       await removeTempFiles(path);
+      if (removed) this.#watch?.wrote(key);
       return removed;
     } catch (error) {
       throw this.#failure(error, "write", path, key);
@@ -198,6 +218,44 @@ export class LocalFileSource implements ConfigSource {
       .map((name) => name.slice(0, -".json".length))
       .filter(isValidKey)
       .sort();
+  }
+
+  /**
+   * The file's device, inode, size and times, or `"absent"`: the same stamp
+   * proves the same content. `undefined` (read it) for a file written in
+   * the last 2 s, since file times can be that coarse.
+   */
+  stamp(key: string): string | undefined {
+    return fileStampSync(this.locate(key));
+  }
+
+  /**
+   * Calls `listener` when the content of `<dir>/<KEY>.json` changes, by
+   * any process: the directory is watched, events are debounced (50 ms)
+   * and contents compared. This source's own writes are reported at once.
+   *
+   * @throws {ConfigPermissionError} When Deno denies reading the directory.
+   */
+  onChange(key: string, listener: () => void): () => Promise<void> {
+    const path = this.locate(key);
+    this.#watch ??= new DirectoryWatch({
+      dir: this.dir,
+      read: async (watched) =>
+        (await this.#read(this.locate(watched), watched)) ?? null,
+      debounceMs: WATCH_DEBOUNCE_MS,
+      pollMs: MISSING_DIR_POLL_MS,
+    });
+    try {
+      return this.#watch.add(key, listener);
+    } catch (error) {
+      throw this.#failure(error, "read", path, key);
+    }
+  }
+
+  /** Stops watching. */
+  async close(): Promise<void> {
+    await this.#watch?.close();
+    this.#watch = undefined;
   }
 
   /** Read and write access to the directory. */

@@ -1,0 +1,157 @@
+/**
+ * Private: `ConfigManager.get`'s cache. It answers from the last validated
+ * snapshot of a definition only while every source that answer depended on
+ * proves, by its {@linkcode ConfigSource.stamp}, that nothing changed since
+ * it was read: SQLite's WAL index, the env var's text, a file's identity
+ * and change time, a memory source's version. A source without a stamp, an
+ * unavailable one, an invalid value or a value that is not plain data (see
+ * `snapshot.ts`) is never cached: such a `get` reads as it always did.
+ *
+ * An answer records the sources it depended on (in first-source-wins
+ * order, every source up to the one that answered); a resolution mode in
+ * which several sources contribute records them all, through the same
+ * {@linkcode Dependencies}.
+ *
+ * @module
+ */
+import type { ConfigDefinition } from "../config.ts";
+import { SourceUnavailableError } from "../errors.ts";
+import type { ConfigSource } from "../source.ts";
+import type { ValidationResult } from "../validation.ts";
+import {
+  type Dependencies,
+  dependencies,
+  dependOn,
+  stampOf,
+} from "./dependencies.ts";
+import { resolve } from "./resolver.ts";
+import { freezeSnapshot } from "./snapshot.ts";
+import { validateSync } from "./validate.ts";
+
+interface Snapshot {
+  readonly def: ConfigDefinition<unknown, unknown>;
+  readonly value: unknown;
+  readonly sources: readonly ConfigSource[];
+  readonly stamps: readonly unknown[];
+}
+
+/** Validated snapshots by key, each with what proves it still holds. */
+export class SnapshotCache {
+  readonly #snapshots = new Map<string, Snapshot>();
+
+  /**
+   * `get`: the snapshot while it holds, else a read (synchronous where
+   * every source asked offers `getSync` and the schema is synchronous)
+   * whose answer is remembered with what it depended on.
+   */
+  get<T, I>(
+    sources: readonly ConfigSource[],
+    def: ConfigDefinition<T, I>,
+  ): Promise<T> {
+    const snapshot = this.#snapshots.get(def.key);
+    if (snapshot !== undefined && snapshot.def === def) {
+      if (holds(snapshot, def.key)) return Promise.resolve(snapshot.value as T);
+      this.#snapshots.delete(def.key);
+    }
+    try {
+      const read = dependencies();
+      const hit = readSync(sources, def, read);
+      if (hit !== undefined) {
+        return Promise.resolve(this.#remember(def, hit.value, read));
+      }
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#resolve(sources, def);
+  }
+
+  /** Drops what is remembered for `key`, after this manager wrote it. */
+  forget(key: string): void {
+    this.#snapshots.delete(key);
+  }
+
+  /** Drops everything. */
+  clear(): void {
+    this.#snapshots.clear();
+  }
+
+  async #resolve<T, I>(
+    sources: readonly ConfigSource[],
+    def: ConfigDefinition<T, I>,
+  ): Promise<T> {
+    const read = dependencies();
+    const resolution = await resolve(sources, def, { dependsOn: read });
+    if (resolution.kind === "invalid" || resolution.kind === "missing") {
+      throw resolution.error;
+    }
+    return this.#remember(def, resolution.value, read);
+  }
+
+  /**
+   * Freezes the value when it is plain data, and keeps it when every source
+   * it depended on gave a stamp and none was unavailable.
+   */
+  #remember<T, I>(
+    def: ConfigDefinition<T, I>,
+    value: T,
+    read: Dependencies,
+  ): T {
+    const shareable = freezeSnapshot(value);
+    if (
+      shareable && !read.unavailable &&
+      !read.stamps.some((stamp) => stamp === undefined)
+    ) {
+      this.#snapshots.set(def.key, {
+        def: def as ConfigDefinition<unknown, unknown>,
+        value,
+        sources: read.sources,
+        stamps: read.stamps,
+      });
+    }
+    return value;
+  }
+}
+
+/** Whether every source the snapshot depended on still gives the same stamp. */
+function holds(snapshot: Snapshot, key: string): boolean {
+  const { sources, stamps } = snapshot;
+  for (let i = 0; i < sources.length; i++) {
+    if (!Object.is(stampOf(sources[i]!, key), stamps[i])) return false;
+  }
+  return true;
+}
+
+/**
+ * The common case of a read without a promise hop per source: every source
+ * up to the one that answers offers `getSync`, and the value passes a
+ * synchronous schema. Anything else (a miss everywhere, an invalid value,
+ * a migration, an async schema or source, an unavailable source) returns
+ * `undefined` and the full resolution runs, so both agree on every outcome.
+ */
+function readSync<T, I>(
+  sources: readonly ConfigSource[],
+  def: ConfigDefinition<T, I>,
+  read: Dependencies,
+): { value: T } | undefined {
+  for (const source of sources) {
+    if (source.getSync === undefined) return undefined;
+    dependOn(read, source, def.key);
+    let value: unknown;
+    try {
+      value = source.getSync(def.key);
+    } catch (error) {
+      if (error instanceof SourceUnavailableError) return undefined;
+      throw error;
+    }
+    if (value === undefined) continue;
+    let checked: ValidationResult<T>;
+    try {
+      checked = validateSync(def.schema, value);
+    } catch {
+      // An async refinement or transform: the full path awaits it.
+      return undefined;
+    }
+    return checked.ok ? { value: checked.value } : undefined;
+  }
+  return undefined;
+}
