@@ -133,16 +133,27 @@ export class DirectoryWatch {
 
   #pollForDir(): void {
     this.#dirPoll = setInterval(() => {
-      if (!this.#dirExists()) return;
-      this.#disarm();
-      try {
-        this.#arm();
-      } catch {
-        this.#pollForDir();
+      if (this.#dirExists()) {
+        this.#rearm();
         return;
       }
-      this.#scheduleAll();
+      // Gone before the watcher was set up again: what was there is gone.
+      for (const [key, seen] of this.#seen) {
+        if (seen !== null && seen !== undefined) this.#schedule(key, 0);
+      }
     }, this.#options.pollMs);
+  }
+
+  /** The directory exists (again): watch it, and read every key. */
+  #rearm(): void {
+    this.#disarm();
+    try {
+      this.#arm();
+    } catch {
+      this.#pollForDir();
+      return;
+    }
+    this.#scheduleAll();
   }
 
   /** An OS event: for one file (`name`), or for anything (no name). */
@@ -186,6 +197,10 @@ export class DirectoryWatch {
       text = `\u0000unreadable ${errorCode(error) ?? ""}`;
     }
     if (text === null && !this.#dirExists()) this.#lost();
+    else if (this.#watcher === undefined && this.#dirExists()) {
+      // Found before the poll saw the directory: watch it from now on.
+      this.#rearm();
+    }
     if (!this.#seen.has(key) || text === this.#seen.get(key)) {
       this.#settling.delete(key);
       return;
