@@ -921,7 +921,12 @@ function isBusy(error: unknown): boolean {
 }
 
 function isReadOnly(error: unknown): boolean {
-  return sqliteCode(error) === SQLITE_READONLY;
+  // Deno's node:sqlite gives `exec()` errors no `errcode`: SQLite's own
+  // message for SQLITE_READONLY tells them.
+  return sqliteCode(error) === SQLITE_READONLY ||
+    /attempt to write a readonly database/.test(
+      String((error as Error | null)?.message),
+    );
 }
 
 function isNotADatabase(error: unknown): boolean {
