@@ -276,7 +276,9 @@ export interface ConfigSource {
    * (the manager reads again and compares), but no change may go
    * unreported; a change this source makes itself should be reported at
    * once. How the source notices is its own business: polling, a file
-   * watcher, a server push.
+   * watcher, a server push. A source that can be unavailable reports its
+   * return too, even from an outage that only a read saw: the chain fell
+   * through meanwhile, and answers from it again only once told.
    *
    * Returns a function that stops: it releases every timer, watcher and
    * request the subscription started, and may return a promise that
