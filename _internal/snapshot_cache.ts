@@ -38,6 +38,12 @@ interface Snapshot {
 /** Validated snapshots by key, each with what proves it still holds. */
 export class SnapshotCache {
   readonly #snapshots = new Map<string, Snapshot>();
+  /**
+   * Definitions whose last answer depended on a source without `stamp`:
+   * their next synchronous read takes no stamps (they could not prove
+   * anything), so a chain that can never be cached pays nothing for it.
+   */
+  readonly #unprovable = new WeakSet<object>();
 
   /**
    * `get`: the snapshot while it holds, else a read (synchronous where
@@ -54,10 +60,21 @@ export class SnapshotCache {
       this.#snapshots.delete(def.key);
     }
     try {
-      const read = dependencies();
-      const hit = readSync(sources, def, read);
-      if (hit !== undefined) {
-        return Promise.resolve(this.#remember(def, hit.value, read));
+      if (this.#unprovable.has(def)) {
+        const hit = readSync(sources, def, undefined);
+        if (hit !== undefined) {
+          // Answered by a source that can stamp, after others that can:
+          // the next read takes stamps again.
+          if (canStampUpTo(sources, hit.index)) this.#unprovable.delete(def);
+          freezeSnapshot(hit.value);
+          return Promise.resolve(hit.value);
+        }
+      } else {
+        const read = dependencies();
+        const hit = readSync(sources, def, read);
+        if (hit !== undefined) {
+          return Promise.resolve(this.#remember(def, hit.value, read));
+        }
       }
     } catch (error) {
       return Promise.reject(error);
@@ -97,6 +114,7 @@ export class SnapshotCache {
     read: Dependencies,
   ): T {
     const shareable = freezeSnapshot(value);
+    if (!read.sources.every(canStamp)) this.#unprovable.add(def);
     if (
       shareable && !read.unavailable &&
       !read.stamps.some((stamp) => stamp === undefined)
@@ -110,6 +128,17 @@ export class SnapshotCache {
     }
     return value;
   }
+}
+
+function canStamp(source: ConfigSource): boolean {
+  return source.stamp !== undefined;
+}
+
+function canStampUpTo(sources: readonly ConfigSource[], last: number): boolean {
+  for (let i = 0; i <= last; i++) {
+    if (sources[i]!.stamp === undefined) return false;
+  }
+  return true;
 }
 
 /** Whether every source the snapshot depended on still gives the same stamp. */
@@ -131,11 +160,12 @@ function holds(snapshot: Snapshot, key: string): boolean {
 function readSync<T, I>(
   sources: readonly ConfigSource[],
   def: ConfigDefinition<T, I>,
-  read: Dependencies,
-): { value: T } | undefined {
-  for (const source of sources) {
+  read: Dependencies | undefined,
+): { value: T; index: number } | undefined {
+  for (let index = 0; index < sources.length; index++) {
+    const source = sources[index]!;
     if (source.getSync === undefined) return undefined;
-    dependOn(read, source, def.key);
+    if (read !== undefined) dependOn(read, source, def.key);
     let value: unknown;
     try {
       value = source.getSync(def.key);
@@ -151,7 +181,7 @@ function readSync<T, I>(
       // An async refinement or transform: the full path awaits it.
       return undefined;
     }
-    return checked.ok ? { value: checked.value } : undefined;
+    return checked.ok ? { value: checked.value, index } : undefined;
   }
   return undefined;
 }

@@ -100,6 +100,23 @@ describe("get's cache", () => {
     assert.equal(store.reads, 2);
   });
 
+  test("once a source that can stamp answers again, above one that cannot, answers are cached again", async () => {
+    const above = new CountingSource({});
+    const below = new CountingSource({ Db: { host: "below" } });
+    // No stamp at all, as a third-party source without one.
+    Object.defineProperty(below, "stamp", { value: undefined });
+    await using manager = new ConfigManager([above, below]);
+    assert.equal((await manager.get(Db)).host, "below");
+    assert.equal((await manager.get(Db)).host, "below");
+    assert.equal(below.reads, 2);
+    await above.memory.set("Db", { host: "above" });
+    assert.equal((await manager.get(Db)).host, "above");
+    assert.equal((await manager.get(Db)).host, "above");
+    const reads = above.reads;
+    assert.equal((await manager.get(Db)).host, "above");
+    assert.equal(above.reads, reads, "answered from the snapshot");
+  });
+
   test("an answer that fell through an unavailable source is not kept", async () => {
     let down = true;
     const team: ConfigSource = {
