@@ -2,12 +2,14 @@
  * Private: how `LocalFileSource` sees its files change. It watches the
  * directory, not the files: editors save by writing a temp file and
  * renaming it over the old one, which a watcher on the old file never sees
- * (it watches a file that is gone). Events are debounced per key, and a
- * key is reported only when its file's content differs from what was last
- * seen, so an editor's save (temp file, rename) and a plain in-place write
- * (truncate, write) are one change each. A file whose text is not JSON is
- * read again after another quiet period, and reported only once it stays
- * the same, so a write caught half-way is never reported as a broken value.
+ * (it watches a file that is gone). Events are debounced per key: a burst
+ * of them (an editor's save: temp file, rename; a plain in-place write:
+ * truncate, write) is reported once, after `debounceMs` of quiet, and
+ * `watch` compares what it then resolves with what it delivered last, so
+ * each change is one event and a save that changed nothing is none. A file
+ * whose text is not JSON is read again after another quiet period, and
+ * reported only once it stays the same, so a write caught half-way is
+ * never reported as a broken value.
  *
  * A directory that does not exist yet is looked for every `pollMs`; once it
  * exists it is watched, and if it goes away it is looked for again.
@@ -38,7 +40,7 @@ const MAX_SETTLE_ROUNDS = 5;
 export class DirectoryWatch {
   readonly #options: DirectoryWatchOptions;
   readonly #listeners = new ChangeListeners();
-  /** The content last reported for each watched key; `undefined` before the first read. */
+  /** The text last read for each watched key (`null`: no file); `undefined` before the first read. */
   readonly #seen = new Map<string, string | null | undefined>();
   /** A text that is not JSON, waiting to be read again. */
   readonly #settling = new Map<string, { text: string; rounds: number }>();
@@ -201,10 +203,10 @@ export class DirectoryWatch {
       // Found before the poll saw the directory: watch it from now on.
       this.#rearm();
     }
-    if (!this.#seen.has(key) || text === this.#seen.get(key)) {
-      this.#settling.delete(key);
-      return;
-    }
+    if (!this.#seen.has(key)) return;
+    // Reported even when the text is what this watch last read: a reader
+    // may have seen a state in between (a file created and removed within
+    // one quiet time), and the watcher compares what it resolves anyway.
     if (text !== null && !isJson(text)) {
       const settling = this.#settling.get(key);
       if (settling?.text !== text) {

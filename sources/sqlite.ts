@@ -205,8 +205,6 @@ export class SqliteSource implements ConfigSource {
   /** Bumped whenever any connection may have committed: the stamp. */
   #generation = 0;
   readonly #listeners = new ChangeListeners();
-  /** The row text last seen of each watched key (`null`: no row). */
-  readonly #watchedRows = new Map<string, string | null>();
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #polledGeneration = -1;
 
@@ -513,14 +511,13 @@ export class SqliteSource implements ConfigSource {
    * source's own writes, and within `watchIntervalMs` for a commit by any
    * other connection (another `SqliteSource`, `harmony-config set`, the
    * Rust crate, the `sqlite3` shell). One timer serves every watched key:
-   * each interval it checks whether anything was committed, and only then
-   * reads the watched rows and reports those whose text changed.
+   * each interval it checks whether anything was committed (one read of 96
+   * bytes), and only then reports every watched key; `watch` reads them
+   * and delivers those whose value changed. (Comparing rows here instead
+   * could hide a change: a reader may have seen a state in between.)
    */
   onChange(key: string, listener: () => void): () => void {
     validateKey(key, this.name);
-    if (!this.#watchedRows.has(key)) {
-      this.#watchedRows.set(key, this.#rowText(key));
-    }
     const remove = this.#listeners.add(key, listener);
     if (this.#pollTimer === undefined && this.#open) {
       this.#polledGeneration = this.stamp() ?? -1;
@@ -528,7 +525,6 @@ export class SqliteSource implements ConfigSource {
     }
     return () => {
       remove();
-      if (!this.#listeners.has(key)) this.#watchedRows.delete(key);
       if (this.#listeners.size === 0) this.#stopPolling();
     };
   }
@@ -552,7 +548,6 @@ export class SqliteSource implements ConfigSource {
     this.#open = false;
     this.#stopPolling();
     this.#listeners.clear();
-    this.#watchedRows.clear();
     try {
       this.#db.close();
     } finally {
@@ -570,8 +565,6 @@ export class SqliteSource implements ConfigSource {
   /** After this source wrote `key`: a new stamp, and its watchers told at once. */
   #wrote(key: string): void {
     this.#generation++;
-    if (!this.#watchedRows.has(key)) return;
-    this.#watchedRows.set(key, this.#rowText(key));
     this.#listeners.notify(key);
   }
 
@@ -581,27 +574,8 @@ export class SqliteSource implements ConfigSource {
       return;
     }
     this.#polledGeneration = generation;
-    for (const [key, seen] of this.#watchedRows) {
-      const now = this.#rowText(key);
-      if (now === seen) continue;
-      this.#watchedRows.set(key, now);
-      this.#listeners.notify(key);
-    }
+    for (const key of this.#listeners.keys()) this.#listeners.notify(key);
   };
-
-  /**
-   * The stored text of `key`, `null` without a row, or a marker for a read
-   * that failed, so a failure is reported (the watcher's read then says
-   * what failed) and its end too.
-   */
-  #rowText(key: string): string | null {
-    try {
-      const row = this.#select.get(key) as { value: string } | undefined;
-      return row === undefined ? null : row.value;
-    } catch {
-      return "\u0000unreadable";
-    }
-  }
 
   #stopPolling(): void {
     if (this.#pollTimer === undefined) return;

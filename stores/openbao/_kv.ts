@@ -277,17 +277,13 @@ export class KvEngine {
         const state = isPlainObject(data)
           ? versionState(data, this.#now())
           : undefined;
-        return state === undefined
-          ? "absent"
-          : `v${state.version}:${state.live ? "live" : "gone"}`;
+        return state === undefined ? "absent" : versionMark(state);
       }
       if (response.status !== 403) {
         throw this.#unexpected(response, "read the metadata of", key);
       }
     }
-    const entry = await this.entry(key, deadline);
-    if (entry === undefined) return "absent";
-    return `data:${entry.version ?? ""}:${await sha256(entry.value)}`;
+    return await dataMark(await this.entry(key, deadline));
   }
 
   /**
@@ -511,18 +507,59 @@ function isVersionedPathWarning(response: BaoResponse): boolean {
 function versionState(
   metadata: Record<string, unknown>,
   now: number,
-): { version: number; live: boolean } | undefined {
+): VersionState | undefined {
   const version = metadata.current_version;
   if (typeof version !== "number") return undefined;
   const versions = isPlainObject(metadata.versions) ? metadata.versions : {};
   const current = versions[String(version)];
-  if (!isPlainObject(current) || current.destroyed === true) {
-    return { version, live: false };
-  }
+  if (!isPlainObject(current)) return { version, created: "", live: false };
+  const created = typeof current.created_time === "string"
+    ? current.created_time
+    : "";
+  if (current.destroyed === true) return { version, created, live: false };
   const deletion = typeof current.deletion_time === "string"
     ? current.deletion_time
     : "";
-  return { version, live: deletion === "" || Date.parse(deletion) > now };
+  return {
+    version,
+    created,
+    live: deletion === "" || Date.parse(deletion) > now,
+  };
+}
+
+/** A KV v2 key's current version, when it was written, and whether `get` finds it. */
+interface VersionState {
+  readonly version: number;
+  readonly created: string;
+  readonly live: boolean;
+}
+
+/**
+ * The mark of a key from its metadata: its current version and that
+ * version's write time, which a key deleted and written again (its
+ * versions start over) does not share with its past.
+ */
+function versionMark(state: VersionState): string {
+  return `v${state.version}@${state.created}:${state.live ? "live" : "gone"}`;
+}
+
+/** The mark of a key from a read of its value, where the metadata cannot be read. */
+async function dataMark(entry: SecretEntry | undefined): Promise<string> {
+  if (entry === undefined) return "absent";
+  return `data:${entry.version ?? ""}:${await sha256(entry.value)}`;
+}
+
+/**
+ * Whether a read of the key (`entry`) agrees with `mark`, the last mark a
+ * poll took: `false` when the read shows a state the poll did not see.
+ */
+export async function readAgrees(
+  mark: string,
+  entry: SecretEntry | undefined,
+): Promise<boolean> {
+  if (mark.startsWith("data:")) return await dataMark(entry) === mark;
+  if (entry === undefined) return mark === "absent" || mark.endsWith(":gone");
+  return mark === `v${entry.version}@${entry.updatedAt ?? ""}:live`;
 }
 
 /** The SHA-256 of `text`, in hex: compared instead of keeping a value. */

@@ -85,6 +85,31 @@ export class VersionPoller {
     if (poll !== undefined) poll.mark = OUTAGE;
   }
 
+  /**
+   * A read of a watched `key` returned something: when `agrees` says the
+   * last poll's mark does not describe it, the next poll reports, whatever
+   * it finds. A reader may see a state the polls missed (a change and its
+   * undoing within one interval), and a watcher that read it must hear
+   * when it goes.
+   */
+  async sawRead(
+    key: string,
+    agrees: (mark: string) => Promise<boolean>,
+  ): Promise<void> {
+    const poll = this.#keys.get(key);
+    const mark = poll?.mark;
+    if (poll === undefined || mark === undefined) return;
+    if (mark === OUTAGE || !(await agrees(mark))) {
+      // Unless a poll took a new mark meanwhile.
+      if (poll.mark === mark) poll.mark = undefined;
+    }
+  }
+
+  /** Whether `key` is watched. */
+  watches(key: string): boolean {
+    return this.#keys.has(key);
+  }
+
   /** Stops every poll, for the store's `close()`. */
   async close(): Promise<void> {
     await Promise.all(

@@ -28,7 +28,7 @@ import { CredentialMask } from "../_credential_mask.ts";
 import { type OpenBaoAuth, TokenKeeper } from "./_auth.ts";
 import { resolveStoreSettings } from "./_env_config.ts";
 import { BaoHttp, Deadline } from "./_http.ts";
-import { KvEngine } from "./_kv.ts";
+import { KvEngine, readAgrees } from "./_kv.ts";
 import { OutageMemory } from "./_outage.ts";
 import { SessionCache } from "./_session_cache.ts";
 import { VersionPoller } from "./_watch.ts";
@@ -297,14 +297,19 @@ export class OpenBaoStore implements SecretStore {
   /** Like `get`, with the URL, the KV v2 version and its write time. */
   async entry(key: string): Promise<SecretEntry | undefined> {
     validateKey(key, this.name);
+    let entry: SecretEntry | undefined;
     try {
-      return await this.#kv.entry(key, new Deadline(this.#timeoutMs));
+      entry = await this.#kv.entry(key, new Deadline(this.#timeoutMs));
     } catch (error) {
       // A watcher of the key hears of the server's return, however short
       // the outage was.
       if (error instanceof SourceUnavailableError) this.#poller.sawOutage(key);
       throw error;
     }
+    if (this.#poller.watches(key)) {
+      await this.#poller.sawRead(key, (mark) => readAgrees(mark, entry));
+    }
+    return entry;
   }
 
   /**

@@ -4,7 +4,7 @@
  * by a shell in a child process, reach `watch` once, and the next `get`.
  */
 import assert from "node:assert/strict";
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import { z } from "zod";
@@ -68,6 +68,24 @@ describe("LocalFileSource across processes", () => {
       "sentinel",
       "the in-place write (truncate, then write) gave one event",
     );
+  });
+
+  test("a file made and removed within one quiet time, which a read saw, is not missed", async () => {
+    await using dir = await tempDir();
+    const file = join(dir.path, "Db.json");
+    const files = new LocalFileSource(dir.path);
+    const below = new MemorySource({ Db: { host: "below" } });
+    await using manager = new ConfigManager([files, below]);
+    await using watch = manager.watch(Db);
+    assert.equal((await nextValue(watch, "start")).host, "below");
+    await writeFile(file, '{"host":"file"}');
+    // A change below makes the watcher read the chain, and so the file,
+    // before the file's own events go quiet; then the file goes.
+    await below.set("Db", { host: "below 2" });
+    const read = await nextEvent(watch, "the file, read early");
+    assert.equal(read.kind === "value" && read.source, files);
+    await rm(file);
+    assert.equal((await nextValue(watch, "the file gone")).host, "below 2");
   });
 
   test("the next get sees each change another process made", async () => {

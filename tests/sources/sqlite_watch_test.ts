@@ -13,6 +13,7 @@ import {
   ConfigValidationError,
   defineConfig,
   EnvSource,
+  MemorySource,
   SqliteSource,
 } from "../../mod.ts";
 import { ROOT, runCli, scopedFlags } from "../_helpers/cli.ts";
@@ -124,6 +125,24 @@ describe("SqliteSource across processes", () => {
     assert.match(invalid.error.message, /config\.db#Db/);
     await deleteInAnotherProcess(path, "Db");
     assert.equal((await nextEvent(watch, "the delete")).kind, "missing");
+  });
+
+  test("watch: a change undone between two polls, which a read saw, is not missed", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "config.db");
+    const sqlite = await SqliteSource.open(path, { watchIntervalMs: 1000 });
+    await sqlite.set("Db", { host: "a" });
+    const below = new MemorySource();
+    await using manager = new ConfigManager([sqlite, below]);
+    await using watch = manager.watch(Db);
+    assert.equal((await nextValue(watch, "start")).host, "a");
+    await storeInAnotherProcess(path, "Db", '{"host":"b"}');
+    // A change below makes the watcher read the chain, and so b, before a
+    // poll runs; then another process puts a back.
+    await below.set("Db", { host: "below" });
+    assert.equal((await nextValue(watch, "b, read early")).host, "b");
+    await storeInAnotherProcess(path, "Db", '{"host":"a"}');
+    assert.equal((await nextValue(watch, "a again")).host, "a");
   });
 
   test("watch: harmony-config set in another process reaches the watcher", async () => {

@@ -12,6 +12,7 @@ import {
   ConfigManager,
   defineConfig,
   EnvSource,
+  MemorySource,
   SqliteSource,
   StoreSource,
 } from "../../../mod.ts";
@@ -88,6 +89,30 @@ describe("OpenBaoStore: watching a key", () => {
     await gone.body?.cancel();
     const local = await nextEvent(watch, "the key's metadata deleted");
     assert.equal(local.kind === "value" && local.source, sqlite);
+  });
+
+  test("a state a read saw between two polls is not missed when it goes (KV v1: only values to compare)", async () => {
+    await using bao = await startFakeOpenBao();
+    bao.enableKv("kv1", { version: 1 });
+    const writer = store(bao, { mount: "kv1", kvVersion: 1 });
+    await writer.set("Db", '{"host":"a"}');
+    const team = new StoreSource(
+      store(bao, { mount: "kv1", kvVersion: 1, watchIntervalMs: 1000 }),
+    );
+    const below = new MemorySource();
+    await using manager = new ConfigManager([team, below]);
+    await using watch = manager.watch(Db);
+    assert.equal((await nextValue(watch, "start")).host, "a");
+    // Another client writes b; a change below makes the watcher read the
+    // whole chain, and so b, before a poll sees it; then a is back.
+    await writer.set("Db", '{"host":"b"}');
+    await below.set("Db", { host: "below" });
+    assert.equal((await nextValue(watch, "b, read early")).host, "b");
+    await writer.set("Db", '{"host":"a"}');
+    assert.equal(
+      (await nextValue(watch, "a again, which the polls saw before")).host,
+      "a",
+    );
   });
 
   test("a policy that may read the data but not the metadata: the value is polled instead", async () => {
