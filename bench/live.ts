@@ -10,7 +10,6 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import {
@@ -22,6 +21,7 @@ import {
 } from "../mod.ts";
 import { OpenBaoStore } from "../stores/openbao/mod.ts";
 import { startFakeOpenBao } from "../tests/_helpers/openbao_server.ts";
+import { openConfigDb } from "./_fixture.ts";
 import { median } from "./_measure.ts";
 
 /** One line of the live table. */
@@ -39,13 +39,7 @@ const IDLE_KEYS = 100;
 const IDLE_WINDOW_MS = 10_000;
 
 function createConfigTable(path: string, rows: Record<string, unknown>): void {
-  const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec(`CREATE TABLE IF NOT EXISTS config (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
-  )`);
+  const db = openConfigDb(path);
   const insert = db.prepare(
     "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)",
   );

@@ -25,6 +25,7 @@ import { type LiveRow, liveRows, liveTable } from "./live.ts";
 import {
   fillerKey,
   fillerValue,
+  openConfigDb,
   PostgresSchema,
   postgresValue,
 } from "./_fixture.ts";
@@ -81,13 +82,7 @@ function microseconds(us: number): string {
 
 /** Stores `count` filler keys plus the measured one in a fresh SQLite DB. */
 function seedSqlite(path: string, count: number): void {
-  const db = new DatabaseSync(path);
-  db.exec("PRAGMA journal_mode = WAL");
-  db.exec(`CREATE TABLE IF NOT EXISTS config (
-    key TEXT PRIMARY KEY,
-    value TEXT NOT NULL,
-    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
-  )`);
+  const db = openConfigDb(path);
   const upsert = db.prepare(UPSERT);
   db.exec("BEGIN");
   for (let i = 0; i < count - 1; i++) {

@@ -97,6 +97,7 @@ export function run(
     : runWithNode(command, args, options);
 }
 
+/** The part of `Deno.Command` these helpers use, typed here so Node's compiler needs no Deno types. */
 interface DenoCommandApi {
   Command: new (
     command: string,
@@ -105,24 +106,26 @@ interface DenoCommandApi {
       env: Record<string, string>;
       clearEnv: boolean;
       cwd?: string;
-      stdin: "piped";
+      stdin: "piped" | "null";
       stdout: "piped";
       stderr: "piped";
     },
-  ) => {
-    spawn(): {
-      stdin: WritableStream<Uint8Array>;
-      output(): Promise<
-        {
-          code: number;
-          signal: string | null;
-          stdout: Uint8Array;
-          stderr: Uint8Array;
-        }
-      >;
-      kill(signal: string): void;
-    };
-  };
+  ) => { spawn(): DenoChild };
+}
+
+/** A child spawned through {@linkcode DenoCommandApi}. */
+interface DenoChild {
+  readonly stdin: WritableStream<Uint8Array>;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  output(): Promise<{
+    code: number;
+    signal: string | null;
+    stdout: Uint8Array;
+    stderr: Uint8Array;
+  }>;
+  kill(signal: string): void;
 }
 
 async function runWithDeno(
@@ -248,28 +251,6 @@ export interface RunningProcess extends AsyncDisposable {
   readonly exited: Promise<{ code: number | null; stderr: string }>;
 }
 
-interface DenoSpawnApi {
-  Command: new (
-    command: string,
-    options: {
-      args: string[];
-      env: Record<string, string>;
-      clearEnv: boolean;
-      cwd?: string;
-      stdin: "null";
-      stdout: "piped";
-      stderr: "piped";
-    },
-  ) => {
-    spawn(): {
-      stdout: ReadableStream<Uint8Array>;
-      stderr: ReadableStream<Uint8Array>;
-      status: Promise<{ code: number; signal: string | null }>;
-      kill(signal: string): void;
-    };
-  };
-}
-
 /**
  * Starts `command args` with exactly the environment `env` and reads its
  * stdout as lines while it runs: under Deno through `Deno.Command`, for the
@@ -301,7 +282,7 @@ export function start(
   let exited: Promise<{ code: number | null; stderr: string }>;
   let running = true;
   if (isDeno) {
-    const deno = (globalThis as unknown as { Deno: DenoSpawnApi }).Deno;
+    const deno = (globalThis as unknown as { Deno: DenoCommandApi }).Deno;
     const child = new deno.Command(command, {
       args: [...args],
       env: options.env,
