@@ -4,6 +4,12 @@
  * through the `ConfigSource` interface: what a source is called, how a key
  * is written in its terms and how a person sets it all come from the source.
  *
+ * A resolution can record what its answer depended on
+ * ({@linkcode Dependencies}), so that `get`'s cache can later prove it still
+ * holds. The first-source-wins rule depends on every source up to the one
+ * that answered; a mode in which several sources contribute to one value
+ * records each of them, and the cache needs no change.
+ *
  * @module
  */
 import type { ConfigDefinition } from "../config.ts";
@@ -16,13 +22,51 @@ import {
 } from "../errors.ts";
 import type { Resolution, ResolveOptions } from "../resolution.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
-import { type Dependencies, dependOn } from "./dependencies.ts";
 import { lazyEntry, readEntry } from "./entry.ts";
 import { migrate } from "./migration.ts";
 import { findPrompter } from "./prompter.ts";
 import { unwrapSchema } from "./schema_walk.ts";
 import { failedStep, hitStep, invalidStep, missStep } from "./steps.ts";
 import { validateSyncFirst } from "./validate.ts";
+
+/** The sources an answer depended on, each with its stamp taken just before it was read. */
+export interface Dependencies {
+  /** The sources asked, in order. */
+  readonly sources: ConfigSource[];
+  /** `sources[i].stamp(key)` just before `sources[i]` was read; `undefined` proves nothing. */
+  readonly stamps: unknown[];
+  /** Whether a source was unavailable: an answer that fell through it must not outlive the outage. */
+  unavailable: boolean;
+}
+
+/** An empty record, to pass to a resolution. */
+export function dependencies(): Dependencies {
+  return { sources: [], stamps: [], unavailable: false };
+}
+
+/**
+ * Records `source` as asked, with its stamp now: before it is read, so that
+ * a change between the stamp and the read makes the next stamp differ.
+ */
+export function dependOn(
+  record: Dependencies,
+  source: ConfigSource,
+  key: string,
+): void {
+  record.sources.push(source);
+  record.stamps.push(stampOf(source, key));
+}
+
+/** The source's stamp for `key`, or `undefined` when it has none or cannot tell. */
+export function stampOf(source: ConfigSource, key: string): unknown {
+  if (source.stamp === undefined) return undefined;
+  try {
+    return source.stamp(key);
+  } catch {
+    // The read that follows reports whatever is wrong.
+    return undefined;
+  }
+}
 
 /** {@linkcode resolve}'s options, with what only the library's own callers pass. */
 export interface InternalResolveOptions extends ResolveOptions {

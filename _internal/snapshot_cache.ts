@@ -5,12 +5,21 @@
  * it was read: SQLite's WAL index, the env var's text, a file's identity
  * and change time, a memory source's version. A source without a stamp, an
  * unavailable one, an invalid value or a value that is not plain data (see
- * `snapshot.ts`) is never cached: such a `get` reads as it always did.
+ * below) is never cached: such a `get` reads as it always did.
  *
  * An answer records the sources it depended on (in first-source-wins
  * order, every source up to the one that answered); a resolution mode in
  * which several sources contribute records them all, through the same
  * {@linkcode Dependencies}.
+ *
+ * The snapshots it hands out (and `watch` too) are immutable: a value of
+ * plain data (what JSON holds: objects of `Object.prototype` or none,
+ * arrays, primitives) is frozen all the way down, so one object can be
+ * returned to every caller without any of them corrupting it for the
+ * others. A value with anything else inside (a Date from `z.coerce.date()`,
+ * a Map, a class instance from a transform) cannot be frozen that way (a
+ * frozen Date still has `setTime`), so it is left as it is and never
+ * shared: each read parses a new one.
  *
  * @module
  */
@@ -22,10 +31,9 @@ import {
   type Dependencies,
   dependencies,
   dependOn,
+  resolve,
   stampOf,
-} from "./dependencies.ts";
-import { resolve } from "./resolver.ts";
-import { freezeSnapshot } from "./snapshot.ts";
+} from "./resolver.ts";
 import { validateSync } from "./validate.ts";
 
 interface Snapshot {
@@ -184,4 +192,45 @@ function readSync<T, I>(
     return checked.ok ? { value: checked.value, index } : undefined;
   }
   return undefined;
+}
+
+/** Values nested deeper than this are not walked, and so not shared. */
+const MAX_DEPTH = 1000;
+
+/**
+ * Freezes `value` deeply when it is plain data.
+ *
+ * @returns Whether it was plain data, and so is now frozen and may be shared.
+ */
+export function freezeSnapshot(value: unknown): boolean {
+  if (!isPlainData(value, 0)) return false;
+  deepFreeze(value);
+  return true;
+}
+
+function isPlainData(value: unknown, depth: number): boolean {
+  if (typeof value !== "object" || value === null) {
+    return typeof value !== "function" && typeof value !== "symbol";
+  }
+  if (depth > MAX_DEPTH) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) {
+      if (!isPlainData(item, depth + 1)) return false;
+    }
+    return true;
+  }
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const key in value) {
+    if (!isPlainData((value as Record<string, unknown>)[key], depth + 1)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+function deepFreeze(value: unknown): void {
+  if (typeof value !== "object" || value === null) return;
+  Object.freeze(value);
+  for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
 }

@@ -16,7 +16,7 @@ import type { ConfigWatch, WatchEvent, WatchOptions } from "../watch.ts";
 import { deepEqual } from "./equal.ts";
 import { resolve } from "./resolver.ts";
 import { typedSourceError } from "./safe_error.ts";
-import { freezeSnapshot } from "./snapshot.ts";
+import { freezeSnapshot } from "./snapshot_cache.ts";
 
 type Result<T> = IteratorResult<WatchEvent<T>, undefined>;
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };

@@ -31,7 +31,7 @@ import {
 import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { isValidKey } from "../_internal/key.ts";
 import { permissionErrorOr } from "../_internal/permission_error.ts";
-import { DirectoryWatch } from "./_dir_watch.ts";
+import type { DirectoryWatch } from "./_dir_watch.ts";
 
 /** Quiet time after a file event before the file is read. */
 const WATCH_DEBOUNCE_MS = 50;
@@ -103,7 +103,8 @@ export class LocalFileSource implements ConfigSource {
   readonly dir: string;
   /** The largest file a key may have, in bytes. */
   readonly maxValueBytes: number;
-  #watch: DirectoryWatch | undefined;
+  /** Loaded and started on the first `onChange`: a program that only reads never loads it. */
+  #watch: Promise<DirectoryWatch> | undefined;
 
   /**
    * @param dir The directory; created on first write.
@@ -152,7 +153,7 @@ export class LocalFileSource implements ConfigSource {
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
-    this.#watch?.wrote(key);
+    this.#wrote(key);
   }
 
   /**
@@ -180,7 +181,7 @@ export class LocalFileSource implements ConfigSource {
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
-    if (written) this.#watch?.wrote(key);
+    if (written) this.#wrote(key);
     return written;
   }
 
@@ -197,7 +198,7 @@ export class LocalFileSource implements ConfigSource {
         removed = false;
       }
       await removeTempFiles(path);
-      if (removed) this.#watch?.wrote(key);
+      if (removed) this.#wrote(key);
       return removed;
     } catch (error) {
       throw this.#failure(error, "write", path, key);
@@ -231,31 +232,42 @@ export class LocalFileSource implements ConfigSource {
 
   /**
    * Calls `listener` when the content of `<dir>/<KEY>.json` changes, by
-   * any process: the directory is watched, events are debounced (50 ms)
-   * and contents compared. This source's own writes are reported at once.
-   *
-   * @throws {ConfigPermissionError} When Deno denies reading the directory.
+   * any process: the directory is watched, events are debounced (50 ms),
+   * and `watch` compares what it then reads. This source's own writes are
+   * reported at once. A directory that cannot be watched (a denied
+   * permission) is reported once, so the watcher's read says why.
    */
   onChange(key: string, listener: () => void): () => Promise<void> {
-    const path = this.locate(key);
-    this.#watch ??= new DirectoryWatch({
-      dir: this.dir,
-      read: async (watched) =>
-        (await this.#read(this.locate(watched), watched)) ?? null,
-      debounceMs: WATCH_DEBOUNCE_MS,
-      pollMs: MISSING_DIR_POLL_MS,
-    });
-    try {
-      return this.#watch.add(key, listener);
-    } catch (error) {
-      throw this.#failure(error, "read", path, key);
-    }
+    validateKey(key, this.name);
+    this.#watch ??= import("./_dir_watch.ts").then(({ DirectoryWatch }) =>
+      new DirectoryWatch({
+        dir: this.dir,
+        read: async (watched) =>
+          (await this.#read(this.locate(watched), watched)) ?? null,
+        debounceMs: WATCH_DEBOUNCE_MS,
+        pollMs: MISSING_DIR_POLL_MS,
+      })
+    );
+    const added = this.#watch.then((watch) => watch.add(key, listener)).catch(
+      () => {
+        listener();
+        return undefined;
+      },
+    );
+    return async () => {
+      await (await added)?.();
+    };
   }
 
   /** Stops watching. */
   async close(): Promise<void> {
-    await this.#watch?.close();
+    const watch = this.#watch;
     this.#watch = undefined;
+    await (await watch)?.close();
+  }
+
+  #wrote(key: string): void {
+    void this.#watch?.then((watch) => watch.wrote(key));
   }
 
   /** Read and write access to the directory. */

@@ -14,7 +14,7 @@ import type { SecretEntry, SecretStore } from "../stores/secret_store.ts";
 import { parseJsonText, toJsonText } from "../_internal/json.ts";
 import { ChangeListeners } from "../_internal/listeners.ts";
 import { typedSourceError } from "../_internal/safe_error.ts";
-import { type CacheAnswer, StoreCache } from "./_store_cache.ts";
+import type { CacheAnswer, StoreCache } from "./_store_cache.ts";
 
 /**
  * Options for {@linkcode StoreSource}.
@@ -158,7 +158,10 @@ export class StoreSource implements ConfigSource {
   /** The cache's settings (`maxStaleMs` filled in), or `undefined` without a cache. */
   readonly cache: StoreCacheOptions | undefined;
   readonly #onUnavailable: "fallthrough" | "error";
-  readonly #cache: StoreCache | undefined;
+  /** The cache, once its module is loaded (at the first read): a chain without one never loads it. */
+  #cache: StoreCache | undefined;
+  #loadingCache: Promise<StoreCache> | undefined;
+  readonly #now: () => number;
   readonly #listeners = new ChangeListeners();
 
   /**
@@ -175,12 +178,8 @@ export class StoreSource implements ConfigSource {
       const ttlMs = options.cache.ttlMs;
       const maxStaleMs = options.cache.maxStaleMs ?? 0;
       this.cache = { ttlMs, maxStaleMs };
-      this.#cache = new StoreCache({
-        ttlMs,
-        maxStaleMs,
-        now: options.now ?? Date.now,
-      });
     }
+    this.#now = options.now ?? Date.now;
   }
 
   /** Where `key` lives in the store. */
@@ -200,12 +199,13 @@ export class StoreSource implements ConfigSource {
    */
   async entry(key: string): Promise<SourceEntry | undefined> {
     validateKey(key, this.name);
+    const cache = this.#cache ?? await this.#loadCache();
     const { entry: found, cached } = await this.#read(
       key,
       () =>
-        this.#cache === undefined
+        cache === undefined
           ? this.#fetch(key).then((entry) => ({ entry }))
-          : this.#cache.read(key, () => this.#fetch(key)),
+          : cache.read(key, () => this.#fetch(key)),
     );
     if (found === undefined) return undefined;
     return {
@@ -293,6 +293,21 @@ export class StoreSource implements ConfigSource {
   #wrote(key: string): void {
     this.#cache?.forget(key);
     this.#listeners.notify(key);
+  }
+
+  /** The cache, loaded on first use; `undefined` without `cache`. */
+  async #loadCache(): Promise<StoreCache | undefined> {
+    const settings = this.cache;
+    if (settings === undefined) return undefined;
+    this.#loadingCache ??= import("./_store_cache.ts").then(
+      ({ StoreCache }) =>
+        this.#cache = new StoreCache({
+          ttlMs: settings.ttlMs,
+          maxStaleMs: settings.maxStaleMs ?? 0,
+          now: this.#now,
+        }),
+    );
+    return await this.#loadingCache;
   }
 
   /** The store's own read, with its locator. */
