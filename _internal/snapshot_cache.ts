@@ -198,39 +198,44 @@ function readSync<T, I>(
 const MAX_DEPTH = 1000;
 
 /**
- * Freezes `value` deeply when it is plain data.
+ * Freezes `value` deeply when it is plain data: one walk collects its
+ * objects and arrays, and only if every one of them is plain are they
+ * frozen, so a value with a Date inside is left untouched.
  *
  * @returns Whether it was plain data, and so is now frozen and may be shared.
  */
 export function freezeSnapshot(value: unknown): boolean {
-  if (!isPlainData(value, 0)) return false;
-  deepFreeze(value);
+  if (typeof value !== "object" || value === null) {
+    return typeof value !== "function" && typeof value !== "symbol";
+  }
+  const objects: object[] = [];
+  if (!collectPlain(value, objects, 0)) return false;
+  for (const object of objects) Object.freeze(object);
   return true;
 }
 
-function isPlainData(value: unknown, depth: number): boolean {
+/** Pushes every object and array of `value` onto `objects`; `false` at the first that is not plain data. */
+function collectPlain(
+  value: unknown,
+  objects: object[],
+  depth: number,
+): boolean {
   if (typeof value !== "object" || value === null) {
     return typeof value !== "function" && typeof value !== "symbol";
   }
   if (depth > MAX_DEPTH) return false;
   if (Array.isArray(value)) {
-    for (const item of value) {
-      if (!isPlainData(item, depth + 1)) return false;
+    for (let i = 0; i < value.length; i++) {
+      if (!collectPlain(value[i], objects, depth + 1)) return false;
     }
-    return true;
-  }
-  const prototype = Object.getPrototypeOf(value);
-  if (prototype !== Object.prototype && prototype !== null) return false;
-  for (const key in value) {
-    if (!isPlainData((value as Record<string, unknown>)[key], depth + 1)) {
-      return false;
+  } else {
+    const prototype = Object.getPrototypeOf(value);
+    if (prototype !== Object.prototype && prototype !== null) return false;
+    for (const key in value) {
+      const item = (value as Record<string, unknown>)[key];
+      if (!collectPlain(item, objects, depth + 1)) return false;
     }
   }
+  objects.push(value);
   return true;
-}
-
-function deepFreeze(value: unknown): void {
-  if (typeof value !== "object" || value === null) return;
-  Object.freeze(value);
-  for (const key in value) deepFreeze((value as Record<string, unknown>)[key]);
 }

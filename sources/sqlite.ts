@@ -152,6 +152,13 @@ async function loadSqlite(): Promise<SqliteModule> {
  * write (another user's, or on a read-only volume) opens read-only:
  * reads work, and `set` and `delete` throw an error saying so.
  *
+ * `get`'s cache and `watch` learn of commits by any connection from the
+ * WAL index (`<db>-shm`), read through one descriptor per database and
+ * process, closed after the last `SqliteSource` of the file closes. POSIX
+ * drops all of a process's locks on a file when any of its descriptors for
+ * it closes: a program with its own `node:sqlite` connection to the same
+ * database should close that connection first.
+ *
  * Open it with {@linkcode SqliteSource.open}; close it with `close()` or
  * `using`.
  *
