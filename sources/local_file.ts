@@ -71,9 +71,10 @@ export interface LocalFileSourceOptions {
  * read; so is a file larger than `maxValueBytes`.
  *
  * Watching: the directory is watched (not the file, which an editor's save
- * replaces), events are debounced, and a key is reported only when its
- * file's content changed: an editor's atomic save and a plain in-place
- * write are one change each. A directory that does not exist yet is looked
+ * replaces), events are debounced (a burst is reported once it is quiet),
+ * and `watch` compares the contents it then reads with what it delivered:
+ * an editor's atomic save and a plain in-place write are one change each,
+ * and a save that changed nothing is none. A directory that does not exist yet is looked
  * for every second. `get`'s cache proves a file unchanged by its inode,
  * size and times; a file written in the last 2 s is read at every `get`.
  *
