@@ -208,9 +208,28 @@ export function freezeSnapshot(value: unknown): boolean {
   if (typeof value !== "object" || value === null) {
     return typeof value !== "function" && typeof value !== "symbol";
   }
+  if (isFlatRecord(value)) {
+    // The common case (a record of strings, numbers and booleans): no walk.
+    Object.freeze(value);
+    return true;
+  }
   const objects: object[] = [];
   if (!collectPlain(value, objects, 0)) return false;
   for (const object of objects) Object.freeze(object);
+  return true;
+}
+
+/** Whether `value` is a plain object whose values are all primitives. */
+function isFlatRecord(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  if (prototype !== Object.prototype && prototype !== null) return false;
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    if (
+      typeof item === "object" ? item !== null : typeof item === "function" ||
+        typeof item === "symbol"
+    ) return false;
+  }
   return true;
 }
 
