@@ -196,6 +196,10 @@ function runWithNode(
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A child that exits without reading its stdin (the sqlite3 shell given
+    // its SQL as an argument) makes this write fail with EPIPE: not an
+    // error of the run, as the Deno path already treats it.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.stdin ?? "");
   });
 }
