@@ -4,6 +4,7 @@
  * @module
  */
 import type { ValidationIssue } from "./errors.ts";
+import type { SourceCacheInfo } from "./source.ts";
 
 /**
  * What one source said about a key in {@linkcode ConfigManager.explain}.
@@ -65,6 +66,12 @@ export interface ExplainStep {
   readonly updatedAt?: string;
   /** The stored version, where the source keeps versions. */
   readonly version?: number;
+  /**
+   * Set when the value came from the source's in-memory cache
+   * (`StoreSource` with `cache`): `fresh` within its TTL, or `stale` (the
+   * store is unavailable, and `reason` says why), with its age.
+   */
+  readonly cache?: SourceCacheInfo;
   /** The value, with secrets redacted; only on `hit` and `migrated`. */
   readonly value?: unknown;
   /** Why the source was unavailable or failed. */

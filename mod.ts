@@ -37,6 +37,7 @@ export {
   defineConfig,
 } from "./config.ts";
 export { ConfigManager, type SetOptions } from "./manager.ts";
+export type { ConfigWatch, WatchEvent, WatchOptions } from "./watch.ts";
 export type { Resolution, ResolveOptions } from "./resolution.ts";
 export {
   currentManager,
@@ -64,6 +65,7 @@ export type {
   FieldEntry,
   FieldSpec,
   PermissionDescriptor,
+  SourceCacheInfo,
   SourceEntry,
 } from "./source.ts";
 export { EnvSource, type EnvSourceOptions } from "./sources/env.ts";
@@ -77,7 +79,11 @@ export {
   SqliteSource,
   type SqliteSourceOptions,
 } from "./sources/sqlite.ts";
-export { StoreSource, type StoreSourceOptions } from "./sources/store.ts";
+export {
+  type StoreCacheOptions,
+  StoreSource,
+  type StoreSourceOptions,
+} from "./sources/store.ts";
 export {
   type PromptRequest,
   PromptSource,

@@ -27,6 +27,19 @@ export interface DenoNamespace {
   statSync(path: string): DenoFileInfo;
   /** Reads a whole file as UTF-8 text. */
   readTextFileSync(path: string): string;
+  /** Opens a file; what `SqliteSource` reads the WAL index through. */
+  openSync(path: string, options: { readonly read: true }): DenoFile;
+  /** The path with every symlink resolved. */
+  realPathSync(path: string): string;
+}
+
+/** The part of `Deno.FsFile` the library uses. */
+export interface DenoFile {
+  /** Reads into `buffer` from the current position; `null` at the end. */
+  readSync(buffer: Uint8Array): number | null;
+  /** Moves the position; `whence` 0 is from the start. */
+  seekSync(offset: number, whence: 0): number;
+  close(): void;
 }
 
 /** The part of `Deno.FileInfo` the library reads. */
@@ -38,6 +51,11 @@ export interface DenoFileInfo {
   readonly isBlockDevice: boolean | null;
   readonly isSocket: boolean | null;
   readonly size: number;
+  /** The device, inode, and the times of the last write and change (`null` where unknown). */
+  readonly dev: number;
+  readonly ino: number | null;
+  readonly mtime: Date | null;
+  readonly ctime: Date | null;
 }
 
 /** `Deno.stdout` / `Deno.stderr`: written without building Node's streams. */

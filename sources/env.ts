@@ -19,6 +19,7 @@ import type {
 } from "../source.ts";
 import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { isValidKey } from "../_internal/key.ts";
+import { ChangeListeners } from "../_internal/listeners.ts";
 import { permissionErrorOr } from "../_internal/permission_error.ts";
 import { settle } from "../_internal/promise.ts";
 import { deno, isPermissionDenied } from "../_internal/runtime.ts";
@@ -151,6 +152,13 @@ export interface EnvSourceOptions {
  * after construction is seen. It never persists: `set` changes the variable
  * in this process only.
  *
+ * Watching: no other process can change this one's environment, so the
+ * only changes are this process's own. `set` and `delete` are reported to
+ * `watch` at once; a variable changed behind the source's back
+ * (`Deno.env.set`, `process.env.X = …`, or the `env` record) is seen by
+ * the next `get` (`stamp` is the variable's text) and by `watch` when
+ * another source of the chain next reports a change.
+ *
  * @example Override a value from the environment
  * ```ts
  * import { ConfigManager, defineConfig, EnvSource } from "@harmony/config";
@@ -192,6 +200,7 @@ export class EnvSource implements ConfigSource {
     readonly FieldSpec[],
     Map<string, readonly FieldVariable[]>
   >();
+  readonly #listeners = new ChangeListeners();
 
   /** @param options The prefix and the environment to read. */
   constructor(options: EnvSourceOptions = {}) {
@@ -346,6 +355,7 @@ export class EnvSource implements ConfigSource {
     return settle(() => {
       const variable = this.locate(key);
       this.#env.set(variable, toJsonText(value, key, variable));
+      this.#listeners.notify(key);
     });
   }
 
@@ -361,6 +371,7 @@ export class EnvSource implements ConfigSource {
         existed = true;
       }
       this.#env.delete(variable);
+      if (existed) this.#listeners.notify(key);
       return existed;
     });
   }
@@ -392,6 +403,22 @@ export class EnvSource implements ConfigSource {
         .map((name) => name.slice(this.prefix.length))
         .filter(isValidKey),
     );
+  }
+
+  /**
+   * The variable's text (`null` when unset): the same text proves the same
+   * value. It throws what `get` would for a variable it cannot read.
+   */
+  stamp(key: string): string | null {
+    return this.#read(this.locate(key), key) ?? null;
+  }
+
+  /**
+   * Calls `listener` when this source's `set` or `delete` changes `key`;
+   * nothing else can change this process's environment but its own code.
+   */
+  onChange(key: string, listener: () => void): () => void {
+    return this.#listeners.add(validateKey(key, this.name), listener);
   }
 
   /** Read access to the prefixed variables, such as `HARMONY_CONFIG_*`. */

@@ -12,6 +12,7 @@ import { permissionFlags } from "../../permissions.ts";
 import { permissionFlag } from "../../_internal/permission_error.ts";
 import type { ConfigSource, PermissionDescriptor } from "../../source.ts";
 import type { SqliteSource } from "../../sources/sqlite.ts";
+import type { StoreSource } from "../../sources/store.ts";
 import { planChain } from "../chain.ts";
 import type { SourcePlan } from "../source_plan.ts";
 import type { CommandContext } from "../context.ts";
@@ -180,7 +181,12 @@ async function probe(
     case "openbao": {
       try {
         const count = (await source.keys()).length;
-        return { ok: true, message: `reachable, ${plural(count, "key")}` };
+        return {
+          ok: true,
+          message: `reachable, ${plural(count, "key")}; ${
+            cacheState(source as StoreSource)
+          }`,
+        };
       } catch (error) {
         if (error instanceof SourceUnavailableError) {
           return {
@@ -194,6 +200,19 @@ async function probe(
       }
     }
   }
+}
+
+/** What the store's in-memory cache does, in a few words. */
+function cacheState(source: StoreSource): string {
+  const cache = source.cache;
+  if (cache === undefined) return "no in-memory cache: each read asks it";
+  const seconds = (ms: number | undefined): string =>
+    `${((ms ?? 0) / 1000).toFixed(0)} s`;
+  return `in-memory cache: ${
+    seconds(cache.ttlMs)
+  } TTL, stale answers during an outage up to ${
+    seconds(cache.maxStaleMs)
+  }; nothing written to disk`;
 }
 
 function withModes(message: string, loose: string[]): Omit<Check, "subject"> {
