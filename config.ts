@@ -4,7 +4,9 @@
  * @module
  */
 import type { z } from "zod";
+import { ConfigError } from "./errors.ts";
 import { validateKey } from "./key.ts";
+import { layeringProblem } from "./_internal/schema_walk.ts";
 import { assertSupportedSchema } from "./_internal/zod_copy.ts";
 
 /**
@@ -44,6 +46,16 @@ export interface ConfigDefinitionOptions<S extends z.ZodType> {
    * if that source still holds the old value (see `ConfigSource.compareAndSet`).
    */
   migrate?: (old: unknown) => unknown;
+  /**
+   * How the chain answers. `"whole"` (the default, as the Rust crate): the
+   * first source that has the key answers with its whole value.
+   * `"fields"`: each field comes from the first source that has it, so one
+   * field can be overridden (`HARMONY_CONFIG_<KEY>__<field>`) while the rest
+   * stay where they are; objects merge, arrays and other values replace
+   * whole, and the schema's defaults apply after the merge. It needs an
+   * object schema and no `migrate`.
+   */
+  layering?: "whole" | "fields";
 }
 
 /**
@@ -105,6 +117,11 @@ export interface ConfigDefinition<T, I = unknown> {
   readonly description?: string | undefined;
   /** Turns a stored value of an older shape into the current one. */
   readonly migrate?: ((old: unknown) => unknown) | undefined;
+  /**
+   * `"fields"` when each field comes from the first source that has it;
+   * `"whole"` or absent when the first source that has the key answers.
+   */
+  readonly layering?: "whole" | "fields" | undefined;
 }
 
 /**
@@ -113,6 +130,8 @@ export interface ConfigDefinition<T, I = unknown> {
  * @param options The key, the schema and optional description and migration.
  * @returns A frozen definition to pass to `ConfigManager` or the global `get`.
  * @throws {InvalidKeyError} When the key is not an identifier.
+ * @throws {ConfigError} When `layering: "fields"` comes with a schema that
+ * is not an object, or with `migrate`.
  * @throws {ConfigError} When the schema, or a schema inside it, comes from a
  * zod the library does not support or cannot read `secret()` marks from
  * (zod 4.0, zod 3's `zod/v4`, or a second copy of zod with its own
@@ -149,6 +168,24 @@ export interface ConfigDefinition<T, I = unknown> {
  *   },
  * });
  * ```
+ *
+ * @example Let each field come from the first source that has it
+ * ```ts
+ * import { ConfigManager, defineConfig, EnvSource, MemorySource, secret } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Db = defineConfig({
+ *   key: "Db",
+ *   schema: z.object({ host: z.string(), port: z.number().default(5432), password: secret(z.string()) }),
+ *   layering: "fields",
+ * });
+ * const manager = new ConfigManager([
+ *   new EnvSource({ env: { HARMONY_CONFIG_Db__host: "replica" } }), // a string field takes the text as it is
+ *   new MemorySource({ Db: { host: "primary", password: "s3cret" } }),
+ * ]);
+ * assert.deepEqual(await manager.get(Db), { host: "replica", port: 5432, password: "s3cret" });
+ * ```
  */
 export function defineConfig<S extends z.ZodType>(
   options: ConfigDefinitionOptions<S>,
@@ -159,10 +196,28 @@ export function defineConfig<S extends z.ZodType>(
     `defineConfig({ key: "${key}" })`,
     key,
   );
+  const layering = options.layering ?? "whole";
+  if (layering === "fields") {
+    const problem = options.migrate === undefined
+      ? layeringProblem(options.schema)
+      : "migrate() upgrades one stored whole value, and a fields-mode value is assembled from several sources: drop migrate, or write the upgrade as a z.preprocess() in the schema";
+    if (problem !== undefined) {
+      throw new ConfigError(
+        `defineConfig({ key: "${key}", layering: "fields" }): ${problem}`,
+        { key },
+      );
+    }
+  } else if (layering !== "whole") {
+    throw new ConfigError(
+      `defineConfig({ key: "${key}" }): layering must be "whole" or "fields"`,
+      { key },
+    );
+  }
   return Object.freeze({
     key,
     schema: options.schema as z.ZodType<z.output<S>, z.input<S>>,
     description: options.description,
     migrate: options.migrate,
+    layering,
   });
 }

@@ -130,6 +130,12 @@ export interface ValidationIssue {
   readonly path: string;
   /** Zod's message for the failure. It never contains the value. */
   readonly message: string;
+  /**
+   * For a definition with `layering: "fields"`: where the failing field
+   * came from (an env var, a file, a DB row, a store path), or `no source`
+   * when no source has it (a required field left out everywhere).
+   */
+  readonly source?: string;
 }
 
 /**
@@ -165,7 +171,11 @@ export class ConfigValidationError extends ConfigError {
     fix?: string,
   ) {
     const list = issues
-      .map((issue) => `${issue.path || "(value)"}: ${issue.message}`)
+      .map((issue) =>
+        `${issue.path || "(value)"}${
+          issue.source === undefined ? "" : ` (${issue.source})`
+        }: ${issue.message}`
+      )
       .join("; ");
     super(
       `Invalid value for key "${key}" in ${source}: ${list}: ${

@@ -4,6 +4,7 @@
  * @module
  */
 import type { ValidationIssue } from "./errors.ts";
+import type { SourceCacheInfo } from "./source.ts";
 
 /**
  * What one source said about a key in {@linkcode ConfigManager.explain}.
@@ -65,6 +66,12 @@ export interface ExplainStep {
   readonly updatedAt?: string;
   /** The stored version, where the source keeps versions. */
   readonly version?: number;
+  /**
+   * Set when the value came from the source's in-memory cache
+   * (`StoreSource` with `cache`): `fresh` within its TTL, or `stale` (the
+   * store is unavailable, and `reason` says why), with its age.
+   */
+  readonly cache?: SourceCacheInfo;
   /** The value, with secrets redacted; only on `hit` and `migrated`. */
   readonly value?: unknown;
   /** Why the source was unavailable or failed. */
@@ -73,6 +80,44 @@ export interface ExplainStep {
   readonly issues?: readonly ValidationIssue[];
   /** Whether this source's value is the one `get` returns. */
   readonly winner: boolean;
+}
+
+/**
+ * Where one field of a definition with `layering: "fields"` came from, in
+ * {@linkcode Explanation.leaves}.
+ *
+ * @example See which source set each field
+ * ```ts
+ * import { ConfigManager, defineConfig, EnvSource, type ExplainLeaf, MemorySource, secret } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * const Db = defineConfig({
+ *   key: "Db",
+ *   schema: z.object({ host: z.string(), port: z.number().default(5432), password: secret(z.string()) }),
+ *   layering: "fields",
+ * });
+ * const manager = new ConfigManager([
+ *   new EnvSource({ env: { HARMONY_CONFIG_Db__host: "replica" } }),
+ *   new MemorySource({ Db: { host: "primary", password: "s3cret" } }),
+ * ]);
+ * const leaves: readonly ExplainLeaf[] = (await manager.explain(Db)).leaves ?? [];
+ * assert.deepEqual(leaves, [
+ *   { path: "host", source: "env", locator: "HARMONY_CONFIG_Db__host", value: "replica" },
+ *   { path: "port", source: "defaults", value: 5432 },
+ *   { path: "password", source: "memory", locator: "memory:Db", value: "<redacted>" },
+ * ]);
+ * ```
+ */
+export interface ExplainLeaf {
+  /** The field's path, as issues print it: `db.host`. */
+  readonly path: string;
+  /** The name of the source that set it, or `defaults` when the schema's default did. */
+  readonly source: string;
+  /** Where it was read: an env var, a file, a DB row, a store path. */
+  readonly locator?: string;
+  /** Its value, with secrets redacted. */
+  readonly value?: unknown;
 }
 
 /**
@@ -105,4 +150,11 @@ export interface Explanation {
   readonly steps: readonly ExplainStep[];
   /** The message of the error `get` would throw, when it would. */
   readonly error?: string;
+  /**
+   * For a definition with `layering: "fields"`: each field the schema
+   * declares that has a value, in schema order, with the source that set
+   * it. In fields mode `answeredBy` is the first source that set a field,
+   * and every step that set one is a `winner`.
+   */
+  readonly leaves?: readonly ExplainLeaf[];
 }

@@ -8,17 +8,18 @@ import {
   ConfigError,
   ConfigSourceError,
   ConfigValidationError,
-  SourceUnavailableError,
 } from "./errors.ts";
 import type { Explanation } from "./explain.ts";
 import type { Resolution, ResolveOptions } from "./resolution.ts";
 import type { ConfigSource } from "./source.ts";
-import type { ValidationResult } from "./validation.ts";
+import type { ConfigWatch, WatchOptions } from "./watch.ts";
 import { explain } from "./_internal/explain.ts";
 import { resolve, writeTarget } from "./_internal/resolver.ts";
 import { sourceFailure } from "./_internal/safe_error.ts";
+import { SnapshotCache } from "./_internal/snapshot_cache.ts";
 import { store } from "./_internal/storage.ts";
-import { validateSync, validateSyncFirst } from "./_internal/validate.ts";
+import { validateSyncFirst } from "./_internal/validate.ts";
+import { KeyWatch } from "./_internal/watch.ts";
 
 /**
  * Options for {@linkcode ConfigManager.set}.
@@ -72,6 +73,8 @@ export class ConfigManager {
   /** The sources, in the order they are asked. */
   readonly sources: readonly ConfigSource[];
   #closed = false;
+  readonly #snapshots = new SnapshotCache();
+  readonly #watches = new Set<KeyWatch<unknown, unknown>>();
 
   /** @param sources The chain, asked in order. */
   constructor(sources: readonly ConfigSource[]) {
@@ -80,6 +83,14 @@ export class ConfigManager {
 
   /**
    * Returns the value for `def`, validated and typed.
+   *
+   * A value of plain data (what JSON holds) is returned deep-frozen, and the
+   * same object is returned again for as long as every source the answer
+   * depended on proves nothing changed (see {@linkcode ConfigSource.stamp}):
+   * such a `get` reads nothing. A change any process committed is seen by
+   * the next `get`. A value with a Date, Map or class instance in it (from
+   * a transform or coercion) is read and parsed anew at every `get`, and
+   * is the caller's own.
    *
    * @param def The definition.
    * @returns The parsed value.
@@ -99,54 +110,25 @@ export class ConfigManager {
    * const manager = new ConfigManager([new MemorySource({ Db: { host: "db" } })]);
    * assert.deepEqual(await manager.get(Db), { host: "db", port: 5432 });
    * ```
+   *
+   * @example The value is frozen; change a copy
+   * ```ts
+   * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });
+   * const manager = new ConfigManager([new MemorySource({ Db: { host: "db" } })]);
+   * const db = await manager.get(Db);
+   * assert.ok(Object.isFrozen(db));
+   * assert.equal(await manager.get(Db), db); // nothing changed: the same snapshot
+   * const local = { ...structuredClone(db), host: "localhost" };
+   * assert.equal(local.host, "localhost");
+   * ```
    */
   get<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
-    try {
-      const hit = this.#syncHit(def);
-      if (hit !== undefined) return Promise.resolve(hit.value);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    return this.#resolveForGet(def);
-  }
-
-  /**
-   * The common case of `get` without a promise hop per source: every source
-   * up to the one that answers offers `getSync`, and the value passes a
-   * synchronous schema. Anything else (a miss everywhere, an invalid value,
-   * a migration, an async schema or source) returns `undefined` and `get`
-   * takes the full path, so both agree on every outcome.
-   */
-  #syncHit<T, I>(def: ConfigDefinition<T, I>): { value: T } | undefined {
-    this.#assertOpen();
-    for (const source of this.sources) {
-      if (source.getSync === undefined) return undefined;
-      let value: unknown;
-      try {
-        value = source.getSync(def.key);
-      } catch (error) {
-        if (error instanceof SourceUnavailableError) return undefined;
-        throw sourceFailure(error, source.name, def.key);
-      }
-      if (value === undefined) continue;
-      let checked: ValidationResult<T>;
-      try {
-        checked = validateSync(def.schema, value);
-      } catch {
-        // An async refinement or transform: the full path awaits it.
-        return undefined;
-      }
-      return checked.ok ? { value: checked.value } : undefined;
-    }
-    return undefined;
-  }
-
-  async #resolveForGet<T, I>(def: ConfigDefinition<T, I>): Promise<T> {
-    const resolution = await this.resolve(def);
-    if (resolution.kind === "invalid" || resolution.kind === "missing") {
-      throw resolution.error;
-    }
-    return resolution.value;
+    if (this.#closed) return Promise.reject(closedError());
+    return this.#snapshots.get(this.sources, def);
   }
 
   /**
@@ -194,7 +176,23 @@ export class ConfigManager {
         "pass a value that matches the schema; nothing was stored",
       );
     }
-    await store(target, def, value, result.value, "the value passed to set()");
+    this.#snapshots.forget(def.key);
+    if (def.layering === "fields") {
+      // Only the fields this source holds or that changed: never a copy
+      // of what another source holds (a secret in OpenBao or an env var).
+      // Loaded here, as only fields-mode definitions need it.
+      const { storeFields } = await import("./_internal/layered_write.ts");
+      await storeFields(this.sources, target, def, value, result.value);
+    } else {
+      await store(
+        target,
+        def,
+        value,
+        result.value,
+        "the value passed to set()",
+      );
+    }
+    this.#snapshots.forget(def.key);
     return result.value;
   }
 
@@ -232,7 +230,9 @@ export class ConfigManager {
     // Loaded here, so that a program that only reads configuration never
     // loads any prompt code.
     const { getOrPrompt } = await import("./_internal/prompt/get_or_prompt.ts");
-    return await getOrPrompt(this.sources, def);
+    const value = await getOrPrompt(this.sources, def);
+    this.#snapshots.forget(def.key);
+    return value;
   }
 
   /**
@@ -255,13 +255,17 @@ export class ConfigManager {
    */
   async delete<T, I>(def: ConfigDefinition<T, I>): Promise<boolean> {
     let removed = false;
-    for (const source of this.sources) {
-      if (!source.persists) continue;
-      try {
-        if (await source.delete(def.key)) removed = true;
-      } catch (error) {
-        throw sourceFailure(error, source.name, def.key);
+    try {
+      for (const source of this.sources) {
+        if (!source.persists) continue;
+        try {
+          if (await source.delete(def.key)) removed = true;
+        } catch (error) {
+          throw sourceFailure(error, source.name, def.key);
+        }
       }
+    } finally {
+      this.#snapshots.forget(def.key);
     }
     return removed;
   }
@@ -358,7 +362,75 @@ export class ConfigManager {
   }
 
   /**
-   * Closes every source. Safe to call more than once.
+   * Watches `def`: an async iterable of `WatchEvent`s, as
+   * `Deno.watchFs` and `fs.promises.watch` are. The first event is the
+   * current state; then one event per real change, made by any process:
+   * `harmony-config set`, another program or the Rust crate writing the
+   * same SQLite file, an editor saving `<KEY>.json` (atomic rename
+   * included), a new OpenBao version. When any source of the chain reports
+   * a change, the whole chain is resolved again, so a file that appears
+   * above SQLite takes over, and one that goes away hands back.
+   *
+   * A `value` event carries the validated value (deep-frozen when it is
+   * plain data) and the source that answered. A value that fails the schema
+   * is an `invalid` event with a typed error that never holds the value,
+   * and the last good value stays the one to use; a key no source has any
+   * more is `missing`. The same state is never reported twice in a row.
+   *
+   * Ending the loop (`break`, `return`, a throw) or aborting
+   * `options.signal` stops the watch: nothing is delivered after that, the
+   * loop ends, and every timer, file watcher and poll the sources started
+   * for it is released. `close()` stops every watch of the manager.
+   *
+   * What each source sees: SQLite, a commit by any connection (polled
+   * every `watchIntervalMs`, 250 ms by default; this process's own writes
+   * at once); `LocalFileSource`, any write to its directory (an OS file
+   * watcher); `MemorySource`, its writes at once; `EnvSource`, only its own
+   * `set` and `delete` (no other process can change this one's
+   * environment); `StoreSource` over OpenBao, a new version (its metadata
+   * is polled; OpenBao has no push).
+   *
+   * @param def The definition.
+   * @param options `signal`: aborting it stops the watch.
+   * @returns The events.
+   *
+   * @example Print a value whenever it changes
+   * ```ts
+   * import { ConfigManager, defineConfig, MemorySource } from "@harmony/config";
+   * import { z } from "zod";
+   * import assert from "node:assert/strict";
+   *
+   * const Level = defineConfig({ key: "LogLevel", schema: z.enum(["info", "debug"]) });
+   * const memory = new MemorySource({ LogLevel: "info" });
+   * await using manager = new ConfigManager([memory]);
+   * const seen: string[] = [];
+   * for await (const event of manager.watch(Level)) {
+   *   if (event.kind !== "value") continue;
+   *   seen.push(event.value);
+   *   if (event.value === "info") await memory.set("LogLevel", "debug");
+   *   else break;
+   * }
+   * assert.deepEqual(seen, ["info", "debug"]);
+   * ```
+   */
+  watch<T, I>(
+    def: ConfigDefinition<T, I>,
+    options: WatchOptions = {},
+  ): ConfigWatch<T> {
+    this.#assertOpen();
+    const watch: KeyWatch<T, I> = new KeyWatch(
+      this.sources,
+      def,
+      options,
+      () => this.#watches.delete(watch as KeyWatch<unknown, unknown>),
+    );
+    this.#watches.add(watch as KeyWatch<unknown, unknown>);
+    return watch;
+  }
+
+  /**
+   * Stops every watch, then closes every source. Safe to call more than
+   * once.
    *
    * @example
    * ```ts
@@ -371,6 +443,8 @@ export class ConfigManager {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await Promise.all([...this.#watches].map((watch) => watch.stop()));
+    this.#snapshots.clear();
     const failures: unknown[] = [];
     for (const source of this.sources) {
       try {
@@ -393,8 +467,10 @@ export class ConfigManager {
   }
 
   #assertOpen(): void {
-    if (this.#closed) {
-      throw new ConfigError("This ConfigManager is closed: create a new one");
-    }
+    if (this.#closed) throw closedError();
   }
+}
+
+function closedError(): ConfigError {
+  return new ConfigError("This ConfigManager is closed: create a new one");
 }

@@ -37,6 +37,7 @@ export {
   defineConfig,
 } from "./config.ts";
 export { ConfigManager, type SetOptions } from "./manager.ts";
+export type { ConfigWatch, WatchEvent, WatchOptions } from "./watch.ts";
 export type { Resolution, ResolveOptions } from "./resolution.ts";
 export {
   currentManager,
@@ -49,13 +50,22 @@ export {
 } from "./global.ts";
 export { redact, REDACTED, secret } from "./secret.ts";
 export { validate, type ValidationResult } from "./validation.ts";
-export type { ExplainStatus, ExplainStep, Explanation } from "./explain.ts";
+export { toJsonSchema } from "./json_schema.ts";
+export type {
+  ExplainLeaf,
+  ExplainStatus,
+  ExplainStep,
+  Explanation,
+} from "./explain.ts";
 export { dataDir, type DataDirOptions, defaultDbPath } from "./paths.ts";
 export { permissionFlags, withPermission } from "./permissions.ts";
 export { validateKey } from "./key.ts";
 export type {
   ConfigSource,
+  FieldEntry,
+  FieldSpec,
   PermissionDescriptor,
+  SourceCacheInfo,
   SourceEntry,
 } from "./source.ts";
 export { EnvSource, type EnvSourceOptions } from "./sources/env.ts";
@@ -69,7 +79,11 @@ export {
   SqliteSource,
   type SqliteSourceOptions,
 } from "./sources/sqlite.ts";
-export { StoreSource, type StoreSourceOptions } from "./sources/store.ts";
+export {
+  type StoreCacheOptions,
+  StoreSource,
+  type StoreSourceOptions,
+} from "./sources/store.ts";
 export {
   type PromptRequest,
   PromptSource,

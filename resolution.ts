@@ -55,27 +55,46 @@ import type { ConfigSource } from "./source.ts";
  * ```
  */
 export type Resolution<T> =
-  | {
-    readonly kind: "found";
-    readonly value: T;
-    readonly source: ConfigSource;
-    readonly migrated: boolean;
-  }
-  | { readonly kind: "defaults"; readonly value: T }
-  | {
-    readonly kind: "invalid";
-    readonly source: ConfigSource;
-    readonly locator: string;
-    readonly raw: unknown;
-    readonly issues: readonly ValidationIssue[];
-    /** What `get` throws for it. */
-    readonly error: ConfigValidationError;
-  }
-  | {
-    readonly kind: "missing";
-    readonly unavailable: readonly SourceUnavailableError[];
-    /** What `get` throws for it. */
-    readonly error: ConfigNotFoundError;
+  & (
+    | {
+      readonly kind: "found";
+      readonly value: T;
+      /**
+       * The source that answered; for a definition with `layering:
+       * "fields"`, the first source that gave a field (`explain()`'s
+       * `leaves` names the source of each).
+       */
+      readonly source: ConfigSource;
+      readonly migrated: boolean;
+    }
+    | { readonly kind: "defaults"; readonly value: T }
+    | {
+      readonly kind: "invalid";
+      /** The source of the value; in fields mode, of the first failing field. */
+      readonly source: ConfigSource;
+      readonly locator: string;
+      /** The value that failed; in fields mode, the fields merged from every source. */
+      readonly raw: unknown;
+      /** The failing paths; in fields mode each names its field's source. */
+      readonly issues: readonly ValidationIssue[];
+      /** What `get` throws for it. */
+      readonly error: ConfigValidationError;
+    }
+    | {
+      readonly kind: "missing";
+      readonly unavailable: readonly SourceUnavailableError[];
+      /** What `get` throws for it. */
+      readonly error: ConfigNotFoundError;
+    }
+  )
+  & {
+    /**
+     * For a definition with `layering: "fields"`: every source that was
+     * read (all of the chain, as any may hold a field), in chain order, the
+     * unavailable ones included. Absent in whole mode, where the sources
+     * up to the one that answered were read.
+     */
+    readonly readFrom?: readonly ConfigSource[];
   };
 
 /**

@@ -26,7 +26,9 @@ import type { ConfigDefinition } from "./config.ts";
 import { ConfigValidationError, PromptCancelledError } from "./errors.ts";
 import type { PermissionDescriptor } from "./source.ts";
 import { PromptSource } from "./sources/prompt.ts";
+import { mergeValues } from "./_internal/layering.ts";
 import {
+  type AnswerRequest,
   type PromptAnswer,
   type PromptRequest,
   registerPrompter,
@@ -91,7 +93,9 @@ export class ScriptedPromptSource extends PromptSource {
 
   /**
    * @param answers What a person would answer, by key: the whole value, as
-   * the questions of every field would assemble it.
+   * the questions of every field would assemble it. For a definition with
+   * `layering: "fields"`, the fields the sources hold are not asked, so
+   * theirs win over the answer's.
    * @param options Whether a person is there at all.
    */
   constructor(
@@ -120,12 +124,15 @@ export class ScriptedPromptSource extends PromptSource {
 
   async #answer<T, I>(
     def: ConfigDefinition<T, I>,
-    request: PromptRequest,
+    request: AnswerRequest,
   ): Promise<PromptAnswer<T>> {
     this.asked.push(def.key);
     this.requests.push(request);
     if (!this.#answers.has(def.key)) throw new PromptCancelledError(def.key);
-    const input = this.#answers.get(def.key);
+    // Fields the sources hold (fields mode) are not asked: theirs win.
+    const input = request.held === undefined
+      ? this.#answers.get(def.key)
+      : mergeValues(def.schema, [request.held, this.#answers.get(def.key)]);
     const checked = await validateSyncFirst(def.schema, input);
     if (!checked.ok) {
       throw new ConfigValidationError(

@@ -116,6 +116,76 @@ export function fileKindSync(
   }
 }
 
+/**
+ * How recent a file's last write or change may be for its stamp to prove
+ * anything: a file system may keep times as coarsely as this (2 s on FAT;
+ * Linux updates them once per clock tick), so two writes of the same size
+ * within it can carry the same time. A file touched this recently is read
+ * instead, as git does with an index entry as new as the index.
+ */
+const RACY_WINDOW_MS = 2000;
+
+/**
+ * A stamp of the file at `path` that changes whenever its content may have:
+ * its device, inode (a rename puts a new one in place), size, and the times
+ * of its last write and change, or `"absent"` when nothing is there.
+ * `undefined` when it proves nothing: not a regular file, times unknown, or
+ * written within the last {@linkcode RACY_WINDOW_MS}.
+ *
+ * @throws The file system's error (a denied permission included) for anything but a missing path.
+ */
+export function fileStampSync(
+  path: string,
+  now: number = Date.now(),
+): string | undefined {
+  let stamp: {
+    file: boolean;
+    dev: number;
+    ino: number | null;
+    size: number;
+    mtime: number | undefined;
+    ctime: number | undefined;
+  };
+  try {
+    if (deno !== undefined) {
+      const info = deno.statSync(path);
+      stamp = {
+        file: info.isFile,
+        dev: info.dev,
+        ino: info.ino,
+        size: info.size,
+        mtime: info.mtime?.getTime(),
+        ctime: info.ctime?.getTime(),
+      };
+    } else {
+      const fs = process.getBuiltinModule(
+        "node:fs",
+      ) as typeof import("node:fs");
+      const stats = fs.statSync(path);
+      stamp = {
+        file: stats.isFile(),
+        dev: stats.dev,
+        ino: stats.ino,
+        size: stats.size,
+        mtime: stats.mtimeMs,
+        ctime: stats.ctimeMs,
+      };
+    }
+  } catch (error) {
+    if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") {
+      return "absent";
+    }
+    throw error;
+  }
+  const { mtime, ctime } = stamp;
+  if (!stamp.file || mtime === undefined || ctime === undefined) {
+    return undefined;
+  }
+  const age = now - Math.max(mtime, ctime);
+  if (!(age >= RACY_WINDOW_MS)) return undefined;
+  return `${stamp.dev}:${stamp.ino}:${stamp.size}:${mtime}:${ctime}`;
+}
+
 /** What {@linkcode readTextCapped} found at a path. */
 export type CappedRead =
   | { readonly kind: "text"; readonly text: string }

@@ -38,6 +38,19 @@ export interface PromptRequest {
 }
 
 /**
+ * What `getOrPrompt` asks a prompter for: a {@linkcode PromptRequest}, and
+ * for a definition with `layering: "fields"` the fields the sources hold.
+ */
+export interface AnswerRequest extends PromptRequest {
+  /**
+   * A partial value the chain's sources already hold: its fields are not
+   * asked for, and the answers are checked together with them (the
+   * `input` of the answer includes them).
+   */
+  readonly held?: unknown;
+}
+
+/**
  * What a person answered: the assembled input the schema accepted, and what
  * it parsed to. Both are kept because a schema with a transform stores the
  * input, not the parsed value.
@@ -56,7 +69,7 @@ export interface Prompter {
   /** Asks for every field of `def`, and resolves to the accepted answer. */
   answer<T, I>(
     def: ConfigDefinition<T, I>,
-    request: PromptRequest,
+    request: AnswerRequest,
   ): Promise<PromptAnswer<T>>;
 }
 

@@ -4,6 +4,12 @@
  * through the `ConfigSource` interface: what a source is called, how a key
  * is written in its terms and how a person sets it all come from the source.
  *
+ * A resolution can record what its answer depended on
+ * ({@linkcode Dependencies}), so that `get`'s cache can later prove it still
+ * holds. The first-source-wins rule depends on every source up to the one
+ * that answered; a mode in which several sources contribute to one value
+ * records each of them, and the cache needs no change.
+ *
  * @module
  */
 import type { ConfigDefinition } from "../config.ts";
@@ -24,20 +30,85 @@ import { unwrapSchema } from "./schema_walk.ts";
 import { failedStep, hitStep, invalidStep, missStep } from "./steps.ts";
 import { validateSyncFirst } from "./validate.ts";
 
+/** The sources an answer depended on, each with its stamp taken just before it was read. */
+export interface Dependencies {
+  /** The sources asked, in order. */
+  readonly sources: ConfigSource[];
+  /** `sources[i].stamp(key)` just before `sources[i]` was read; `undefined` proves nothing. */
+  readonly stamps: unknown[];
+  /** Whether a source was unavailable: an answer that fell through it must not outlive the outage. */
+  unavailable: boolean;
+}
+
+/** An empty record, to pass to a resolution. */
+export function dependencies(): Dependencies {
+  return { sources: [], stamps: [], unavailable: false };
+}
+
+/**
+ * Records `source` as asked, with its stamp now: before it is read, so that
+ * a change between the stamp and the read makes the next stamp differ.
+ */
+export function dependOn(
+  record: Dependencies,
+  source: ConfigSource,
+  key: string,
+): void {
+  record.sources.push(source);
+  record.stamps.push(stampOf(source, key));
+}
+
+/**
+ * Records `source` as asked for a fields-mode definition. A source that
+ * holds single fields (`readFields`, as `EnvSource`'s per-field variables)
+ * is recorded without a stamp: its stamp covers the key's whole value
+ * only, so it cannot prove that none of the fields changed.
+ */
+export function dependOnFields(
+  record: Dependencies,
+  source: ConfigSource,
+  key: string,
+): void {
+  record.sources.push(source);
+  record.stamps.push(
+    source.readFields === undefined ? stampOf(source, key) : undefined,
+  );
+}
+
+/** The source's stamp for `key`, or `undefined` when it has none or cannot tell. */
+export function stampOf(source: ConfigSource, key: string): unknown {
+  if (source.stamp === undefined) return undefined;
+  try {
+    return source.stamp(key);
+  } catch {
+    // The read that follows reports whatever is wrong.
+    return undefined;
+  }
+}
+
+/** {@linkcode resolve}'s options, with what only the library's own callers pass. */
+export interface InternalResolveOptions extends ResolveOptions {
+  /** Receives every source the answer depends on, for `get`'s cache. */
+  readonly dependsOn?: Dependencies;
+}
+
 /**
  * Asks the sources in order; the first that has the key answers with its
  * whole value, which the schema validates. A source that is unavailable is
- * skipped and remembered; any other failure is thrown.
+ * skipped and remembered; any other failure is thrown. A definition with
+ * `layering: "fields"` is resolved field by field (`layering.ts`).
  */
 export async function resolve<T, I>(
   sources: readonly ConfigSource[],
   def: ConfigDefinition<T, I>,
-  options: ResolveOptions = {},
+  options: InternalResolveOptions = {},
 ): Promise<Resolution<T>> {
-  const { steps, writeBack = true } = options;
+  if (def.layering === "fields") return resolveFields(sources, def, options);
+  const { steps, writeBack = true, dependsOn } = options;
   const key = def.key;
   const unavailable: SourceUnavailableError[] = [];
   for (const source of sources) {
+    if (dependsOn !== undefined) dependOn(dependsOn, source, key);
     let entry: SourceEntry | undefined;
     try {
       // `get` needs no locator or timestamps, so it skips readEntry and
@@ -49,6 +120,7 @@ export async function resolve<T, I>(
       if (!(error instanceof SourceUnavailableError)) {
         throw sourceFailure(error, source.name, key);
       }
+      if (dependsOn !== undefined) dependsOn.unavailable = true;
       unavailable.push(error);
       steps?.push(failedStep(source, error));
       continue;
@@ -90,6 +162,39 @@ export async function resolve<T, I>(
       ),
     };
   }
+  return await nothingFound(sources, def, unavailable);
+}
+
+/** {@linkcode resolve} of a fields-mode definition, by the layering engine. */
+async function resolveFields<T, I>(
+  sources: readonly ConfigSource[],
+  def: ConfigDefinition<T, I>,
+  options: InternalResolveOptions,
+): Promise<Resolution<T>> {
+  const { dependsOn } = options;
+  // Every source may give a field, so the answer depends on all of them;
+  // their stamps are taken before any is read, as the whole-value loop does.
+  if (dependsOn !== undefined) {
+    for (const source of sources) dependOnFields(dependsOn, source, def.key);
+  }
+  // Loaded by the first fields-mode read only.
+  const { resolveLayers } = await import("./layering.ts");
+  const outcome = await resolveLayers(sources, def, options.steps);
+  if (dependsOn !== undefined && outcome.chain.unavailable.length > 0) {
+    dependsOn.unavailable = true;
+  }
+  return outcome.resolution ?? {
+    ...await nothingFound(sources, def, outcome.chain.unavailable),
+    readFrom: sources,
+  };
+}
+
+/** What resolves when no source has the key: the schema's defaults, or "missing". */
+export async function nothingFound<T, I>(
+  sources: readonly ConfigSource[],
+  def: ConfigDefinition<T, I>,
+  unavailable: readonly SourceUnavailableError[],
+): Promise<Resolution<T>> {
   const defaults = await defaultValue(def);
   if (defaults !== undefined) {
     return { kind: "defaults", value: defaults.value };
@@ -97,7 +202,7 @@ export async function resolve<T, I>(
   return {
     kind: "missing",
     unavailable,
-    error: notFoundError(sources, key, unavailable),
+    error: notFoundError(sources, def.key, unavailable),
   };
 }
 

@@ -25,6 +25,21 @@ export interface DenoNamespace {
   readonly noColor: boolean;
   /** Follows symlinks; `isFifo`, `isCharDevice`… are `null` off Unix. */
   statSync(path: string): DenoFileInfo;
+  /** Reads a whole file as UTF-8 text. */
+  readTextFileSync(path: string): string;
+  /** Opens a file; what `SqliteSource` reads the WAL index through. */
+  openSync(path: string, options: { readonly read: true }): DenoFile;
+  /** The path with every symlink resolved. */
+  realPathSync(path: string): string;
+}
+
+/** The part of `Deno.FsFile` the library uses. */
+export interface DenoFile {
+  /** Reads into `buffer` from the current position; `null` at the end. */
+  readSync(buffer: Uint8Array): number | null;
+  /** Moves the position; `whence` 0 is from the start. */
+  seekSync(offset: number, whence: 0): number;
+  close(): void;
 }
 
 /** The part of `Deno.FileInfo` the library reads. */
@@ -36,6 +51,11 @@ export interface DenoFileInfo {
   readonly isBlockDevice: boolean | null;
   readonly isSocket: boolean | null;
   readonly size: number;
+  /** The device, inode, and the times of the last write and change (`null` where unknown). */
+  readonly dev: number;
+  readonly ino: number | null;
+  readonly mtime: Date | null;
+  readonly ctime: Date | null;
 }
 
 /** `Deno.stdout` / `Deno.stderr`: written without building Node's streams. */
@@ -76,4 +96,32 @@ export function isPermissionDenied(error: unknown): boolean {
     return true;
   }
   return (error as { code?: unknown } | null)?.code === "ERR_ACCESS_DENIED";
+}
+
+/**
+ * Reads a small file as UTF-8 text, or `undefined` when there is none (or
+ * it is a directory). Under Deno through `Deno.readTextFileSync`: loading
+ * `node:fs` costs a Deno run more than a whole CLI command; on Node
+ * through `process.getBuiltinModule`, which loads nothing new.
+ *
+ * @throws What the read throws for any other reason (a permission).
+ */
+export function readTextFileIfAny(path: string): string | undefined {
+  try {
+    if (deno !== undefined) return deno.readTextFileSync(path);
+    const fs = process.getBuiltinModule?.("node:fs") as
+      | typeof import("node:fs")
+      | undefined;
+    return fs?.readFileSync(path, "utf8");
+  } catch (error) {
+    const code = error as { code?: unknown; name?: unknown } | null;
+    if (
+      code?.code === "ENOENT" || code?.code === "ENOTDIR" ||
+      code?.code === "EISDIR" || code?.name === "NotFound" ||
+      code?.name === "IsADirectory" || code?.name === "NotADirectory"
+    ) {
+      return undefined;
+    }
+    throw error;
+  }
 }

@@ -257,3 +257,54 @@ export function childSchemas(schema: z.ZodType): z.ZodType[] {
     }
   }
 }
+
+/**
+ * The schema without wrappers, and the input side of pipes: what a source
+ * holds for it (as field-level layering reads a schema).
+ */
+export function storedSide(schema: z.ZodType): z.ZodType {
+  let current = schema;
+  for (;;) {
+    const def = defOfSchema(current);
+    const next = def.type === "pipe"
+      ? def.in as z.ZodType
+      : innerOfWrapper(current);
+    if (next === undefined) return current;
+    current = next;
+  }
+}
+
+/**
+ * For field-level layering: the shape of an object whose fields merge (a
+ * `z.object()` with no catchall, not marked secret as a whole), or
+ * `undefined` for a leaf, which one source gives whole.
+ */
+export function mergedShape(
+  schema: z.ZodType,
+): Record<string, z.ZodType> | undefined {
+  if (isSecret(schema)) return undefined;
+  const inner = storedSide(schema);
+  const def = defOfSchema(inner);
+  if (def.type !== "object") return undefined;
+  const catchall = def.catchall as z.ZodType | undefined;
+  if (catchall !== undefined && defOfSchema(catchall).type !== "never") {
+    return undefined;
+  }
+  return def.shape as Record<string, z.ZodType>;
+}
+
+/**
+ * Why a schema cannot be layered field by field, or `undefined` when it
+ * can: the root must be an object whose fields merge.
+ */
+export function layeringProblem(schema: z.ZodType): string | undefined {
+  if (mergedShape(schema) !== undefined) return undefined;
+  if (isSecret(schema)) {
+    return 'a schema marked secret as a whole is one value: mark its fields secret instead, or use layering "whole"';
+  }
+  return 'the schema must be a z.object() without a catchall, so that its fields can come from different sources; use layering "whole" for any other schema';
+}
+
+function defOfSchema(schema: z.ZodType): Record<string, unknown> {
+  return schema._zod.def as unknown as Record<string, unknown>;
+}

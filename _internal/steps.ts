@@ -12,7 +12,7 @@ import {
 } from "../errors.ts";
 import type { ExplainStep } from "../explain.ts";
 import { redact, REDACTED } from "../secret.ts";
-import type { ConfigSource, SourceEntry } from "../source.ts";
+import type { ConfigSource, SourceCacheInfo, SourceEntry } from "../source.ts";
 import { readEntry } from "./entry.ts";
 import { describeError } from "./safe_error.ts";
 import { isStackOverflow, validateSyncFirst } from "./validate.ts";
@@ -123,12 +123,13 @@ export function missStep(source: ConfigSource, key: string): ExplainStep {
   };
 }
 
-/** The entry's `updatedAt` and `version`, where the source has them. */
+/** The entry's `updatedAt`, `version` and cache state, where the source has them. */
 function timestamps(
   entry: SourceEntry,
-): { updatedAt?: string; version?: number } {
+): { updatedAt?: string; version?: number; cache?: SourceCacheInfo } {
   return {
     ...(entry.updatedAt === undefined ? {} : { updatedAt: entry.updatedAt }),
     ...(entry.version === undefined ? {} : { version: entry.version }),
+    ...(entry.cached === undefined ? {} : { cache: entry.cached }),
   };
 }

@@ -377,7 +377,14 @@ export async function storeIfUnchanged<T, I>(
   }
 }
 
-async function storable<T, I>(
+/**
+ * The JSON data to store for a validated value (see
+ * {@linkcode persistedValue}).
+ *
+ * @param what Names the value in the error, such as "the value passed to set()".
+ * @throws {ConfigValidationError} When no JSON reads back as `parsed`.
+ */
+export async function storable<T, I>(
   def: ConfigDefinition<T, I>,
   input: unknown,
   parsed: T,

@@ -4,8 +4,24 @@
  *
  * @module
  */
+import { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { secret } from "../mod.ts";
+
+/**
+ * Opens `path` with raw node:sqlite in WAL mode, with the Rust crate's
+ * table created: what every benchmark seeds its database through.
+ */
+export function openConfigDb(path: string): DatabaseSync {
+  const db = new DatabaseSync(path);
+  db.exec("PRAGMA journal_mode = WAL");
+  db.exec(`CREATE TABLE IF NOT EXISTS config (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+  )`);
+  return db;
+}
 
 /** The schema; the raw baselines parse with this same object. */
 export const PostgresSchema = z.object({

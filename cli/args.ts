@@ -16,6 +16,8 @@ export const COMMANDS = [
   "explain",
   "path",
   "doctor",
+  "schema",
+  "docs",
 ] as const;
 
 /** One of {@linkcode COMMANDS}. */
@@ -29,10 +31,12 @@ const COMMAND_OPTIONS: Record<CommandName, readonly string[]> = {
   get: ["reveal", "prompt", "schema"],
   set: ["source", "schema"],
   unset: ["source"],
-  list: [],
+  list: ["schema"],
   explain: ["reveal", "schema"],
   path: [],
   doctor: ["schema", "prompt"],
+  schema: ["schema"],
+  docs: ["schema"],
 };
 
 /** How many positional arguments each command takes: [min, max]. */
@@ -44,6 +48,8 @@ const ARITY: Record<CommandName, readonly [number, number]> = {
   explain: [0, 1],
   path: [0, 0],
   doctor: [0, 0],
+  schema: [0, 1],
+  docs: [0, 0],
 };
 
 /** The parsed options; absent ones are `undefined`. */
@@ -60,7 +66,7 @@ export interface CliOptions {
   readonly reveal: boolean;
   /** `--prompt`: ask in the terminal when the key has no value. */
   readonly prompt: boolean;
-  /** `--schema ./module.ts#Export`. */
+  /** `--schema ./module.ts` (every definition it exports) or `./module.ts#Export`. */
   readonly schema: string | undefined;
   /** `--file DIR`, repeatable: adds a LocalFileSource per directory. */
   readonly file: readonly string[];

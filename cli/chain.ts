@@ -49,6 +49,7 @@ export async function planChain(options: ChainOptions): Promise<SourcePlan[]> {
     kind: "env",
     name: envSource.name,
     permissions: envSource.permissions(),
+    locate: (key) => envSource.locate(key),
     open: () => Promise.resolve(envSource),
   });
   for (const dir of options.files) {
@@ -57,6 +58,7 @@ export async function planChain(options: ChainOptions): Promise<SourcePlan[]> {
       kind: "file",
       name: fileSource.name,
       permissions: fileSource.permissions(),
+      locate: (key) => fileSource.locate(key),
       open: () => Promise.resolve(fileSource),
     });
   }
@@ -74,6 +76,7 @@ export async function planChain(options: ChainOptions): Promise<SourcePlan[]> {
       { name: "read", path: dbDir },
       { name: "write", path: dbDir },
     ],
+    locate: (key) => `${dbPath}#${key}`,
     open: () => openSqlite(dbPath, env),
   });
   if (options.prompt) {
@@ -85,6 +88,7 @@ export async function planChain(options: ChainOptions): Promise<SourcePlan[]> {
       kind: "prompt",
       name: promptSource.name,
       permissions: promptSource.permissions(),
+      locate: () => promptSource.name,
       open: () => Promise.resolve(promptSource),
     });
   }

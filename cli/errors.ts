@@ -97,14 +97,23 @@ export function cliErrorMessage(error: unknown): string {
  *
  * @param key The key.
  * @param schema The `--schema` argument, if one was given.
+ * @param defined Whether a definition of the key is known (from `--schema`
+ * or the project's schema module), so `get --prompt` can ask for it.
  * @returns The situation the resolver words its advice for.
  */
-export function cliSituation(key: string, schema?: string): Situation {
+export function cliSituation(
+  key: string,
+  schema?: string,
+  defined: boolean = schema !== undefined,
+): Situation {
   const withSchema = schema === undefined ? "" : ` --schema ${schema}`;
   return {
     store: `run harmony-config set ${key} '<json>'${withSchema}`,
-    ...(schema === undefined ? {} : {
-      ask: `run harmony-config get ${key} --prompt${withSchema} in a terminal`,
-    }),
+    ...(defined
+      ? {
+        ask:
+          `run harmony-config get ${key} --prompt${withSchema} in a terminal`,
+      }
+      : {}),
   };
 }

@@ -19,11 +19,15 @@ Exit codes: 0 ok, 1 error, 2 usage error, 3 not found.`;
 
 const COMMON = `${OPTIONS}\n\n${FOOTER}`;
 
-const SCHEMA = `  --schema MODULE#EXPORT
-                   Load a ConfigDefinition (defineConfig) from a module, such
-                   as ./config.ts#Postgres; KEY may then be left out. Without
-                   a schema, values are raw JSON and are all hidden unless
-                   --reveal is given, since nothing says which are secret.`;
+const SCHEMA = `  --schema MODULE[#EXPORT]
+                   Load the ConfigDefinitions (defineConfig) a module exports,
+                   such as ./config.ts, or one, ./config.ts#Postgres (KEY may
+                   then be left out). Without it, the module HARMONY_SCHEMA
+                   or "harmony-config": { "schema": "./config.ts" } in the
+                   nearest deno.json or package.json names is used. Without
+                   a definition of KEY, values are raw JSON and are all
+                   hidden unless --reveal is given, since nothing says which
+                   are secret.`;
 
 /** The overview shown by `harmony-config --help`. */
 export const PROGRAM_HELP: string =
@@ -39,6 +43,8 @@ Commands:
   explain KEY      Show what every source says about KEY, and which one wins
   path             Print the data dir and the SQLite path
   doctor           Check every source and print the minimal deno run flags
+  schema [KEY]     Print the JSON Schema of a definition's stored shape
+  docs             Print a Markdown reference of every definition
 
 ${OPTIONS}
   -V, --version    Print the version (with no command)
@@ -49,7 +55,7 @@ Run harmony-config <command> --help for a command's options.`;
 
 const COMMAND_HELP: Record<CommandName, string> = {
   get:
-    `Usage: harmony-config get KEY [--schema MODULE#EXPORT] [--reveal] [--prompt]
+    `Usage: harmony-config get KEY [--schema MODULE[#EXPORT]] [--reveal] [--prompt]
 
 Prints the value the chain resolves for KEY, as JSON.
 
@@ -76,19 +82,26 @@ in your shell. A key that list marks as not valid (another tool stored it in
 the shared SQLite file) is removed as list shows it, quotes dropped.
 
   --source S       Remove only from sqlite, file:DIR or openbao`,
-  list: `Usage: harmony-config list
+  list: `Usage: harmony-config list [--schema MODULE]
 
 Lists the keys each source holds, in chain order. SQLite keys show when they
 were last written (UTC); one that is not an identifier (another tool stored
 it) is shown quoted and marked: get cannot read it, unset removes it.
-Listing env vars needs full --allow-env.`,
+With the definitions (--schema, or the project's schema module) each key
+says whether a definition knows it and whether what the source holds is
+valid (for a fields-mode key: the value the chain resolves). Listing env
+vars needs full --allow-env.
+
+${SCHEMA}`,
   explain:
-    `Usage: harmony-config explain KEY [--schema MODULE#EXPORT] [--reveal]
+    `Usage: harmony-config explain KEY [--schema MODULE[#EXPORT]] [--reveal]
 
 Shows every source in chain order with what it said (hit, miss, invalid,
 unavailable, migrated or error), where it looked (env var, file path, DB row
-and updated_at, OpenBao path and version), and which one won. Exits 3 when no
-source has KEY, 1 when the value that answers is invalid.
+and updated_at, OpenBao path and version), and which one won. For a key whose
+definition has layering "fields", every source that gave a field wins, and
+each field is listed with the source (and env var, file or row) that set it.
+Exits 3 when no source has KEY, 1 when the value that answers is invalid.
 
   --reveal         Show values without a schema (secret fields of a schema
                    stay redacted; use get --reveal for those)
@@ -97,6 +110,25 @@ ${SCHEMA}`,
 
 Prints Harmony's data dir ($HARMONY_DATA_DIR, else $XDG_DATA_HOME/harmony,
 else ~/.local/share/harmony) and the SQLite path inside it.`,
+  schema: `Usage: harmony-config schema [KEY] [--schema MODULE[#EXPORT]]
+
+Prints the JSON Schema (2020-12) of what a source holds for KEY: the input
+side of transforms and codecs, descriptions and defaults kept, secret fields
+marked "writeOnly": true and "x-harmony-secret": true, a secret's default
+left out. Without KEY: the only definition's, or one document whose $defs
+holds each key's (#/$defs/KEY). Needs the definitions (--schema, or the
+project's schema module). Exits 3 when no definition has KEY.
+
+${SCHEMA}`,
+  docs: `Usage: harmony-config docs [--schema MODULE] [--json]
+
+Prints a Markdown reference of every definition: its key, env var (and each
+field's own env var, in fields mode), where the chain stores it, and each
+field with its type, whether it is required, its default (never a secret's),
+whether it is secret, and its description. --json prints the same for tools,
+with each definition's JSON Schema.
+
+${SCHEMA}`,
   doctor: `Usage: harmony-config doctor [--schema MODULE#EXPORT] [--prompt]
 
 Opens every source of the chain, checks its Deno permissions, that it can be
@@ -104,7 +136,9 @@ reached and that its files are private (0600 files, 0700 dirs), then, under
 Deno, prints the minimal deno run flags the chain needs (Node has no such
 flags). Exits 1 when a check fails.
 
-  --schema M#E     Also check that the schema module can be loaded
+  --schema M       Check this schema module rather than the project's
+                   (HARMONY_SCHEMA, or "harmony-config" in deno.json or
+                   package.json), and add the flags loading it needs
   --prompt         Include what get --prompt needs (the terminal's env vars)
 
 Opening SQLite creates its directory, after which the flags are enough; in a

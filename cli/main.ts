@@ -26,6 +26,8 @@ const COMMANDS: Record<CommandName, () => Promise<Command>> = {
   explain: async () => (await import("./commands/explain.ts")).explainCommand,
   path: async () => (await import("./commands/path.ts")).pathCommand,
   doctor: async () => (await import("./commands/doctor.ts")).doctorCommand,
+  schema: async () => (await import("./commands/schema.ts")).schemaCommand,
+  docs: async () => (await import("./commands/docs.ts")).docsCommand,
 };
 
 /**

@@ -45,6 +45,16 @@ export function openBaoPlan(
       ? "openbao:(invalid address)"
       : `openbao:${url.origin}${url.pathname.replace(/\/+$/, "")}`,
     permissions,
+    locate: (key) => {
+      try {
+        return new OpenBaoStore({ address, namespace: namespaceFrom(env), env })
+          .locate(key);
+      } catch {
+        // Without a token (or a grant) the store cannot be built: its
+        // default place, as the README gives it.
+        return `${address.replace(/\/+$/, "")} secret/harmony/config/${key}`;
+      }
+    },
     open: () => {
       try {
         return Promise.resolve(

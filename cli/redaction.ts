@@ -49,4 +49,16 @@ export function hideScalars(value: unknown): unknown {
 
 /** The note shown when values are hidden for want of a schema. */
 export const HIDDEN_WITHOUT_SCHEMA_NOTE: string =
-  "Values are hidden: without --schema nothing says which fields are secret. Pass --reveal to show them, or --schema MODULE#EXPORT to hide only secret fields.";
+  'Values are hidden: without --schema nothing says which fields are secret. Pass --reveal to show them, or --schema MODULE#EXPORT to hide only secret fields (or name the module once: HARMONY_SCHEMA, or "harmony-config": { "schema": … } in deno.json or package.json).';
+
+/**
+ * The note for values hidden for want of a definition: no schema module,
+ * or one without a definition of the key.
+ *
+ * @param loaded The definition in use.
+ * @returns The note.
+ */
+export function hiddenNote(loaded: LoadedDefinition): string {
+  if (loaded.unknownIn === undefined) return HIDDEN_WITHOUT_SCHEMA_NOTE;
+  return `Values are hidden: ${loaded.unknownIn} has no definition of ${loaded.def.key}, so nothing says which fields are secret. Pass --reveal to show them, or add the definition to the module.`;
+}

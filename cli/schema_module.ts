@@ -1,6 +1,6 @@
 /**
- * Loading a `ConfigDefinition` from the module `--schema ./module.ts#Export`
- * names, and saying why it failed in the CLI's terms: the library error it
+ * Loading the `ConfigDefinition`s of the module `--schema ./module.ts`
+ * (or `#Export`, one of them) names, and saying why it failed in the CLI's terms: the library error it
  * threw, where it does not parse, what it imports that cannot be found, or
  * the file Deno would not let it read. Nothing of the module's source text
  * or of an unknown error's message is shown: either may hold a value.
@@ -21,12 +21,13 @@ import { UsageError } from "./errors.ts";
 export interface SchemaReference {
   /** The absolute path of the module. */
   readonly path: string;
-  /** The export that holds the definition; `default` when none was named. */
-  readonly exportName: string;
+  /** The export that holds the definition; `undefined` for every definition the module exports. */
+  readonly exportName: string | undefined;
 }
 
 /**
- * Splits `./module.ts#Export`, resolving the file against `cwd`.
+ * Splits `./module.ts#Export` (or `./module.ts`, every definition it
+ * exports), resolving the file against `cwd`.
  *
  * @param reference The `--schema` argument.
  * @param cwd The directory relative paths start from.
@@ -38,10 +39,10 @@ export function parseSchemaReference(
 ): SchemaReference {
   const hash = reference.lastIndexOf("#");
   const file = hash === -1 ? reference : reference.slice(0, hash);
-  const exportName = hash === -1 ? "default" : reference.slice(hash + 1);
+  const exportName = hash === -1 ? undefined : reference.slice(hash + 1);
   if (file === "" || exportName === "") {
     throw new UsageError(
-      "--schema needs MODULE#EXPORT, such as ./config.ts#Postgres",
+      "--schema needs MODULE or MODULE#EXPORT, such as ./config.ts or ./config.ts#Postgres",
     );
   }
   return { path: resolve(cwd, file), exportName };
@@ -96,20 +97,23 @@ function visibleFile(file: string): boolean {
 }
 
 /**
- * Loads a `ConfigDefinition` from a module by dynamic import.
+ * Loads the definitions a `--schema` argument names, by dynamic import:
+ * the one export `#Export` names, or every `ConfigDefinition` the module
+ * exports (each once, however many names it has).
  *
  * @param reference The `--schema` argument.
  * @param cwd The directory relative paths start from.
- * @returns The definition.
+ * @returns The definitions, by export name (as a module namespace lists them); never empty.
  * @throws {ConfigPermissionError} When Deno denies reading the module or a
  * file it imports; the flag names that file's directory.
- * @throws {ConfigError} When the module cannot be loaded, with the reason,
- * or the export is not a definition.
+ * @throws {ConfigError} When the module cannot be loaded, with the reason;
+ * the export is not a definition; it exports none; or two of its
+ * definitions share a key.
  */
-export async function loadSchema(
+export async function loadDefinitions(
   reference: string,
   cwd: string = process.cwd(),
-): Promise<ConfigDefinition<unknown>> {
+): Promise<ConfigDefinition<unknown>[]> {
   const { path, exportName } = parseSchemaReference(reference, cwd);
   if (visibleFile(dirname(path)) && !visibleFile(path)) {
     throw new ConfigError(
@@ -125,21 +129,45 @@ export async function loadSchema(
   } catch (error) {
     throw loadFailure(error, path);
   }
-  const candidate = module[exportName];
-  if (!isDefinition(candidate)) {
-    const found = Object.keys(module).filter((name) =>
-      isDefinition(module[name])
-    );
+  const names = Object.keys(module).filter((name) =>
+    isDefinition(module[name])
+  );
+  if (exportName !== undefined) {
+    const candidate = module[exportName];
+    if (!isDefinition(candidate)) {
+      throw new ConfigError(
+        `${path} has no ConfigDefinition export named ${exportName}: ${
+          names.length > 0
+            ? `use one of ${names.map((n) => `#${n}`).join(", ")}`
+            : "export one made with defineConfig()"
+        }`,
+        { source: `schema:${path}` },
+      );
+    }
+    return [candidate];
+  }
+  const definitions: ConfigDefinition<unknown>[] = [];
+  const byKey = new Map<string, string>();
+  for (const name of names) {
+    const def = module[name] as ConfigDefinition<unknown>;
+    if (definitions.includes(def)) continue;
+    const other = byKey.get(def.key);
+    if (other !== undefined) {
+      throw new ConfigError(
+        `${path} exports two definitions of key ${def.key}, ${other} and ${name}: name one with --schema ${path}#${other}`,
+        { source: `schema:${path}`, key: def.key },
+      );
+    }
+    byKey.set(def.key, name);
+    definitions.push(def);
+  }
+  if (definitions.length === 0) {
     throw new ConfigError(
-      `${path} has no ConfigDefinition export named ${exportName}: ${
-        found.length > 0
-          ? `use one of ${found.map((n) => `#${n}`).join(", ")}`
-          : "export one made with defineConfig()"
-      }`,
+      `${path} exports no ConfigDefinition: export one made with defineConfig()`,
       { source: `schema:${path}` },
     );
   }
-  return candidate;
+  return definitions;
 }
 
 /** Why importing the module at `path` failed, as an error the CLI can print. */

@@ -17,6 +17,8 @@ export interface SourcePlan {
   readonly name: string;
   /** The Deno permissions the source needs. */
   readonly permissions: readonly PermissionDescriptor[];
+  /** Where `key` lives in the source, without opening it (for `docs`). */
+  locate(key: string): string;
   /** Opens the source. */
   open(): Promise<ConfigSource>;
 }

@@ -4,15 +4,22 @@
  * @module
  */
 import process from "node:process";
-import { ConfigPermissionError, ConfigValidationError } from "../errors.ts";
+import {
+  ConfigError,
+  ConfigPermissionError,
+  ConfigValidationError,
+} from "../errors.ts";
 import { validateKey } from "../key.ts";
 import type {
   ConfigSource,
+  FieldEntry,
+  FieldSpec,
   PermissionDescriptor,
   SourceEntry,
 } from "../source.ts";
-import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { isValidKey } from "../_internal/key.ts";
+import { ChangeListeners } from "../_internal/listeners.ts";
 import { permissionErrorOr } from "../_internal/permission_error.ts";
 import { settle } from "../_internal/promise.ts";
 import { deno, isPermissionDenied } from "../_internal/runtime.ts";
@@ -104,6 +111,16 @@ function processAccess(): EnvAccess {
   };
 }
 
+/** Between the key and a field, and between levels, in a per-field variable. */
+const FIELD_SEPARATOR = "__";
+
+/** A field's variable; `shared` names the fields when two give the same name. */
+interface FieldVariable {
+  readonly spec: FieldSpec;
+  readonly variable: string;
+  readonly shared?: readonly string[];
+}
+
 /** The default prefix, shared with the Rust crate. */
 const DEFAULT_PREFIX = "HARMONY_CONFIG_";
 
@@ -134,6 +151,13 @@ export interface EnvSourceOptions {
  * Reads `HARMONY_CONFIG_<KEY>` as JSON, at every `get`, so a variable set
  * after construction is seen. It never persists: `set` changes the variable
  * in this process only.
+ *
+ * Watching: no other process can change this one's environment, so the
+ * only changes are this process's own. `set` and `delete` are reported to
+ * `watch` at once; a variable changed behind the source's back
+ * (`Deno.env.set`, `process.env.X = …`, or the `env` record) is seen by
+ * the next `get` (`stamp` is the variable's text) and by `watch` when
+ * another source of the chain next reports a change.
  *
  * @example Override a value from the environment
  * ```ts
@@ -171,6 +195,12 @@ export class EnvSource implements ConfigSource {
   readonly #env: EnvAccess;
   /** Variable names by key, each key validated once. */
   readonly #variables = new Map<string, string>();
+  /** Per-field variable names, by the list of fields (one per schema) and key. */
+  readonly #fieldCache = new WeakMap<
+    readonly FieldSpec[],
+    Map<string, readonly FieldVariable[]>
+  >();
+  readonly #listeners = new ChangeListeners();
 
   /** @param options The prefix and the environment to read. */
   constructor(options: EnvSourceOptions = {}) {
@@ -215,11 +245,117 @@ export class EnvSource implements ConfigSource {
     });
   }
 
+  /**
+   * Where the field at `path` of `key` is set: `HARMONY_CONFIG_<KEY>__<field>__<sub>`,
+   * names kept exactly, `__` between levels.
+   *
+   * @example
+   * ```ts
+   * import { EnvSource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * assert.equal(new EnvSource({ env: {} }).locateField("App", ["db", "host"]), "HARMONY_CONFIG_App__db__host");
+   * ```
+   */
+  locateField(key: string, path: readonly string[]): string {
+    return [this.locate(key), ...path].join(FIELD_SEPARATOR);
+  }
+
+  /**
+   * For a definition with `layering: "fields"`: the per-field variables
+   * that are set, `HARMONY_CONFIG_<KEY>__<field>__<sub>` (see
+   * {@linkcode EnvSource.locateField}). A field whose schema holds a
+   * string takes the text as it is; any other field (a number, a boolean,
+   * an array, an object, null) takes JSON. Only the fields the schema
+   * declares are read, each by its name, so `--allow-env=HARMONY_CONFIG_*`
+   * is enough; an entry of a record is set in the record's own variable.
+   *
+   * @throws {ConfigValidationError} For a variable that is not JSON where
+   * JSON is needed, or not UTF-8; it names the variable, never its text.
+   * @throws {ConfigError} For a variable that two fields share (a field
+   * named `a__b` beside an object `a` with a field `b`), when it is set.
+   *
+   * @example A string field as it is, a number as JSON
+   * ```ts
+   * import { EnvSource } from "@harmony/config";
+   * import assert from "node:assert/strict";
+   *
+   * const env = new EnvSource({
+   *   env: { HARMONY_CONFIG_Db__host: "db.internal", HARMONY_CONFIG_Db__port: "6543" },
+   * });
+   * const fields = [{ path: ["host"], text: true }, { path: ["port"], text: false }];
+   * assert.deepEqual(env.readFields("Db", fields).map((e) => e.value), ["db.internal", 6543]);
+   * ```
+   */
+  readFields(key: string, fields: readonly FieldSpec[]): FieldEntry[] {
+    const entries: FieldEntry[] = [];
+    for (const field of this.#fieldVariables(key, fields)) {
+      const text = this.#read(field.variable, key);
+      if (text === undefined) continue;
+      if (field.shared !== undefined) {
+        throw new ConfigError(
+          `${field.variable} names two fields of "${key}", ${
+            field.shared.join(" and ")
+          }: unset it and set them in ${
+            this.locate(key)
+          } as JSON, or rename one`,
+          { key, source: field.variable },
+        );
+      }
+      let value: unknown = text;
+      if (!field.spec.text) {
+        const parsed = parseJson(text);
+        if (!parsed.ok) {
+          throw new ConfigValidationError(
+            key,
+            field.variable,
+            [{ path: field.spec.path.join("."), message: parsed.message }],
+            `set ${field.variable} to JSON: only a field that holds a string takes text as it is`,
+          );
+        }
+        value = parsed.value;
+      }
+      entries.push({ path: field.spec.path, value, locator: field.variable });
+    }
+    return entries;
+  }
+
+  /** The variable of each field, computed once per key and list of fields. */
+  #fieldVariables(
+    key: string,
+    fields: readonly FieldSpec[],
+  ): readonly FieldVariable[] {
+    let byKey = this.#fieldCache.get(fields);
+    if (byKey === undefined) {
+      byKey = new Map();
+      this.#fieldCache.set(fields, byKey);
+    }
+    let variables = byKey.get(key);
+    if (variables === undefined) {
+      const names = new Map<string, string[]>();
+      const all = fields.map((spec) => {
+        const variable = this.locateField(key, spec.path);
+        const label = spec.path.join(".");
+        names.set(variable, [...(names.get(variable) ?? []), label]);
+        return { spec, variable };
+      });
+      variables = all.map(({ spec, variable }) => {
+        const labels = names.get(variable)!;
+        return labels.length > 1
+          ? { spec, variable, shared: labels }
+          : { spec, variable };
+      });
+      byKey.set(key, variables);
+    }
+    return variables;
+  }
+
   /** Sets the variable in this process only. */
   set(key: string, value: unknown): Promise<void> {
     return settle(() => {
       const variable = this.locate(key);
       this.#env.set(variable, toJsonText(value, key, variable));
+      this.#listeners.notify(key);
     });
   }
 
@@ -235,6 +371,7 @@ export class EnvSource implements ConfigSource {
         existed = true;
       }
       this.#env.delete(variable);
+      if (existed) this.#listeners.notify(key);
       return existed;
     });
   }
@@ -266,6 +403,22 @@ export class EnvSource implements ConfigSource {
         .map((name) => name.slice(this.prefix.length))
         .filter(isValidKey),
     );
+  }
+
+  /**
+   * The variable's text (`null` when unset): the same text proves the same
+   * value. It throws what `get` would for a variable it cannot read.
+   */
+  stamp(key: string): string | null {
+    return this.#read(this.locate(key), key) ?? null;
+  }
+
+  /**
+   * Calls `listener` when this source's `set` or `delete` changes `key`;
+   * nothing else can change this process's environment but its own code.
+   */
+  onChange(key: string, listener: () => void): () => void {
+    return this.#listeners.add(validateKey(key, this.name), listener);
   }
 
   /** Read access to the prefixed variables, such as `HARMONY_CONFIG_*`. */

@@ -25,6 +25,7 @@ import {
   ensureDir,
   errorCode,
   type FileKind,
+  fileStampSync,
   kindOf,
   nodeFs,
   readTextCapped,
@@ -39,6 +40,12 @@ import {
 import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { isValidKey } from "../_internal/key.ts";
 import { permissionErrorOr } from "../_internal/permission_error.ts";
+import type { DirectoryWatch } from "./_dir_watch.ts";
+
+/** Quiet time after a file event before the file is read. */
+const WATCH_DEBOUNCE_MS = 50;
+/** How often a watched directory that does not exist yet is looked for. */
+const MISSING_DIR_POLL_MS = 1000;
 
 /**
  * Options for {@linkcode LocalFileSource}.
@@ -75,6 +82,14 @@ export interface LocalFileSourceOptions {
  * directory, a symlink to one) is a `ConfigSourceError` at once, and never
  * read; so is a file larger than `maxValueBytes`.
  *
+ * Watching: the directory is watched (not the file, which an editor's save
+ * replaces), events are debounced (a burst is reported once it is quiet),
+ * and `watch` compares the contents it then reads with what it delivered:
+ * an editor's atomic save and a plain in-place write are one change each,
+ * and a save that changed nothing is none. A directory that does not exist yet is looked
+ * for every second. `get`'s cache proves a file unchanged by its inode,
+ * size and times; a file written in the last 2 s is read at every `get`.
+ *
  * @example
  * ```ts
  * import { ConfigManager, defineConfig, LocalFileSource } from "@harmony/config";
@@ -101,6 +116,8 @@ export class LocalFileSource implements ConfigSource {
   readonly dir: string;
   /** The largest file a key may have, in bytes. */
   readonly maxValueBytes: number;
+  /** Loaded and started on the first `onChange`: a program that only reads never loads it. */
+  #watch: Promise<DirectoryWatch> | undefined;
 
   /**
    * @param dir The directory; created on first write.
@@ -149,6 +166,7 @@ export class LocalFileSource implements ConfigSource {
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
+    this.#wrote(key);
   }
 
   /**
@@ -179,14 +197,17 @@ export class LocalFileSource implements ConfigSource {
       return parsed.ok && deepEqual(parsed.value, expected);
     };
     if (!(await holdsExpected())) return false;
+    let written: boolean;
     try {
-      return await writeFileAtomic(path, text, {
+      written = await writeFileAtomic(path, text, {
         onlyIf: holdsExpected,
         lock: withFileLock,
       });
     } catch (error) {
       throw this.#failure(error, "write", path, key);
     }
+    if (written) this.#wrote(key);
+    return written;
   }
 
   /**
@@ -208,7 +229,8 @@ export class LocalFileSource implements ConfigSource {
           }
         });
       await removeTempFiles(path);
-      if (!removed) await removeStaleLock(path);
+      if (removed) this.#wrote(key);
+      else await removeStaleLock(path);
       return removed;
     } catch (error) {
       throw this.#failure(error, "write", path, key);
@@ -229,6 +251,55 @@ export class LocalFileSource implements ConfigSource {
       .map((name) => name.slice(0, -".json".length))
       .filter(isValidKey)
       .sort();
+  }
+
+  /**
+   * The file's device, inode, size and times, or `"absent"`: the same stamp
+   * proves the same content. `undefined` (read it) for a file written in
+   * the last 2 s, since file times can be that coarse.
+   */
+  stamp(key: string): string | undefined {
+    return fileStampSync(this.locate(key));
+  }
+
+  /**
+   * Calls `listener` when the content of `<dir>/<KEY>.json` changes, by
+   * any process: the directory is watched, events are debounced (50 ms),
+   * and `watch` compares what it then reads. This source's own writes are
+   * reported at once. A directory that cannot be watched (a denied
+   * permission) is reported once, so the watcher's read says why.
+   */
+  onChange(key: string, listener: () => void): () => Promise<void> {
+    validateKey(key, this.name);
+    this.#watch ??= import("./_dir_watch.ts").then(({ DirectoryWatch }) =>
+      new DirectoryWatch({
+        dir: this.dir,
+        read: async (watched) =>
+          (await this.#read(this.locate(watched), watched)) ?? null,
+        debounceMs: WATCH_DEBOUNCE_MS,
+        pollMs: MISSING_DIR_POLL_MS,
+      })
+    );
+    const added = this.#watch.then((watch) => watch.add(key, listener)).catch(
+      () => {
+        listener();
+        return undefined;
+      },
+    );
+    return async () => {
+      await (await added)?.();
+    };
+  }
+
+  /** Stops watching. */
+  async close(): Promise<void> {
+    const watch = this.#watch;
+    this.#watch = undefined;
+    await (await watch)?.close();
+  }
+
+  #wrote(key: string): void {
+    void this.#watch?.then((watch) => watch.wrote(key));
   }
 
   /** Read and write access to the directory. */

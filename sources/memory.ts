@@ -7,12 +7,16 @@ import { validateKey } from "../key.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 import { deepEqual } from "../_internal/equal.ts";
 import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { ChangeListeners } from "../_internal/listeners.ts";
 import { settle } from "../_internal/promise.ts";
 
 /**
  * Keeps values in a `Map`, for tests and for defaults set by code.
  * Values are stored as JSON text, so what comes back is a copy and anything
  * that JSON cannot hold fails at `set`, as it would in a real store.
+ *
+ * Its writes are seen at once: `watch` hears of them as they happen, and
+ * `get`'s cache by a version bumped on every write.
  *
  * @example
  * ```ts
@@ -31,6 +35,9 @@ export class MemorySource implements ConfigSource {
   /** Memory counts as persisting, so `set` and `getOrPrompt` write here. */
   readonly persists: boolean = true;
   readonly #values = new Map<string, string>();
+  readonly #listeners = new ChangeListeners();
+  /** Bumped on every write, for {@linkcode MemorySource.stamp}. */
+  #version = 0;
 
   /** @param initial Values to start with, by key. */
   constructor(initial: Record<string, unknown> = {}) {
@@ -68,6 +75,7 @@ export class MemorySource implements ConfigSource {
         validateKey(key, this.name),
         toJsonText(value, key, this.name),
       );
+      this.#changed(key);
     });
   }
 
@@ -81,13 +89,18 @@ export class MemorySource implements ConfigSource {
       const current = this.getSync(key);
       if (current === undefined || !deepEqual(current, expected)) return false;
       this.#values.set(key, toJsonText(value, key, this.name));
+      this.#changed(key);
       return true;
     });
   }
 
   /** Removes the key. */
   delete(key: string): Promise<boolean> {
-    return settle(() => this.#values.delete(validateKey(key, this.name)));
+    return settle(() => {
+      const removed = this.#values.delete(validateKey(key, this.name));
+      if (removed) this.#changed(key);
+      return removed;
+    });
   }
 
   /** Lists the keys, in insertion order. */
@@ -100,8 +113,23 @@ export class MemorySource implements ConfigSource {
     return `memory:${key}`;
   }
 
+  /** A version bumped on every write: the same number proves nothing changed. */
+  stamp(): number {
+    return this.#version;
+  }
+
+  /** Calls `listener` at every write of `key`. */
+  onChange(key: string, listener: () => void): () => void {
+    return this.#listeners.add(validateKey(key, this.name), listener);
+  }
+
   /** Memory needs no permissions. */
   permissions(): [] {
     return [];
+  }
+
+  #changed(key: string): void {
+    this.#version++;
+    this.#listeners.notify(key);
   }
 }

@@ -9,6 +9,7 @@ import type { Readable, Writable } from "node:stream";
 import type { ConfigDefinition } from "../config.ts";
 import type { ConfigSource, PermissionDescriptor } from "../source.ts";
 import {
+  type AnswerRequest,
   findPrompter,
   type PromptAnswer,
   type Prompter,
@@ -188,7 +189,7 @@ export class PromptSource implements ConfigSource {
 
   async #answer<T, I>(
     def: ConfigDefinition<T, I>,
-    request: PromptRequest,
+    request: AnswerRequest,
   ): Promise<PromptAnswer<T>> {
     const { askInTerminal } = await import("../_internal/prompt/engine.ts");
     return await askInTerminal(def, request, {

@@ -30,8 +30,10 @@ import {
 import { parseJson, parseJsonText, toJsonText } from "../_internal/json.ts";
 import { holdsUnsafeNumber } from "../_internal/json_numbers.ts";
 import { strictUtf8Text } from "../_internal/bounded_read.ts";
+import { ChangeListeners } from "../_internal/listeners.ts";
 import { settle } from "../_internal/promise.ts";
 import { deno, isPermissionDenied } from "../_internal/runtime.ts";
+import { WalIndex } from "./_wal_index.ts";
 
 /**
  * Options for {@linkcode SqliteSource.open}.
@@ -60,7 +62,18 @@ export interface SqliteSourceOptions {
   busyTimeoutMs?: number;
   /** The environment used to find the default path; defaults to the process environment. */
   env?: Record<string, string | undefined>;
+  /**
+   * How often a watched database is checked for commits by other
+   * connections, in ms; this source's own writes are reported at once.
+   * Default 250: a change reaches `watch` within about 2 intervals, and
+   * checking costs one read of 96 bytes per interval, however many keys
+   * are watched.
+   */
+  watchIntervalMs?: number;
 }
+
+/** The default of {@linkcode SqliteSourceOptions.watchIntervalMs}. */
+const DEFAULT_WATCH_INTERVAL_MS = 250;
 
 /**
  * A key stored in SQLite, with when it was last written.
@@ -145,6 +158,13 @@ const REPLACEMENT_CHARACTER = "\uFFFD";
  * write (another user's, or on a read-only volume) opens read-only:
  * reads work, and `set` and `delete` throw an error saying so.
  *
+ * `get`'s cache and `watch` learn of commits by any connection from the
+ * WAL index (`<db>-shm`), read through one descriptor per database and
+ * process, closed after the last `SqliteSource` of the file closes. POSIX
+ * drops all of a process's locks on a file when any of its descriptors for
+ * it closes: a program with its own `node:sqlite` connection to the same
+ * database should close that connection first.
+ *
  * Open it with {@linkcode SqliteSource.open}; close it with `close()` or
  * `using`.
  *
@@ -192,15 +212,27 @@ export class SqliteSource implements ConfigSource {
   // as much as a third of a cached read.
   #open = true;
   readonly #busyTimeoutMs: number;
+  readonly #watchIntervalMs: number;
+  /** The WAL index, when the database has one; else `PRAGMA data_version`. */
+  readonly #walIndex: WalIndex | undefined;
+  readonly #dataVersion: StatementSync;
+  #lastDataVersion: unknown;
+  /** Bumped whenever any connection may have committed: the stamp. */
+  #generation = 0;
+  readonly #listeners = new ChangeListeners();
+  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #polledGeneration = -1;
 
   private constructor(
     db: DatabaseSync,
     path: string,
     busyTimeoutMs: number,
     readOnly: boolean,
+    watchIntervalMs: number,
   ) {
     this.#db = db;
     this.#busyTimeoutMs = busyTimeoutMs;
+    this.#watchIntervalMs = watchIntervalMs;
     this.path = path;
     this.name = `sqlite:${path}`;
     this.readOnly = readOnly;
@@ -219,6 +251,16 @@ export class SqliteSource implements ConfigSource {
     );
     this.#remove = db.prepare("DELETE FROM config WHERE key = ?");
     this.#list = db.prepare("SELECT key, updated_at FROM config ORDER BY key");
+    this.#dataVersion = db.prepare("PRAGMA data_version");
+    const { journal_mode: mode } = db.prepare("PRAGMA journal_mode").get() as {
+      journal_mode: string;
+    };
+    this.#walIndex = mode.toLowerCase() === "wal"
+      ? WalIndex.open(path)
+      : undefined;
+    if (this.#walIndex === undefined) {
+      this.#lastDataVersion = this.#dataVersion.get()?.data_version;
+    }
   }
 
   /**
@@ -283,12 +325,14 @@ export class SqliteSource implements ConfigSource {
         ));
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+    const watchIntervalMs = options.watchIntervalMs ??
+      DEFAULT_WATCH_INTERVAL_MS;
     try {
       await retryWhileBusy(
         busyTimeoutMs,
         () => prepare(db, busyTimeoutMs, created),
       );
-      return new SqliteSource(db, file, busyTimeoutMs, false);
+      return new SqliteSource(db, file, busyTimeoutMs, false, watchIntervalMs);
     } catch (error) {
       db.close();
       // A database this process may not write: SQLite says read-only, or
@@ -299,6 +343,7 @@ export class SqliteSource implements ConfigSource {
           file,
           busyTimeoutMs,
           true,
+          watchIntervalMs,
         );
       }
       throw openFailure(error, file);
@@ -349,6 +394,7 @@ export class SqliteSource implements ConfigSource {
       this.#busyTimeoutMs,
       () => this.#run(key, () => this.#upsert.run(key, text)),
     );
+    this.#wrote(key);
   }
 
   /**
@@ -364,7 +410,7 @@ export class SqliteSource implements ConfigSource {
     validateKey(key, this.name);
     this.#assertWritable(key, "written back");
     const text = toJsonText(value, key, this.name);
-    return await retryWhileBusy(
+    const written = await retryWhileBusy(
       this.#busyTimeoutMs,
       () =>
         this.#run(key, () => {
@@ -375,6 +421,8 @@ export class SqliteSource implements ConfigSource {
           return Number(this.#replaceIf.run(text, key, row.value).changes) > 0;
         }),
     );
+    if (written) this.#wrote(key);
+    return written;
   }
 
   /** Deletes the row; resolves to `true` when it existed. */
@@ -390,7 +438,9 @@ export class SqliteSource implements ConfigSource {
       this.#busyTimeoutMs,
       () => this.#run(key, () => this.#remove.run(key)),
     );
-    return Number(result.changes) > 0;
+    const removed = Number(result.changes) > 0;
+    if (removed) this.#wrote(key);
+    return removed;
   }
 
   /**
@@ -429,7 +479,9 @@ export class SqliteSource implements ConfigSource {
       this.#busyTimeoutMs,
       () => this.#run(undefined, () => this.#remove.run(String(key))),
     );
-    return Number(result.changes) > 0;
+    const removed = Number(result.changes) > 0;
+    if (removed) this.#wrote(String(key));
+    return removed;
   }
 
   /** Lists the stored keys, sorted. */
@@ -449,6 +501,50 @@ export class SqliteSource implements ConfigSource {
   }
 
   /**
+   * A number that changes whenever any connection, of this process or
+   * another, may have committed to the database: the same number proves
+   * that no row changed. It reads the WAL index's header (96 bytes, no
+   * lock; see `_wal_index.ts`), or, for a database not in WAL mode, `PRAGMA
+   * data_version`. `undefined` once closed.
+   */
+  stamp(): number | undefined {
+    if (!this.#open) return undefined;
+    if (this.#walIndex !== undefined) {
+      if (this.#walIndex.changed()) this.#generation++;
+    } else {
+      const version = this.#dataVersion.get()?.data_version;
+      if (version !== this.#lastDataVersion) {
+        this.#lastDataVersion = version;
+        this.#generation++;
+      }
+    }
+    return this.#generation;
+  }
+
+  /**
+   * Calls `listener` when the row of `key` changes: at once for this
+   * source's own writes, and within `watchIntervalMs` for a commit by any
+   * other connection (another `SqliteSource`, `harmony-config set`, the
+   * Rust crate, the `sqlite3` shell). One timer serves every watched key:
+   * each interval it checks whether anything was committed (one read of 96
+   * bytes), and only then reports every watched key; `watch` reads them
+   * and delivers those whose value changed. (Comparing rows here instead
+   * could hide a change: a reader may have seen a state in between.)
+   */
+  onChange(key: string, listener: () => void): () => void {
+    validateKey(key, this.name);
+    const remove = this.#listeners.add(key, listener);
+    if (this.#pollTimer === undefined && this.#open) {
+      this.#polledGeneration = this.stamp() ?? -1;
+      this.#pollTimer = setInterval(this.#poll, this.#watchIntervalMs);
+    }
+    return () => {
+      remove();
+      if (this.#listeners.size === 0) this.#stopPolling();
+    };
+  }
+
+  /**
    * Read and write access to the database's directory (the file, its WAL
    * and its lock file); only read access when it was opened read-only.
    */
@@ -465,12 +561,41 @@ export class SqliteSource implements ConfigSource {
     // 22.15, and without it the handle would never close on 22.13.
     if (!this.#open) return;
     this.#open = false;
-    this.#db.close();
+    this.#stopPolling();
+    this.#listeners.clear();
+    try {
+      this.#db.close();
+    } finally {
+      // Only now: closing it while the connection is open could drop the
+      // connection's locks (see _wal_index.ts).
+      this.#walIndex?.release();
+    }
   }
 
   /** Closes the database at the end of a `using` block. */
   [Symbol.dispose](): void {
     this.close();
+  }
+
+  /** After this source wrote `key`: a new stamp, and its watchers told at once. */
+  #wrote(key: string): void {
+    this.#generation++;
+    this.#listeners.notify(key);
+  }
+
+  readonly #poll = (): void => {
+    const generation = this.stamp();
+    if (generation === undefined || generation === this.#polledGeneration) {
+      return;
+    }
+    this.#polledGeneration = generation;
+    for (const key of this.#listeners.keys()) this.#listeners.notify(key);
+  };
+
+  #stopPolling(): void {
+    if (this.#pollTimer === undefined) return;
+    clearInterval(this.#pollTimer);
+    this.#pollTimer = undefined;
   }
 
   #parse(text: string, key: string): unknown {
@@ -829,7 +954,12 @@ function isBusy(error: unknown): boolean {
 }
 
 function isReadOnly(error: unknown): boolean {
-  return sqliteCode(error) === SQLITE_READONLY;
+  // Deno's node:sqlite gives `exec()` errors no `errcode`: SQLite's own
+  // message for SQLITE_READONLY tells them.
+  return sqliteCode(error) === SQLITE_READONLY ||
+    /attempt to write a readonly database/.test(
+      String((error as Error | null)?.message),
+    );
 }
 
 function isNotADatabase(error: unknown): boolean {

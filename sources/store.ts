@@ -10,9 +10,11 @@ import type {
   PermissionDescriptor,
   SourceEntry,
 } from "../source.ts";
-import type { SecretStore } from "../stores/secret_store.ts";
+import type { SecretEntry, SecretStore } from "../stores/secret_store.ts";
 import { parseJsonText, toJsonText } from "../_internal/json.ts";
+import { ChangeListeners } from "../_internal/listeners.ts";
 import { typedSourceError } from "../_internal/safe_error.ts";
+import type { CacheAnswer, StoreCache } from "./_store_cache.ts";
 
 /**
  * Options for {@linkcode StoreSource}.
@@ -52,6 +54,59 @@ export interface StoreSourceOptions {
    * A policy denial or a failed login always fails.
    */
   onUnavailable?: "fallthrough" | "error";
+  /**
+   * An in-memory cache of what the store answered: see
+   * {@linkcode StoreCacheOptions}. Default none: every read asks the store.
+   */
+  cache?: StoreCacheOptions;
+  /** The clock for the cache, in ms. Default `Date.now`. */
+  now?: () => number;
+}
+
+/**
+ * The opt-in in-memory cache of {@linkcode StoreSource}: a team store that
+ * costs nothing on a hot path and rides out an outage.
+ *
+ * - A value (or an absence) read within `ttlMs` answers without a request;
+ *   after that, the next read asks the store again.
+ * - When the store is unavailable, a value read within `maxStaleMs`
+ *   answers instead of falling through to the next source, marked stale
+ *   with its age in `explain()`. While the outage lasts such answers cost
+ *   no request and no timeout; the store is asked again in the background,
+ *   once a second, one request at a time.
+ * - Nothing from the store is written to disk: the cache is this process's
+ *   memory, dropped at `close()`.
+ *
+ * @example A team store that answers from memory for 30 s, and for 10 min through an outage
+ * ```ts
+ * import { ConfigManager, defineConfig, type SecretStore, type StoreCacheOptions, StoreSource } from "@harmony/config";
+ * import { z } from "zod";
+ * import assert from "node:assert/strict";
+ *
+ * let requests = 0;
+ * const store: SecretStore = {
+ *   name: "team",
+ *   get: () => Promise.resolve(String(++requests)),
+ *   set: () => Promise.resolve(),
+ *   delete: () => Promise.resolve(false),
+ *   keys: () => Promise.resolve([]),
+ * };
+ * const cache: StoreCacheOptions = { ttlMs: 30_000, maxStaleMs: 600_000 };
+ * const Counter = defineConfig({ key: "Counter", schema: z.number() });
+ * await using manager = new ConfigManager([new StoreSource(store, { cache })]);
+ * assert.equal(await manager.get(Counter), 1);
+ * assert.equal(await manager.get(Counter), 1); // within the TTL: no request
+ * assert.equal(requests, 1);
+ * ```
+ */
+export interface StoreCacheOptions {
+  /** How long a value read from the store answers without a request, in ms. */
+  readonly ttlMs: number;
+  /**
+   * How old a value may be, in ms, to answer while the store is
+   * unavailable, instead of falling through. Default 0: none.
+   */
+  readonly maxStaleMs?: number;
 }
 
 /**
@@ -67,6 +122,12 @@ export interface StoreSourceOptions {
  * `migrate()` upgrades is returned but not written back here (a write could
  * overwrite a newer value another process stored); the next read migrates
  * again, and `explain()` says so.
+ *
+ * With `cache`, reads within its TTL cost no request, and a store that is
+ * down answers with what it said last (see {@linkcode StoreCacheOptions}).
+ * Watching: this source's own writes are reported at once, and the store's
+ * changes through the store's `onChange` (OpenBao polls each watched key's
+ * version).
  *
  * @example Put a store in a chain
  * ```ts
@@ -94,17 +155,31 @@ export class StoreSource implements ConfigSource {
   readonly persists: boolean;
   /** The store. */
   readonly store: SecretStore;
+  /** The cache's settings (`maxStaleMs` filled in), or `undefined` without a cache. */
+  readonly cache: StoreCacheOptions | undefined;
   readonly #onUnavailable: "fallthrough" | "error";
+  /** The cache, once its module is loaded (at the first read): a chain without one never loads it. */
+  #cache: StoreCache | undefined;
+  #loadingCache: Promise<StoreCache> | undefined;
+  readonly #now: () => number;
+  readonly #listeners = new ChangeListeners();
 
   /**
    * @param store The store to read and write.
-   * @param options The name, whether it persists, and what an unreachable store does.
+   * @param options The name, whether it persists, what an unreachable store
+   * does, and the in-memory cache.
    */
   constructor(store: SecretStore, options: StoreSourceOptions = {}) {
     this.store = store;
     this.name = options.name ?? store.name;
     this.persists = options.persists ?? true;
     this.#onUnavailable = options.onUnavailable ?? "fallthrough";
+    if (options.cache !== undefined) {
+      const ttlMs = options.cache.ttlMs;
+      const maxStaleMs = options.cache.maxStaleMs ?? 0;
+      this.cache = { ttlMs, maxStaleMs };
+    }
+    this.#now = options.now ?? Date.now;
   }
 
   /** Where `key` lives in the store. */
@@ -118,16 +193,20 @@ export class StoreSource implements ConfigSource {
     return (await this.entry(key))?.value;
   }
 
-  /** Like `get`, with the store's locator, version and write time. */
+  /**
+   * Like `get`, with the store's locator, version and write time, and, for
+   * an answer from the cache, its age (`cached`).
+   */
   async entry(key: string): Promise<SourceEntry | undefined> {
     validateKey(key, this.name);
-    const found = await this.#read(key, async () => {
-      if (this.store.entry) return await this.store.entry(key);
-      const value = await this.store.get(key);
-      return value === undefined
-        ? undefined
-        : { value, locator: this.locate(key) };
-    });
+    const cache = this.#cache ?? await this.#loadCache();
+    const { entry: found, cached } = await this.#read(
+      key,
+      () =>
+        cache === undefined
+          ? this.#fetch(key).then((entry) => ({ entry }))
+          : cache.read(key, () => this.#fetch(key)),
+    );
     if (found === undefined) return undefined;
     if (typeof found.value !== "string") {
       // A store written in JavaScript may answer null for an absent key,
@@ -153,6 +232,36 @@ export class StoreSource implements ConfigSource {
       locator: found.locator,
       ...(found.version === undefined ? {} : { version: found.version }),
       ...(found.updatedAt === undefined ? {} : { updatedAt: found.updatedAt }),
+      ...(cached === undefined ? {} : { cached }),
+    };
+  }
+
+  /**
+   * With a cache, a token of the cached answer while it is within the TTL
+   * (the same token proves the same answer), so `get`'s cache may skip this
+   * source; `undefined` otherwise: a store cannot prove anything without
+   * asking.
+   */
+  stamp(key: string): object | undefined {
+    return this.#cache?.fresh(key);
+  }
+
+  /**
+   * Calls `listener` when `key` may have changed: at once for this
+   * source's own writes, and through the store's `onChange` for anyone
+   * else's (OpenBao polls). A change the store reports drops the cached
+   * answer first, so the read that follows asks the store.
+   */
+  onChange(key: string, listener: () => void): () => Promise<void> {
+    validateKey(key, this.name);
+    const removeOwn = this.#listeners.add(key, listener);
+    const stopStore = this.store.onChange?.(key, () => {
+      this.#cache?.forget(key);
+      listener();
+    });
+    return async () => {
+      removeOwn();
+      await stopStore?.();
     };
   }
 
@@ -160,13 +269,21 @@ export class StoreSource implements ConfigSource {
   async set(key: string, value: unknown): Promise<void> {
     validateKey(key, this.name);
     const text = toJsonText(value, key, this.locate(key));
-    await this.#write(key, () => this.store.set(key, text));
+    try {
+      await this.#write(key, () => this.store.set(key, text));
+    } finally {
+      this.#wrote(key);
+    }
   }
 
   /** Removes the key from the store. */
   async delete(key: string): Promise<boolean> {
     validateKey(key, this.name);
-    return await this.#write(key, () => this.store.delete(key));
+    try {
+      return await this.#write(key, () => this.store.delete(key));
+    } finally {
+      this.#wrote(key);
+    }
   }
 
   /** Lists the store's keys. */
@@ -179,12 +296,47 @@ export class StoreSource implements ConfigSource {
     return this.store.permissions?.() ?? [];
   }
 
-  /** Closes the store. */
+  /** Ends the cache's background requests and drops it, then closes the store. */
   async close(): Promise<void> {
+    this.#listeners.clear();
+    await this.#cache?.close();
     await this.store.close?.();
   }
 
-  async #read<T>(key: string, action: () => Promise<T>): Promise<T> {
+  /** After a write (or a failed one, whose effect is unknown): nothing cached, watchers told. */
+  #wrote(key: string): void {
+    this.#cache?.forget(key);
+    this.#listeners.notify(key);
+  }
+
+  /** The cache, loaded on first use; `undefined` without `cache`. */
+  async #loadCache(): Promise<StoreCache | undefined> {
+    const settings = this.cache;
+    if (settings === undefined) return undefined;
+    this.#loadingCache ??= import("./_store_cache.ts").then(
+      ({ StoreCache }) =>
+        this.#cache = new StoreCache({
+          ttlMs: settings.ttlMs,
+          maxStaleMs: settings.maxStaleMs ?? 0,
+          now: this.#now,
+        }),
+    );
+    return await this.#loadingCache;
+  }
+
+  /** The store's own read, with its locator. */
+  async #fetch(key: string): Promise<SecretEntry | undefined> {
+    if (this.store.entry) return await this.store.entry(key);
+    const value = await this.store.get(key);
+    return value === undefined
+      ? undefined
+      : { value, locator: this.locate(key) };
+  }
+
+  async #read(
+    key: string,
+    action: () => Promise<CacheAnswer>,
+  ): Promise<CacheAnswer> {
     try {
       return await action();
     } catch (error) {

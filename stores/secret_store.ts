@@ -95,6 +95,14 @@ export interface SecretStore {
   entry?(key: string): Promise<SecretEntry | undefined>;
   /** Where `key` lives in the store. */
   locate?(key: string): string;
+  /**
+   * Calls `listener` after the value of `key` may have changed in the
+   * store, by anyone, for `ConfigManager.watch` (through `StoreSource`). A
+   * call may be spurious; a change must not go unreported for long. A store
+   * without a push (OpenBao) polls. Returns what stops it; that may return a
+   * promise that settles once its timers and requests have ended.
+   */
+  onChange?(key: string, listener: () => void): () => void | Promise<void>;
   /** The Deno permissions the store needs, such as network access to its host. */
   permissions?(): PermissionDescriptor[];
   /** Releases what the store holds. */

@@ -8,6 +8,7 @@
  */
 import type * as Inquirer from "@inquirer/prompts";
 import type { Readable, Writable } from "node:stream";
+import { mergeValues } from "../layering.ts";
 import type { PromptAnswer } from "../prompter.ts";
 import { parseJson as parseJsonValue } from "../json.ts";
 import { validateSyncFirst } from "../validate.ts";
@@ -388,6 +389,11 @@ function countKeys(value: unknown): number {
 export interface AskOptions {
   /** A value whose fields pre-fill the questions (the still-valid part of a stored value). */
   readonly defaults?: unknown;
+  /**
+   * A partial value the sources hold (fields mode): its fields are not
+   * asked for, and the answers are checked laid under it.
+   */
+  readonly held?: unknown;
 }
 
 /**
@@ -408,12 +414,16 @@ export async function askForValue<T>(
   plan: PromptPlan,
   options: AskOptions = {},
 ): Promise<PromptAnswer<T>> {
+  const held = options.held;
+  const asked: readonly PromptField[] = held === undefined
+    ? plan.fields
+    : plan.fields.filter((field) => valueAt(held, field.path) === undefined);
   const answers = new Map<string, unknown>();
   const fallbacks = new Map<string, unknown>();
   // Whether a field's fallback is a value the person has (stored, or
   // answered), rather than the schema's default.
   const current = new Set<string>();
-  for (const field of plan.fields) {
+  for (const field of asked) {
     const stored = options.defaults === undefined
       ? undefined
       : field.path.length === 0
@@ -424,7 +434,7 @@ export async function askForValue<T>(
     fallbacks.set(field.label, usable ? stored : field.defaultValue);
     if (usable) current.add(field.label);
   }
-  let pending: readonly PromptField[] = plan.fields;
+  let pending: readonly PromptField[] = asked;
   for (;;) {
     for (const field of pending) {
       const answer = await askField(
@@ -439,16 +449,21 @@ export async function askForValue<T>(
       if (answer === undefined) current.delete(field.label);
       else current.add(field.label);
     }
-    const input = assemble(plan, answers);
+    // Laid under what the sources hold (fields mode), when they hold some.
+    const whole = (answered: unknown): unknown =>
+      held === undefined ? answered : mergeValues(schema, [held, answered]);
+    const input = whole(assemble(plan, answers));
     if (options.defaults !== undefined) {
       // A stored value's keys that no question asks for (a catchall's, a
       // loose object's) are kept, not dropped by the rewrite; unless the
       // whole value fails with them and passes without, as no question
       // could fix them.
-      const kept = await withStoredExtras(
-        plan,
-        assemble(plan, answers),
-        options.defaults,
+      const kept = whole(
+        await withStoredExtras(
+          plan,
+          assemble(plan, answers),
+          options.defaults,
+        ),
       );
       const withKept = await validateSyncFirst(schema, kept);
       if (withKept.ok) return { input: kept, value: withKept.value };
@@ -475,7 +490,7 @@ export async function askForValue<T>(
         )
       }\n`,
     );
-    const named = plan.fields.filter((field) =>
+    const named = asked.filter((field) =>
       result.issues.some((issue) =>
         issue.path !== "" &&
         (issue.path === field.label ||
@@ -484,6 +499,6 @@ export async function askForValue<T>(
           field.label.startsWith(`${issue.path}.`))
       )
     );
-    pending = named.length > 0 ? named : plan.fields;
+    pending = named.length > 0 ? named : asked;
   }
 }

@@ -8,7 +8,7 @@ import process from "node:process";
 import { type Readable, Writable } from "node:stream";
 import type { ConfigDefinition } from "../../config.ts";
 import { ConfigPermissionError, PromptCancelledError } from "../../errors.ts";
-import type { PromptAnswer, PromptRequest } from "../prompter.ts";
+import type { AnswerRequest, PromptAnswer } from "../prompter.ts";
 import { isPermissionDenied } from "../runtime.ts";
 import { TERMINAL_ENV_VARS } from "../terminal_env.ts";
 import { askForValue, type PromptModule } from "./ask.ts";
@@ -35,7 +35,7 @@ export interface TerminalStreams {
  */
 export async function askInTerminal<T, I>(
   def: ConfigDefinition<T, I>,
-  request: PromptRequest,
+  request: AnswerRequest,
   streams: TerminalStreams,
 ): Promise<PromptAnswer<T>> {
   const input = streams.input ?? process.stdin;
@@ -87,7 +87,12 @@ export async function askInTerminal<T, I>(
         },
         def.schema,
         describeFields(def.schema, def.key),
-        request.defaults === undefined ? {} : { defaults: request.defaults },
+        {
+          ...(request.defaults === undefined
+            ? {}
+            : { defaults: request.defaults }),
+          ...(request.held === undefined ? {} : { held: request.held }),
+        },
       );
     });
   } catch (error) {

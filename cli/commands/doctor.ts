@@ -12,15 +12,21 @@ import { permissionFlags } from "../../permissions.ts";
 import { permissionFlag } from "../../_internal/permission_error.ts";
 import type { ConfigSource, PermissionDescriptor } from "../../source.ts";
 import type { SqliteSource } from "../../sources/sqlite.ts";
+import type { StoreSource } from "../../sources/store.ts";
 import { planChain } from "../chain.ts";
 import type { SourcePlan } from "../source_plan.ts";
 import type { CommandContext } from "../context.ts";
 import { cliErrorMessage, ExitCode } from "../errors.ts";
 import type { Output } from "../output.ts";
 import { deno, isGranted } from "../../_internal/runtime.ts";
-import { dataDirEnvVars } from "../env.ts";
+import { canReadEnv, dataDirEnvVars } from "../env.ts";
 import {
-  loadSchema,
+  lookUpProjectSchema,
+  type ProjectLookup,
+  SCHEMA_ENV_VAR,
+} from "../project.ts";
+import {
+  loadDefinitions,
   parseSchemaReference,
   schemaReadScope,
 } from "../schema_module.ts";
@@ -67,15 +73,38 @@ export async function doctorCommand(context: CommandContext): Promise<number> {
     checks.push(await checkSource(plan));
   }
 
+  let named: { reference: string; origin: string } | undefined;
+  let unnamed: string | undefined;
   if (options.schema !== undefined) {
-    const { path } = parseSchemaReference(options.schema, cwd);
-    needed.push({ name: "read", path: schemaReadScope(path) });
+    named = { reference: options.schema, origin: "--schema" };
+  } else {
     try {
-      const def = await loadSchema(options.schema, cwd);
+      const lookup = lookUpProjectSchema(cwd);
+      named = lookup.found;
+      if (named === undefined) unnamed = noProjectSchema(lookup);
+      else if (named.origin === SCHEMA_ENV_VAR) {
+        needed.push({ name: "env", variable: SCHEMA_ENV_VAR });
+      } else {
+        needed.push({ name: "read", path: dirname(named.origin) });
+      }
+    } catch (error) {
+      checks.push(failure("project schema", error));
+    }
+  }
+  if (named !== undefined) {
+    const { path } = parseSchemaReference(named.reference, cwd);
+    needed.push({ name: "read", path: schemaReadScope(path) });
+    const by = named.origin === "--schema" ? "" : ` (named by ${named.origin})`;
+    try {
+      const defs = await loadDefinitions(named.reference, cwd);
       checks.push({
         subject: `schema:${path}`,
         ok: true,
-        message: `loads the definition of key ${def.key}`,
+        message: defs.length === 1
+          ? `loads the definition of key ${defs[0]!.key}${by}`
+          : `loads ${defs.length} definitions, of keys ${
+            defs.map((d) => d.key).join(", ")
+          }${by}`,
       });
     } catch (error) {
       checks.push(failure(`schema:${path}`, error));
@@ -88,6 +117,10 @@ export async function doctorCommand(context: CommandContext): Promise<number> {
     await out.document({ ok, checks, flags });
   } else {
     await printReport(out, checks, flags);
+    // Not a check: a project may well name no schema module.
+    if (unnamed !== undefined) {
+      await out.note(`Note: schema module: ${unnamed}`);
+    }
   }
   return ok ? ExitCode.Ok : ExitCode.Error;
 }
@@ -148,7 +181,12 @@ async function probe(
     case "openbao": {
       try {
         const count = (await source.keys()).length;
-        return { ok: true, message: `reachable, ${plural(count, "key")}` };
+        return {
+          ok: true,
+          message: `reachable, ${plural(count, "key")}; ${
+            cacheState(source as StoreSource)
+          }`,
+        };
       } catch (error) {
         if (error instanceof SourceUnavailableError) {
           return {
@@ -162,6 +200,19 @@ async function probe(
       }
     }
   }
+}
+
+/** What the store's in-memory cache does, in a few words. */
+function cacheState(source: StoreSource): string {
+  const cache = source.cache;
+  if (cache === undefined) return "no in-memory cache: each read asks it";
+  const seconds = (ms: number | undefined): string =>
+    `${((ms ?? 0) / 1000).toFixed(0)} s`;
+  return `in-memory cache: ${
+    seconds(cache.ttlMs)
+  } TTL, stale answers during an outage up to ${
+    seconds(cache.maxStaleMs)
+  }; nothing written to disk`;
 }
 
 function withModes(message: string, loose: string[]): Omit<Check, "subject"> {
@@ -199,6 +250,30 @@ async function exists(path: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/**
+ * What to say when no schema module is named: fine, but values are then
+ * all hidden, and a file or variable this run cannot read may be why.
+ */
+function noProjectSchema(lookup: ProjectLookup): string {
+  const unseen: string[] = [];
+  if (!canReadEnv(SCHEMA_ENV_VAR)) unseen.push(SCHEMA_ENV_VAR);
+  const dirs = [...new Set(lookup.unreadable.map((file) => dirname(file)))];
+  const parts = [
+    `none named (${SCHEMA_ENV_VAR}, or "harmony-config": { "schema": … } in deno.json or package.json), so get and explain hide every value without --schema`,
+    ...(lookup.unparsable.length > 0
+      ? [`not JSON: ${lookup.unparsable.join(", ")}`]
+      : []),
+    ...(unseen.length > 0 || dirs.length > 0
+      ? [
+        `not readable in this run: ${
+          [...unseen, ...dirs.slice(0, 1).map((d) => `${d}/…`)].join(", ")
+        } (grant --allow-read on the project, or --allow-env=${SCHEMA_ENV_VAR}, for the CLI to find it)`,
+      ]
+      : []),
+  ];
+  return parts.join("; ");
 }
 
 function permissionCheck(

@@ -3,14 +3,14 @@
  *
  * @module
  */
-import type { ExplainStep, Explanation } from "../../explain.ts";
+import type { ExplainLeaf, ExplainStep, Explanation } from "../../explain.ts";
 import { openChain, planChain } from "../chain.ts";
 import type { CommandContext } from "../context.ts";
 import { cliSituation, ExitCode } from "../errors.ts";
 import { SourceUnavailableError } from "../../errors.ts";
 import { notFoundError } from "../../_internal/resolver.ts";
 import { formatJson, type Output, type Style } from "../output.ts";
-import { HIDDEN_WITHOUT_SCHEMA_NOTE, hideScalars } from "../redaction.ts";
+import { hiddenNote, hideScalars } from "../redaction.ts";
 import { definitionFor } from "../schema.ts";
 
 const STATUS_STYLE: Record<ExplainStep["status"], Style> = {
@@ -62,7 +62,7 @@ export async function explainCommand(
         manager.sources,
         loaded.def.key,
         unavailable,
-        cliSituation(loaded.def.key, loaded.reference),
+        cliSituation(loaded.def.key, loaded.reference, loaded.fromSchema),
       ).message,
     };
   }
@@ -72,7 +72,7 @@ export async function explainCommand(
   }
   await printExplanation(out, explanation);
   if (hide && explanation.steps.some((s) => s.value !== undefined)) {
-    await out.note(HIDDEN_WITHOUT_SCHEMA_NOTE);
+    await out.note(hiddenNote(loaded));
   }
   return code;
 }
@@ -88,6 +88,13 @@ function hideValues(explanation: Explanation): Explanation {
         ? step
         : { ...step, value: hideScalars(step.value) }
     ),
+    ...(explanation.leaves === undefined ? {} : {
+      leaves: explanation.leaves.map((leaf) =>
+        leaf.value === undefined
+          ? leaf
+          : { ...leaf, value: hideScalars(leaf.value) }
+      ),
+    }),
   };
 }
 
@@ -118,6 +125,9 @@ async function printExplanation(
   if (answeredBy === "defaults") {
     await out.line(`  the schema's defaults answer, as no source has ${key}`);
   }
+  if (explanation.leaves !== undefined && explanation.leaves.length > 0) {
+    await printLeaves(out, explanation.leaves);
+  }
   if (explanation.value !== undefined) {
     await out.line(`value: ${formatJson(explanation.value)}`);
   }
@@ -137,4 +147,23 @@ function stepDetails(step: ExplainStep): string[] {
   }
   if (step.value !== undefined) details.push(`value ${formatJson(step.value)}`);
   return details;
+}
+
+/** The fields of a fields-mode definition, each with where it was set. */
+async function printLeaves(
+  out: Output,
+  leaves: readonly ExplainLeaf[],
+): Promise<void> {
+  await out.line("fields (each from the first source that has it):");
+  const where = leaves.map((leaf) => leaf.locator ?? leaf.source);
+  const pathWidth = Math.max(...leaves.map((leaf) => leaf.path.length));
+  const whereWidth = Math.max(...where.map((text) => text.length));
+  for (const [i, leaf] of leaves.entries()) {
+    const value = leaf.value === undefined ? "" : JSON.stringify(leaf.value);
+    await out.line(
+      `  ${leaf.path.padEnd(pathWidth)}  ${
+        (where[i] ?? "").padEnd(whereWidth)
+      }  ${value}`.trimEnd(),
+    );
+  }
 }

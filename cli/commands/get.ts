@@ -9,7 +9,7 @@ import type { CommandContext } from "../context.ts";
 import { cliSituation, ExitCode, UsageError } from "../errors.ts";
 import { notFoundError } from "../../_internal/resolver.ts";
 import { formatJson } from "../output.ts";
-import { HIDDEN_WITHOUT_SCHEMA_NOTE, presentable } from "../redaction.ts";
+import { hiddenNote, presentable } from "../redaction.ts";
 import { definitionFor, type LoadedDefinition } from "../schema.ts";
 
 /**
@@ -36,7 +36,7 @@ export async function getCommand(context: CommandContext): Promise<number> {
   } else {
     await out.line(formatJson(shown));
     if (!loaded.fromSchema && !options.reveal && shown !== null) {
-      await out.note(HIDDEN_WITHOUT_SCHEMA_NOTE);
+      await out.note(hiddenNote(loaded));
     }
   }
   return ExitCode.Ok;
@@ -48,7 +48,7 @@ async function resolveValue(
   context: CommandContext,
 ): Promise<{ value: unknown; source: string }> {
   const { def } = loaded;
-  const situation = cliSituation(def.key, loaded.reference);
+  const situation = cliSituation(def.key, loaded.reference, loaded.fromSchema);
   if (context.options.prompt) {
     const { getOrPrompt } = await import(
       "../../_internal/prompt/get_or_prompt.ts"

@@ -266,6 +266,37 @@ export class KvEngine {
   }
 
   /**
+   * What `key` is now, as a string that changes with every new version, a
+   * delete, an undelete or a destroy, for polling: one metadata read on KV
+   * v2 (`current_version` and the state of that version, as `pathDataRead`
+   * in `path_data.go` decides it). Where the metadata cannot be read (KV
+   * v1, or a policy that grants the data only) the value is read, and its
+   * SHA-256 kept rather than the value itself.
+   */
+  async changeMark(key: string, deadline: Deadline): Promise<string> {
+    if (await this.#kv(key, deadline) === 2) {
+      const response = await this.#call(
+        "GET",
+        this.#path("metadata", key),
+        key,
+        deadline,
+      );
+      if (isAbsent(response)) return "absent";
+      if (response.status === 200) {
+        const data = response.body?.data;
+        const state = isPlainObject(data)
+          ? versionState(data, this.#now())
+          : undefined;
+        return state === undefined ? "absent" : versionMark(state);
+      }
+      if (response.status !== 403) {
+        throw this.#unexpected(response, "read the metadata of", key);
+      }
+    }
+    return await dataMark(await this.entry(key, deadline));
+  }
+
+  /**
    * Whether `get` would find `key`: its metadata's current version exists
    * and is neither destroyed nor deleted (`path_data.go`, `pathDataRead`: a
    * `deletion_time` in the future, from `delete_version_after`, is still
@@ -287,16 +318,8 @@ export class KvEngine {
       throw this.#unexpected(response, "read the metadata of", key);
     }
     const data = response.body?.data;
-    if (!isPlainObject(data) || typeof data.current_version !== "number") {
-      return false;
-    }
-    const versions = isPlainObject(data.versions) ? data.versions : {};
-    const current = versions[String(data.current_version)];
-    if (!isPlainObject(current) || current.destroyed === true) return false;
-    const deletion = typeof current.deletion_time === "string"
-      ? current.deletion_time
-      : "";
-    return deletion === "" || Date.parse(deletion) > this.#now();
+    return isPlainObject(data) &&
+      versionState(data, this.#now())?.live === true;
   }
 
   #kv(key: string | undefined, deadline: Deadline): Promise<1 | 2> {
@@ -517,6 +540,81 @@ function isVersionedPathWarning(response: BaoResponse): boolean {
     warnings.some((w) =>
       typeof w === "string" && /Invalid path for a versioned K\/V/.test(w)
     );
+}
+
+/**
+ * The current version of a key's metadata and whether `get` finds it: it
+ * exists and is neither destroyed nor deleted (`path_data.go`,
+ * `pathDataRead`: a `deletion_time` in the future, from
+ * `delete_version_after`, is still live). `undefined` without a current
+ * version.
+ */
+function versionState(
+  metadata: Record<string, unknown>,
+  now: number,
+): VersionState | undefined {
+  const version = metadata.current_version;
+  if (typeof version !== "number") return undefined;
+  const versions = isPlainObject(metadata.versions) ? metadata.versions : {};
+  const current = versions[String(version)];
+  if (!isPlainObject(current)) return { version, created: "", live: false };
+  const created = typeof current.created_time === "string"
+    ? current.created_time
+    : "";
+  if (current.destroyed === true) return { version, created, live: false };
+  const deletion = typeof current.deletion_time === "string"
+    ? current.deletion_time
+    : "";
+  return {
+    version,
+    created,
+    live: deletion === "" || Date.parse(deletion) > now,
+  };
+}
+
+/** A KV v2 key's current version, when it was written, and whether `get` finds it. */
+interface VersionState {
+  readonly version: number;
+  readonly created: string;
+  readonly live: boolean;
+}
+
+/**
+ * The mark of a key from its metadata: its current version and that
+ * version's write time, which a key deleted and written again (its
+ * versions start over) does not share with its past.
+ */
+function versionMark(state: VersionState): string {
+  return `v${state.version}@${state.created}:${state.live ? "live" : "gone"}`;
+}
+
+/** The mark of a key from a read of its value, where the metadata cannot be read. */
+async function dataMark(entry: SecretEntry | undefined): Promise<string> {
+  if (entry === undefined) return "absent";
+  return `data:${entry.version ?? ""}:${await sha256(entry.value)}`;
+}
+
+/**
+ * Whether a read of the key (`entry`) agrees with `mark`, the last mark a
+ * poll took: `false` when the read shows a state the poll did not see.
+ */
+export async function readAgrees(
+  mark: string,
+  entry: SecretEntry | undefined,
+): Promise<boolean> {
+  if (mark.startsWith("data:")) return await dataMark(entry) === mark;
+  if (entry === undefined) return mark === "absent" || mark.endsWith(":gone");
+  return mark === `v${entry.version}@${entry.updatedAt ?? ""}:live`;
+}
+
+/** The SHA-256 of `text`, in hex: compared instead of keeping a value. */
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(text),
+  );
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 function hasError(response: BaoResponse, pattern: RegExp): boolean {

@@ -20,6 +20,7 @@
  * @module
  */
 import { dirname } from "node:path";
+import { SourceUnavailableError } from "../../errors.ts";
 import { validateKey } from "../../key.ts";
 import type { PermissionDescriptor } from "../../source.ts";
 import type { SecretEntry, SecretStore } from "../secret_store.ts";
@@ -27,9 +28,10 @@ import { CredentialMask } from "../_credential_mask.ts";
 import { type OpenBaoAuth, TokenKeeper } from "./_auth.ts";
 import { resolveStoreSettings } from "./_env_config.ts";
 import { BaoHttp, Deadline } from "./_http.ts";
-import { KvEngine } from "./_kv.ts";
+import { KvEngine, readAgrees } from "./_kv.ts";
 import { OutageMemory } from "./_outage.ts";
 import { SessionCache } from "./_session_cache.ts";
+import { VersionPoller } from "./_watch.ts";
 
 export type { OpenBaoAuth } from "./_auth.ts";
 
@@ -110,7 +112,19 @@ export interface OpenBaoStoreOptions {
    * Default 5000; 0 retries every call.
    */
   unavailableRetryMs?: number;
+  /**
+   * How often a watched key's version is polled, in ms (one metadata read
+   * per key); OpenBao has no push. While the server is unavailable or
+   * refuses, the interval doubles, up to a minute or this, whichever is
+   * longer. Default 5000.
+   */
+  watchIntervalMs?: number;
 }
+
+/** The default of {@linkcode OpenBaoStoreOptions.watchIntervalMs}. */
+const DEFAULT_WATCH_INTERVAL_MS = 5000;
+/** The longest back-off of a watched key's poll, unless the interval is longer. */
+const MAX_WATCH_BACKOFF_MS = 60_000;
 
 /**
  * The default bound on one store operation, all its requests included, in ms.
@@ -195,6 +209,7 @@ export class OpenBaoStore implements SecretStore {
   /** The session cache file, when a login caches its session. */
   readonly sessionFile: string | undefined;
   readonly #kv: KvEngine;
+  readonly #poller: VersionPoller;
   readonly #timeoutMs: number;
   readonly #redirectHosts: readonly string[];
   /** The env vars the constructor consulted, for `permissions()`. */
@@ -259,6 +274,13 @@ export class OpenBaoStore implements SecretStore {
           () => keeper.send(method, path, key, deadline, body),
         ),
     });
+    const watchIntervalMs = options.watchIntervalMs ??
+      DEFAULT_WATCH_INTERVAL_MS;
+    this.#poller = new VersionPoller({
+      intervalMs: watchIntervalMs,
+      maxIntervalMs: Math.max(watchIntervalMs, MAX_WATCH_BACKOFF_MS),
+      mark: (key) => this.#kv.changeMark(key, new Deadline(this.#timeoutMs)),
+    });
   }
 
   /** The URL that holds `key`, such as `https://bao:8200/v1/secret/data/harmony/config/Db`. */
@@ -275,7 +297,19 @@ export class OpenBaoStore implements SecretStore {
   /** Like `get`, with the URL, the KV v2 version and its write time. */
   async entry(key: string): Promise<SecretEntry | undefined> {
     validateKey(key, this.name);
-    return await this.#kv.entry(key, new Deadline(this.#timeoutMs));
+    let entry: SecretEntry | undefined;
+    try {
+      entry = await this.#kv.entry(key, new Deadline(this.#timeoutMs));
+    } catch (error) {
+      // A watcher of the key hears of the server's return, however short
+      // the outage was.
+      if (error instanceof SourceUnavailableError) this.#poller.sawOutage(key);
+      throw error;
+    }
+    if (this.#poller.watches(key)) {
+      await this.#poller.sawRead(key, (mark) => readAgrees(mark, entry));
+    }
+    return entry;
   }
 
   /**
@@ -308,6 +342,24 @@ export class OpenBaoStore implements SecretStore {
    */
   async keys(): Promise<string[]> {
     return await this.#kv.keys(new Deadline(this.#timeoutMs));
+  }
+
+  /**
+   * Calls `listener` when `key` gets a new version, is deleted, undeleted
+   * or destroyed, by anyone: OpenBao has no push, so the key's metadata
+   * (`current_version`) is read every `watchIntervalMs`, with back-off
+   * while the server is unavailable; going down and coming back are
+   * reported too. On KV v1, or with a policy that may not read metadata,
+   * the value is polled instead (its SHA-256 is kept, not the value).
+   */
+  onChange(key: string, listener: () => void): () => Promise<void> {
+    validateKey(key, this.name);
+    return this.#poller.add(key, listener);
+  }
+
+  /** Stops every poll of a watched key, once its request in flight has ended. */
+  async close(): Promise<void> {
+    await this.#poller.close();
   }
 
   /** Network access to the server, and read and write access to the session cache's directory when a login caches. */

@@ -6,10 +6,17 @@
  * @module
  */
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { baseEnv, isDeno, runFixture, type RunResult } from "./subprocess.ts";
+import {
+  baseEnv,
+  isDeno,
+  run,
+  runFixture,
+  type RunResult,
+} from "./subprocess.ts";
 
 /** The repository root, where the CLI runs (its deno.json maps `zod`). */
 export const ROOT: string = dirname(
@@ -68,6 +75,8 @@ export interface CliRunOptions {
   readonly env?: Record<string, string>;
   /** Text written to stdin, which is then closed. */
   readonly stdin?: string;
+  /** The working directory; default the repository root. */
+  readonly cwd?: string;
 }
 
 /**
@@ -86,7 +95,44 @@ export function runCli(
   return runFixture(CLI, args, {
     denoFlags: flags,
     env: baseEnv(options.env ?? {}),
-    cwd: ROOT,
+    cwd: options.cwd ?? ROOT,
+    ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
+  });
+}
+
+/**
+ * The `harmony-config` bin of the installed npm package, when the suite
+ * runs on Node against it (`deno task test:node`); `undefined` under Deno.
+ */
+export function installedBin(): string | undefined {
+  if (isDeno) return undefined;
+  for (let dir = ROOT;; dir = dirname(dir)) {
+    const bin = join(dir, "node_modules", ".bin", "harmony-config");
+    if (existsSync(bin)) return bin;
+    if (dirname(dir) === dir) return undefined;
+  }
+}
+
+/**
+ * Runs the CLI as its users do: under Deno `deno run` with `flags` on
+ * cli.ts; on Node the installed package's `harmony-config` bin (the packed
+ * cli.js when none is installed).
+ *
+ * @param flags Deno permission flags (ignored on Node).
+ * @param args The CLI's arguments.
+ * @param options Extra env, stdin and the working directory.
+ * @returns What the process printed and its exit code.
+ */
+export function runHarmonyConfig(
+  flags: readonly string[],
+  args: readonly string[],
+  options: CliRunOptions = {},
+): Promise<RunResult> {
+  const bin = installedBin();
+  if (bin === undefined) return runCli(flags, args, options);
+  return run(process.execPath, [bin, ...args], {
+    env: baseEnv(options.env ?? {}),
+    cwd: options.cwd ?? ROOT,
     ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
   });
 }

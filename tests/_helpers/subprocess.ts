@@ -97,6 +97,7 @@ export function run(
     : runWithNode(command, args, options);
 }
 
+/** The part of `Deno.Command` these helpers use, typed here so Node's compiler needs no Deno types. */
 interface DenoCommandApi {
   Command: new (
     command: string,
@@ -105,24 +106,26 @@ interface DenoCommandApi {
       env: Record<string, string>;
       clearEnv: boolean;
       cwd?: string;
-      stdin: "piped";
+      stdin: "piped" | "null";
       stdout: "piped";
       stderr: "piped";
     },
-  ) => {
-    spawn(): {
-      stdin: WritableStream<Uint8Array>;
-      output(): Promise<
-        {
-          code: number;
-          signal: string | null;
-          stdout: Uint8Array;
-          stderr: Uint8Array;
-        }
-      >;
-      kill(signal: string): void;
-    };
-  };
+  ) => { spawn(): DenoChild };
+}
+
+/** A child spawned through {@linkcode DenoCommandApi}. */
+interface DenoChild {
+  readonly stdin: WritableStream<Uint8Array>;
+  readonly stdout: ReadableStream<Uint8Array>;
+  readonly stderr: ReadableStream<Uint8Array>;
+  readonly status: Promise<{ code: number; signal: string | null }>;
+  output(): Promise<{
+    code: number;
+    signal: string | null;
+    stdout: Uint8Array;
+    stderr: Uint8Array;
+  }>;
+  kill(signal: string): void;
 }
 
 async function runWithDeno(
@@ -193,6 +196,10 @@ function runWithNode(
       clearTimeout(timer);
       resolve({ code, signal, stdout, stderr });
     });
+    // A child that exits without reading its stdin (the sqlite3 shell given
+    // its SQL as an argument) makes this write fail with EPIPE: not an
+    // error of the run, as the Deno path already treats it.
+    child.stdin.on("error", () => {});
     child.stdin.end(options.stdin ?? "");
   });
 }
@@ -238,29 +245,110 @@ export function runFixture(
   ], rest);
 }
 
+/** A child process that is still running, read line by line. */
+export interface RunningProcess extends AsyncDisposable {
+  /** The next line of stdout; fails after `ms`, or when stdout ends first. */
+  nextLine(what: string, ms?: number): Promise<string>;
+  /** Sends `signal` to the child. */
+  kill(signal: NodeJS.Signals): void;
+  /** Resolves when it exits, with its exit code and stderr. */
+  readonly exited: Promise<{ code: number | null; stderr: string }>;
+}
+
 /**
- * Starts a child script from tests/_fixtures as {@linkcode runFixture}
- * does, but returns the running process, for tests that read its output
- * as it comes and stop it themselves (with SIGKILL, say). Permission
- * tests must use {@linkcode runFixture}: through `node:child_process`,
- * Deno merges the environment and may pass permissions on.
+ * Starts `command args` with exactly the environment `env` and reads its
+ * stdout as lines while it runs: under Deno through `Deno.Command`, for the
+ * reasons {@linkcode run} gives. A child still running at the end of an
+ * `await using` block is killed.
  */
-export function spawnFixture(
-  fixture: URL,
-  args: readonly string[] = [],
-  options: Pick<FixtureOptions, "denoFlags" | "env"> = {},
-): import("node:child_process").ChildProcessWithoutNullStreams {
-  const path = fileURLToPath(fixture);
-  const env = options.env ?? baseEnv();
-  return isDeno
-    ? spawn(
-      denoExecutable(),
-      ["run", "--quiet", ...(options.denoFlags ?? []), path, ...args],
-      { env },
-    )
-    : spawn(process.execPath, [
-      "--disable-warning=ExperimentalWarning",
-      path.replace(/\.ts$/, ".js"),
-      ...args,
-    ], { env });
+export function start(
+  command: string,
+  args: readonly string[],
+  options: { env: Record<string, string>; cwd?: string },
+): RunningProcess {
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  let ended = false;
+  let buffered = "";
+  let stderr = "";
+  const onText = (text: string): void => {
+    buffered += text;
+    const parts = buffered.split("\n");
+    buffered = parts.pop() ?? "";
+    lines.push(...parts);
+    for (const wake of waiters.splice(0)) wake();
+  };
+  const onEnd = (): void => {
+    ended = true;
+    for (const wake of waiters.splice(0)) wake();
+  };
+  let kill: (signal: NodeJS.Signals) => void;
+  let exited: Promise<{ code: number | null; stderr: string }>;
+  let running = true;
+  if (isDeno) {
+    const deno = (globalThis as unknown as { Deno: DenoCommandApi }).Deno;
+    const child = new deno.Command(command, {
+      args: [...args],
+      env: options.env,
+      clearEnv: true,
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const pump = async (
+      stream: ReadableStream<Uint8Array>,
+      onChunk: (text: string) => void,
+    ): Promise<void> => {
+      const decoder = new TextDecoder();
+      for await (const chunk of stream) {
+        onChunk(decoder.decode(chunk, { stream: true }));
+      }
+    };
+    const out = pump(child.stdout, onText).finally(onEnd);
+    const err = pump(child.stderr, (text) => (stderr += text));
+    kill = (signal) => child.kill(signal);
+    exited = Promise.all([child.status, out, err]).then(([status]) => {
+      running = false;
+      return { code: status.signal ? null : status.code, stderr };
+    });
+  } else {
+    const child = spawn(command, [...args], {
+      env: options.env,
+      cwd: options.cwd,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    child.stdout.setEncoding("utf8").on("data", onText).on("end", onEnd);
+    child.stderr.setEncoding("utf8").on("data", (chunk) => (stderr += chunk));
+    kill = (signal) => child.kill(signal);
+    exited = new Promise((resolve) =>
+      child.on("close", (code) => {
+        running = false;
+        resolve({ code, stderr });
+      })
+    );
+  }
+  return {
+    async nextLine(what, ms = 20_000): Promise<string> {
+      const deadline = Date.now() + ms;
+      while (lines.length === 0) {
+        if (ended) throw new Error(`stdout ended before ${what}: ${stderr}`);
+        const left = deadline - Date.now();
+        if (left <= 0) throw new Error(`no line within ${ms} ms: ${what}`);
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await new Promise<void>((wake) => {
+          waiters.push(wake);
+          timer = setTimeout(wake, left);
+        });
+        clearTimeout(timer);
+      }
+      return lines.shift()!;
+    },
+    kill: (signal) => kill(signal),
+    exited,
+    async [Symbol.asyncDispose](): Promise<void> {
+      if (running) kill("SIGKILL");
+      await exited;
+    },
+  };
 }

@@ -636,7 +636,7 @@ describe("harmony-config in process", () => {
         ["set", "Db", "1", "--source", "mysql"],
         /--source takes sqlite, openbao or file:DIR/,
       ],
-      [["get", "--schema", "#Db"], /--schema needs MODULE#EXPORT/],
+      [["get", "--schema", "#Db"], /--schema needs MODULE or MODULE#EXPORT/],
     ];
     for (const [argv, message] of cases) {
       const { code, err } = await run(argv);

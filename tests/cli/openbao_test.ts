@@ -50,6 +50,15 @@ describe("harmony-config with OpenBao", () => {
     const doctor = await cli(BROAD, ["doctor", "--json"], env);
     assertOk(doctor, "doctor");
     const flags: string[] = JSON.parse(doctor.stdout).flags;
+    const checks: { subject: string; message: string }[] =
+      JSON.parse(doctor.stdout).checks;
+    // The CLI reads each key once per run: its store keeps no cache, and
+    // doctor says so.
+    assert.match(
+      checks.find((check) => check.subject.startsWith("openbao:"))?.message ??
+        "",
+      /^reachable, 1 key; no in-memory cache: each read asks it$/,
+    );
     const host = new URL(bao.address).host;
     assert.deepEqual(flags, [
       // The CLI skips an address variable it may not read, so only the one

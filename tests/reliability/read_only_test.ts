@@ -13,7 +13,11 @@ import { chmod, chown, mkdir, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
-import { SqliteSource } from "../../mod.ts";
+import { readdirSync } from "node:fs";
+import { DatabaseSync } from "node:sqlite";
+import { z } from "zod";
+import { ConfigManager, defineConfig, SqliteSource } from "../../mod.ts";
+import { storeInAnotherProcess } from "../_helpers/other_process.ts";
 import {
   asOtherUser,
   canMountReadOnly,
@@ -196,6 +200,41 @@ describe("a read-only store is readable", () => {
           return true;
         });
       }
+    },
+  );
+
+  test(
+    "a rollback-journal database on a read-only volume: get's cache asks PRAGMA data_version, and the next get sees another process's commit",
+    { skip: readOnlyMount },
+    async () => {
+      await using tmp = await tempDir();
+      const original = join(tmp.path, "config.db");
+      const raw = new DatabaseSync(original);
+      raw.exec(
+        "CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now')))",
+      );
+      raw.prepare("INSERT INTO config (key, value) VALUES (?, ?)").run(
+        "Db",
+        JSON.stringify(VALUE),
+      );
+      raw.close();
+      const mount = await mountReadOnly(tmp.path);
+      assert.ok(typeof mount !== "string", String(mount));
+      await using _ = mount;
+      using source = await SqliteSource.open(join(mount.path, "config.db"));
+      assert.equal(source.readOnly, true);
+      const Db = defineConfig({
+        key: "Db",
+        schema: z.object({ host: z.string() }),
+      });
+      const manager = new ConfigManager([source]);
+      assert.deepEqual(await manager.get(Db), VALUE);
+      const stamp = source.stamp();
+      assert.equal(source.stamp(), stamp, "nothing committed: the same stamp");
+      await storeInAnotherProcess(original, "Db", '{"host":"changed"}');
+      assert.notEqual(source.stamp(), stamp);
+      assert.deepEqual(await manager.get(Db), { host: "changed" });
+      assert.equal(readdirSync(tmp.path).includes("config.db-wal"), false);
     },
   );
 });

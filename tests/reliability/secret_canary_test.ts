@@ -7,9 +7,14 @@
  * error's message, String(), stack, JSON.stringify, util.inspect and
  * Deno.inspect with depth, each of these for every cause in the chain;
  * explain() as JSON and inspected; validate()'s issues; the CLI's human and
- * --json output; the prompt screen). Canary strings sit only where a value
- * may never be shown; every text a channel produces is one check. It prints
- * the number of checks and of leaks, and fails on any leak.
+ * --json output; the prompt screen). Fields mode too
+ * (tests/_fixtures/secret_canary_fields.ts): secrets in per-field env vars,
+ * a file, SQLite and OpenBao at once, explain()'s per-field leaves, set of
+ * the merged value through the chain, toJsonSchema, and the CLI's get,
+ * explain, schema, docs and list, with a secret default that no schema or
+ * reference may show. Canary strings sit only where a value may never be
+ * shown; every text a channel produces is one check. It prints the number
+ * of checks and of leaks, and fails on any leak.
  *
  * It runs under Deno (deno task test) and on Node against the packed npm
  * build (deno task test:node), where zod40/zod41/zod43 are other copies of
@@ -19,7 +24,7 @@
  */
 import assert from "node:assert/strict";
 import { randomBytes, randomUUID } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { DatabaseSync } from "node:sqlite";
@@ -44,6 +49,7 @@ import {
   secret,
   SqliteSource,
   StoreSource,
+  toJsonSchema,
   validate,
 } from "../../mod.ts";
 import type { ConfigDefinition } from "../../mod.ts";
@@ -53,6 +59,7 @@ import {
   CASES,
   type PromptStep,
 } from "../_fixtures/secret_canary_schemas.ts";
+import { fieldsCases, type Layers } from "../_fixtures/secret_canary_fields.ts";
 import { FakeTerminal, KEY } from "../_helpers/fake_terminal.ts";
 import {
   type FakeOpenBao,
@@ -95,10 +102,14 @@ function startCanaryOpenBao(): Promise<FakeOpenBao> {
   return startFakeOpenBao({ rootToken: CREDENTIAL_CANARIES["OpenBao token"] });
 }
 
+/** The default of a secret field (fields-mode cases): no schema, doc or report may show it. */
+const DEFAULT_CANARY = `default-canary-${randomUUID()}`;
+
 const WATCHED: readonly (readonly [string, string])[] = [
   ["secret", CANARIES.secret],
   ["short secret", CANARIES.short],
   ["data key", CANARIES.key],
+  ["secret default", DEFAULT_CANARY],
   ...Object.entries(CREDENTIAL_CANARIES),
 ];
 
@@ -112,6 +123,12 @@ const SCHEMA_MODULE = join(
   `secret_canary_schemas${EXT}`,
 );
 const CLI_FIXTURE = join(HERE, "..", "_fixtures", `secret_canary_cli${EXT}`);
+const FIELDS_MODULE = join(
+  HERE,
+  "..",
+  "_fixtures",
+  `secret_canary_fields${EXT}`,
+);
 
 /** Counts checks, and records every leak and every untyped failure. */
 class Ledger {
@@ -515,6 +532,44 @@ function runCliChild(
     ], rest);
 }
 
+/** What one run of a batch wrote. */
+interface BatchResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/**
+ * Runs `batch` in one CLI child and checks everything each run wrote;
+ * `seen` records what a run shows, so the matrix knows it was exercised.
+ *
+ * @returns How many runs there were.
+ */
+async function checkBatch(
+  ledger: Ledger,
+  batch: readonly CliRun[],
+  name: string,
+  child: { dir: string; bao: FakeOpenBao; env?: Record<string, string> },
+  seen: (result: BatchResult) => void,
+): Promise<number> {
+  const ran = await runCliChild(["--batch"], {
+    ...child,
+    stdin: JSON.stringify(batch),
+  });
+  assert.equal(ran.code, 0, ran.stderr);
+  ledger.check(ran.stderr, `${name} stderr`);
+  const results = JSON.parse(ran.stdout) as BatchResult[];
+  assert.equal(results.length, batch.length);
+  for (const [i, result] of results.entries()) {
+    const where = batch[i]!.where;
+    seen(result);
+    ledger.check(result.stdout, `${where} stdout`);
+    ledger.check(result.stderr, `${where} stderr`);
+    if (/Unexpected/.test(result.stderr)) ledger.fail(where, result.stderr);
+  }
+  return batch.length;
+}
+
 /**
  * Every case × value × source (env, a --file dir, OpenBao, SQLite, and all
  * four in one chain) × the four commands, plus `set` of each value, in one
@@ -605,21 +660,10 @@ async function cliMatrix(
         }
       }
     }
-    const child = await runCliChild(["--batch"], {
+    runs += await checkBatch(ledger, batch, `CLI batch ${round}`, {
       dir,
       bao,
-      stdin: JSON.stringify(batch),
-    });
-    assert.equal(child.code, 0, child.stderr);
-    ledger.check(child.stderr, `CLI batch ${round} stderr`);
-    const results = JSON.parse(child.stdout) as {
-      code: number;
-      stdout: string;
-      stderr: string;
-    }[];
-    assert.equal(results.length, batch.length);
-    for (const [i, result] of results.entries()) {
-      const where = batch[i]!.where;
+    }, (result) => {
       if (result.stderr.includes("Invalid value for key")) {
         ledger.saw("a CLI run that failed on the value");
       }
@@ -629,11 +673,7 @@ async function cliMatrix(
       if (result.stderr.includes("threw SyntaxError")) {
         ledger.saw("a CLI run over a transform that threw");
       }
-      ledger.check(result.stdout, `${where} stdout`);
-      ledger.check(result.stderr, `${where} stderr`);
-      if (/Unexpected/.test(result.stderr)) ledger.fail(where, result.stderr);
-    }
-    runs += batch.length;
+    });
   }
   return runs;
 }
@@ -721,17 +761,184 @@ async function cliProcesses(
   return cases.length + 1;
 }
 
+/** Puts each layer of a fields-mode case where it belongs, and clears the rest. */
+async function placeLayers(
+  key: string,
+  layers: Layers,
+  places: { files: string; sqlite: SqliteSource; openbao: StoreSource },
+): Promise<void> {
+  const file = join(places.files, `${key}.json`);
+  await rm(file, { force: true });
+  if (layers.file !== undefined) {
+    await writeFile(file, JSON.stringify(layers.file));
+  }
+  await places.sqlite.delete(key);
+  if (layers.sqlite !== undefined) await places.sqlite.set(key, layers.sqlite);
+  await places.openbao.delete(key);
+  if (layers.openbao !== undefined) {
+    await places.openbao.set(key, layers.openbao);
+  }
+}
+
+/**
+ * Every fields-mode case × layers, in a chain of per-field env vars, a
+ * file, SQLite and OpenBao: get, explain (with its per-field leaves), set
+ * of the merged value through the chain, validate, and toJsonSchema.
+ */
+async function fieldsMatrix(
+  ledger: Ledger,
+  dir: string,
+  bao: FakeOpenBao,
+): Promise<void> {
+  const files = join(dir, "fields-files");
+  await mkdir(files, { recursive: true });
+  const sqlite = await SqliteSource.open(join(dir, "fields.db"));
+  const openbao = new StoreSource(baoStore(bao, { sessionFile: false }));
+  try {
+    for (const item of fieldsCases(DEFAULT_CANARY)) {
+      ledger.check(
+        JSON.stringify(toJsonSchema(item.def)),
+        `${item.name} toJsonSchema`,
+      );
+      for (const [label, layers] of Object.entries(item.layers(CANARIES))) {
+        const where = `${item.name}/${label} (fields)`;
+        await placeLayers(item.def.key, layers, { files, sqlite, openbao });
+        const chain: ConfigSource[] = [
+          new EnvSource({ env: { ...layers.env } }),
+          new LocalFileSource(files),
+          sqlite,
+          openbao,
+        ];
+        await probe(ledger, item.def, chain, where);
+        const manager = new ConfigManager(chain);
+        const explanation = await manager.explain(item.def);
+        if ((explanation.leaves ?? []).some((l) => l.source !== "defaults")) {
+          ledger.saw("a field's source in explain()");
+        }
+        let merged: unknown;
+        try {
+          const resolution = await manager.resolve(item.def);
+          merged = resolution.kind === "invalid"
+            ? resolution.raw
+            : "value" in resolution
+            ? resolution.value
+            : undefined;
+        } catch (error) {
+          checkError(ledger, error, `${where} resolve()`);
+        }
+        if (merged === undefined) continue;
+        try {
+          await manager.set(item.def, merged as never, { target: sqlite });
+        } catch (error) {
+          checkError(ledger, error, `${where} set() through the chain`);
+        }
+        await probeInput(ledger, item.def, merged, where);
+      }
+    }
+  } finally {
+    sqlite.close();
+  }
+}
+
+/**
+ * The fields-mode cases through the CLI: get and explain (human and
+ * --json) over a chain of per-field env vars, a --file dir, OpenBao and
+ * SQLite; then schema, docs and list over the whole module.
+ */
+async function cliFields(
+  ledger: Ledger,
+  dir: string,
+  bao: FakeOpenBao,
+): Promise<number> {
+  const data = join(dir, "fields-data");
+  const files = join(dir, "fields-cli-files");
+  await mkdir(files, { recursive: true });
+  const sqlite = await SqliteSource.open(join(data, "config", "config.db"));
+  const openbao = new StoreSource(baoStore(bao, { sessionFile: false }));
+  const baoEnv = { OPENBAO_URL: bao.address, BAO_TOKEN: bao.rootToken };
+  let runs = 0;
+  try {
+    const cases = fieldsCases(DEFAULT_CANARY);
+    const rounds = Math.max(
+      ...cases.map((c) => Object.keys(c.layers(CANARIES)).length),
+    );
+    for (let round = 0; round <= rounds; round++) {
+      const batch: CliRun[] = [];
+      const env = { HARMONY_DATA_DIR: data, ...baoEnv };
+      if (round === rounds) {
+        // The whole module: every schema, the reference, the listing.
+        const module = ["--schema", FIELDS_MODULE];
+        for (
+          const argv of [
+            ["schema", ...module],
+            ["schema", "FieldsPlain", ...module],
+            ["docs", ...module, "--file", files],
+            ["docs", ...module, "--json"],
+            ["list", ...module, "--json", "--file", files],
+            ["list", ...module, "--file", files],
+          ]
+        ) {
+          batch.push({ argv, env, where: `CLI ${argv.join(" ")}` });
+        }
+      }
+      for (const item of cases) {
+        const entry = Object.entries(item.layers(CANARIES))[round];
+        if (entry === undefined) continue;
+        const [label, layers] = entry;
+        await placeLayers(item.def.key, layers, {
+          files,
+          sqlite,
+          openbao,
+        });
+        const schema = ["--schema", `${FIELDS_MODULE}#${item.name}`];
+        for (
+          const argv of [
+            ["get", ...schema, "--debug"],
+            ["get", ...schema, "--json"],
+            ["explain", ...schema],
+            ["explain", ...schema, "--json"],
+          ]
+        ) {
+          batch.push({
+            argv: [...argv, "--file", files],
+            env: { ...env, ...layers.env },
+            where: `CLI ${argv.join(" ")} ${item.name}/${label} (fields)`,
+          });
+        }
+      }
+      runs += await checkBatch(ledger, batch, `CLI fields batch ${round}`, {
+        dir,
+        bao,
+        env: { HARMONY_CANARY_DEFAULT: DEFAULT_CANARY },
+      }, (result) => {
+        if (result.stdout.includes("fields (each from the first source")) {
+          ledger.saw("a CLI explain with each field's source");
+        }
+        if (result.stdout.includes('"x-harmony-secret": true')) {
+          ledger.saw("a CLI schema with a secret marked");
+        }
+        if (result.stdout.startsWith("# Configuration reference")) {
+          ledger.saw("a CLI docs reference");
+        }
+      });
+    }
+  } finally {
+    sqlite.close();
+  }
+  return runs;
+}
+
 /** Drives one getOrPrompt session on a fake terminal; checks its screen and error. */
 async function promptSession(
   ledger: Ledger,
   item: CanaryCase,
   steps: readonly PromptStep[],
-  stored: ConfigSource,
+  stored: ConfigSource | readonly ConfigSource[],
   where: string,
 ): Promise<void> {
   const term = new FakeTerminal();
   const manager = new ConfigManager([
-    stored,
+    ...(Array.isArray(stored) ? stored : [stored]),
     new PromptSource({ input: term.input, output: term.output }),
   ]);
   const pending = manager.getOrPrompt(item.def).then(
@@ -881,6 +1088,59 @@ describe("secret canary matrix", () => {
     });
   });
 
+  test("fields mode: per-field env vars, a file, SQLite and OpenBao in one chain × get, explain per field, set, validate, toJsonSchema, and a prompt that asks only what no source has", async () => {
+    await using dir = await tempDir();
+    await using bao = await startFakeOpenBao();
+    await part("fields mode", async (ledger) => {
+      await fieldsMatrix(ledger, dir.path, bao);
+      // The prompt asks only for what no source has (the password): the
+      // token OpenBao holds and the host from an env var are never drawn.
+      const [plain] = fieldsCases(DEFAULT_CANARY);
+      const store = new StoreSource(baoStore(bao, { sessionFile: false }));
+      await store.set(plain!.def.key, { token: CANARIES.secret });
+      const env = new EnvSource({
+        env: { HARMONY_CONFIG_FieldsPlain__host: CANARIES.short },
+      });
+      const session: CanaryCase = {
+        name: "FieldsPlain",
+        def: plain!.def,
+        values: () => ({}),
+      };
+      await promptSession(
+        ledger,
+        session,
+        [
+          { ask: "port", answer: "" },
+          { ask: "password", answer: "a-typed-long-password" },
+        ],
+        [env, new MemorySource(), store],
+        "prompt FieldsPlain (fields: only the fields no source has)",
+      );
+      ledger.assertSaw(
+        "a value that get() returns",
+        "an invalid value",
+        "a redacted value in explain()",
+        "a field's source in explain()",
+        "a prompt that was answered",
+      );
+    });
+  });
+
+  test("fields mode in the CLI: get and explain per field over every source, schema, docs and list", async () => {
+    await using dir = await tempDir();
+    await using bao = await startFakeOpenBao();
+    let runs = 0;
+    await part("fields CLI", async (ledger) => {
+      runs += await cliFields(ledger, dir.path, bao);
+      ledger.assertSaw(
+        "a CLI explain with each field's source",
+        "a CLI schema with a secret marked",
+        "a CLI docs reference",
+      );
+    });
+    console.log(`secret canary matrix: ${runs} fields-mode CLI runs`);
+  });
+
   test("totals: checks and leaks", () => {
     const checks = parts.reduce((n, p) => n + p.ledger.checks, 0);
     const leaks = parts.reduce((n, p) => n + p.ledger.leaks.length, 0);
@@ -895,7 +1155,7 @@ describe("secret canary matrix", () => {
     console.log(
       `secret canary matrix: ${checks} checks, ${leaks} leaks, ${untyped} untyped errors`,
     );
-    assert.equal(parts.length, 4, "every part ran");
+    assert.equal(parts.length, 6, "every part ran");
     assert.equal(leaks, 0);
     assert.equal(untyped, 0);
   });

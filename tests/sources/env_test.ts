@@ -92,6 +92,27 @@ describe("EnvSource", () => {
       InvalidKeyError,
     );
   });
+
+  test("stamp is the variable's text; onChange hears this source's own set and delete of the key", async () => {
+    const env: Record<string, string | undefined> = {
+      HARMONY_CONFIG_Port: "8080",
+    };
+    const source = new EnvSource({ env });
+    assert.equal(source.stamp("Port"), "8080");
+    assert.equal(source.stamp("Host"), null);
+    env.HARMONY_CONFIG_Port = "9090"; // behind the source's back
+    assert.equal(source.stamp("Port"), "9090");
+    const heard: number[] = [];
+    const stop = source.onChange("Port", () => heard.push(heard.length));
+    await source.set("Port", 1);
+    await source.set("Host", "x");
+    await source.delete("Port");
+    await source.delete("Port"); // not there: no change
+    assert.deepEqual(heard, [0, 1]);
+    stop();
+    await source.set("Port", 2);
+    assert.deepEqual(heard, [0, 1]);
+  });
 });
 
 describe("EnvSource with an empty prefix over a record", () => {

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { readdir, rm, stat, utimes, writeFile } from "node:fs/promises";
 import process from "node:process";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { z } from "zod";
 import {
@@ -19,7 +19,13 @@ import {
   LocalFileSource,
 } from "../../mod.ts";
 import { STALE_LOCK_MS } from "../../_internal/file_lock.ts";
-import { baseEnv, runFixture, spawnFixture } from "../_helpers/subprocess.ts";
+import {
+  baseEnv,
+  denoExecutable,
+  isDeno,
+  runFixture,
+  start,
+} from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const SETTER = new URL("../_fixtures/local_file_setter.ts", import.meta.url);
@@ -110,14 +116,23 @@ describe("LocalFileSource write-back against a concurrent set()", () => {
 describe("LocalFileSource's lock after its holder was killed", () => {
   /** Starts a child that takes the key's lock, and kills it with SIGKILL once it holds it. */
   async function killLockHolder(dir: string): Promise<void> {
-    const child = spawnFixture(HOLDER, [dir, "Server"], {
-      denoFlags: [`--allow-read=${dir}`, `--allow-write=${dir}`],
-    });
-    const exited = new Promise((resolve) => child.on("close", resolve));
-    const lines = createInterface({ input: child.stdout });
-    for await (const line of lines) if (line === "locked") break;
+    const path = fileURLToPath(HOLDER);
+    await using child = isDeno
+      ? start(denoExecutable(), [
+        "run",
+        "--quiet",
+        `--allow-read=${dir}`,
+        `--allow-write=${dir}`,
+        path,
+        dir,
+        "Server",
+      ], { env: baseEnv() })
+      : start(process.execPath, [path.replace(/\.ts$/, ".js"), dir, "Server"], {
+        env: baseEnv(),
+      });
+    assert.equal(await child.nextLine("the lock taken"), "locked");
     child.kill("SIGKILL");
-    await exited;
+    await child.exited;
     assert.deepEqual(
       (await readdir(dir)).filter((name) => name.endsWith(".lock")),
       [".Server.json.lock"],

@@ -49,4 +49,27 @@ describe("MemorySource", () => {
   test("compareAndSet writes only while the key holds what was read", async () => {
     await assertCompareAndSet(new MemorySource({ K: STORED }));
   });
+
+  test("stamp changes with every write and never with a read; onChange hears this key's writes at once", async () => {
+    const source = new MemorySource({ K: 1 });
+    const heard: string[] = [];
+    const stop = source.onChange("K", () => heard.push("K"));
+    const stamp = source.stamp();
+    await source.get("K");
+    assert.equal(source.stamp(), stamp);
+    await source.set("K", 2);
+    assert.deepEqual(heard, ["K"], "told before set() resolved");
+    assert.notEqual(source.stamp(), stamp);
+    await source.set("Other", 1);
+    assert.deepEqual(heard, ["K"], "another key's write is not this key's");
+    const afterOther = source.stamp();
+    assert.equal(await source.compareAndSet("K", 2, 3), true);
+    assert.notEqual(source.stamp(), afterOther);
+    assert.equal(await source.compareAndSet("K", 2, 4), false);
+    await source.delete("K");
+    assert.deepEqual(heard, ["K", "K", "K"]);
+    stop();
+    await source.set("K", 5);
+    assert.deepEqual(heard, ["K", "K", "K"], "nothing after the stop");
+  });
 });

@@ -378,6 +378,41 @@ describe("test server: KV", () => {
       "Live",
     ]);
   });
+
+  it("shows current_version and each version's created_time in the metadata, the created_time a data read carries; a key whose metadata is deleted starts again at version 1 (path_metadata.go pathMetadataRead, pathMetadataDelete; path_data.go pathDataRead)", async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    await using bao = await startFakeOpenBao({ now: () => clock });
+    const path = "secret/metadata/harmony/config/Db";
+    const write = (host: string): Promise<Answer> =>
+      raw(bao, "POST", "secret/data/harmony/config/Db", {
+        body: { data: { host } },
+      });
+    const metadata = async (): Promise<Record<string, unknown>> =>
+      (await raw(bao, "GET", path)).body?.data as Record<string, unknown>;
+    await write("a");
+    clock += 1000;
+    await write("b");
+    const before = await metadata();
+    assert.equal(before.current_version, 2);
+    const versions = before.versions as Record<
+      string,
+      { created_time: string }
+    >;
+    const read = await raw(bao, "GET", "secret/data/harmony/config/Db");
+    const readMeta = (read.body?.data as { metadata: Record<string, unknown> })
+      .metadata;
+    assert.equal(readMeta.version, 2);
+    assert.equal(readMeta.created_time, versions["2"]?.created_time);
+    assert.notEqual(versions["1"]?.created_time, versions["2"]?.created_time);
+    assert.equal((await raw(bao, "DELETE", path)).status, 204);
+    assert.equal((await raw(bao, "GET", path)).status, 404);
+    clock += 1000;
+    await write("c");
+    const after = await metadata();
+    assert.equal(after.current_version, 1);
+    const again = after.versions as Record<string, { created_time: string }>;
+    assert.notEqual(again["1"]?.created_time, versions["1"]?.created_time);
+  });
 });
 
 describe("test server: auth methods", () => {

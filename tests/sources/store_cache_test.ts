@@ -1,0 +1,169 @@
+/**
+ * StoreSource's opt-in in-memory cache, over an OpenBaoStore on the
+ * in-process OpenBao: no request within the TTL, revalidation after it,
+ * stale answers through an outage (marked in explain() with their age),
+ * and nothing written to disk.
+ */
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { z } from "zod";
+import {
+  ConfigManager,
+  defineConfig,
+  MemorySource,
+  type SecretStore,
+  StoreSource,
+} from "../../mod.ts";
+import { startFakeOpenBao } from "../_helpers/openbao_server.ts";
+import { store } from "../_helpers/openbao_store.ts";
+import { baseEnv, isDeno, runFixture } from "../_helpers/subprocess.ts";
+import { tempDir } from "../_helpers/temp.ts";
+import { eventually } from "../_helpers/watch.ts";
+
+const Db = defineConfig({
+  key: "Db",
+  schema: z.object({ host: z.string() }),
+});
+const DATA_PATH = "secret/data/harmony/config/Db";
+
+/** The requests the server saw for `Db`'s data. */
+function reads(requests: readonly { path: string }[]): number {
+  return requests.filter((request) => request.path === DATA_PATH).length;
+}
+
+describe("StoreSource with a cache", () => {
+  test("within the TTL, gets cost no request; after it, the next read asks and sees a new version", async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const now = (): number => clock;
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "v1" });
+    const team = new StoreSource(store(bao, { kvVersion: 2 }), {
+      cache: { ttlMs: 30_000 },
+      now,
+    });
+    await using manager = new ConfigManager([team]);
+    assert.equal((await manager.get(Db)).host, "v1");
+    for (let i = 0; i < 1000; i++) await team.get("Db");
+    for (let i = 0; i < 1000; i++) await manager.get(Db);
+    assert.equal(reads(bao.requests), 1, "one request for 2,001 reads");
+    const explained = await manager.explain(Db);
+    assert.equal(explained.steps[0]?.cache?.state, "fresh");
+    assert.equal(explained.steps[0]?.cache?.ageMs, 0);
+    bao.putKv("harmony/config/Db", { host: "v2" });
+    clock += 30_000;
+    assert.equal((await manager.get(Db)).host, "v2");
+    assert.equal(reads(bao.requests), 2);
+  });
+
+  test("through an outage, a value read within maxStaleMs answers at once, marked stale with its age; past it, the chain falls through", async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const now = (): number => clock;
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "team" });
+    const team = new StoreSource(store(bao, { kvVersion: 2, now }), {
+      cache: { ttlMs: 1_000, maxStaleMs: 60_000 },
+      now,
+    });
+    const local = new MemorySource({ Db: { host: "local" } });
+    await using manager = new ConfigManager([team, local]);
+    assert.equal((await manager.get(Db)).host, "team");
+    bao.seal();
+    clock += 10_000;
+    assert.equal((await manager.get(Db)).host, "team", "stale, not local");
+    const before = bao.requests.length;
+    for (let i = 0; i < 100; i++) {
+      assert.equal((await manager.get(Db)).host, "team");
+    }
+    assert.equal(
+      bao.requests.length,
+      before,
+      "during a known outage, no read sends a request",
+    );
+    const explained = await manager.explain(Db);
+    assert.equal(explained.answeredBy, team.name);
+    const cache = explained.steps[0]?.cache;
+    assert.equal(cache?.state, "stale");
+    assert.equal(cache?.ageMs, 10_000);
+    assert.match(cache?.reason ?? "", /sealed|503/);
+    clock += 50_000; // 60 s after the read: too old
+    assert.equal((await manager.get(Db)).host, "local");
+    assert.equal((await manager.explain(Db)).steps[0]?.status, "unavailable");
+  });
+
+  test("once the store is back, a background request refreshes the value", async () => {
+    let clock = Date.UTC(2030, 0, 1);
+    const now = (): number => clock;
+    await using bao = await startFakeOpenBao();
+    bao.putKv("harmony/config/Db", { host: "before" });
+    const team = new StoreSource(
+      store(bao, { kvVersion: 2, now, unavailableRetryMs: 0 }),
+      { cache: { ttlMs: 1_000, maxStaleMs: 600_000 }, now },
+    );
+    await using manager = new ConfigManager([team]);
+    await manager.get(Db);
+    bao.seal();
+    clock += 5_000;
+    assert.equal((await manager.get(Db)).host, "before"); // finds the outage
+    bao.unseal();
+    bao.putKv("harmony/config/Db", { host: "after" });
+    clock += 2_000; // past the second between background requests
+    const host = await eventually(async () => {
+      const { host } = await manager.get(Db);
+      return host === "after" ? host : undefined;
+    }, "the refreshed value");
+    assert.equal(host, "after");
+  });
+
+  test("a write through the source drops its cached value and tells watchers at once", async () => {
+    const values = new Map([["Db", '{"host":"a"}']]);
+    let requests = 0;
+    const map: SecretStore = {
+      name: "map",
+      get: (key) => {
+        requests++;
+        return Promise.resolve(values.get(key));
+      },
+      set: (key, value) => Promise.resolve(void values.set(key, value)),
+      delete: (key) => Promise.resolve(values.delete(key)),
+      keys: () => Promise.resolve([...values.keys()]),
+    };
+    const team = new StoreSource(map, { cache: { ttlMs: 60_000 } });
+    await using manager = new ConfigManager([team]);
+    assert.equal((await manager.get(Db)).host, "a");
+    const heard: string[] = [];
+    const stop = team.onChange("Db", () => heard.push("Db"));
+    await manager.set(Db, { host: "b" });
+    assert.deepEqual(heard, ["Db"]);
+    assert.equal((await manager.get(Db)).host, "b");
+    assert.equal(requests, 2);
+    await stop();
+  });
+
+  test(
+    "nothing from the store is written to disk: a process with no read or write permission at all uses the cache",
+    {
+      skip: isDeno ? false : "uses Deno's permissions",
+    },
+    async () => {
+      await using bao = await startFakeOpenBao();
+      bao.putKv("harmony/config/Db", { host: "team" });
+      await using home = await tempDir();
+      const host = new URL(bao.address).host;
+      const result = await runFixture(
+        new URL("../_fixtures/store_cache_no_disk.ts", import.meta.url),
+        [bao.address, bao.rootToken],
+        {
+          denoFlags: [`--allow-net=${host}`],
+          env: baseEnv({ HARMONY_DATA_DIR: join(home.path, "d") }),
+        },
+      );
+      assert.equal(result.code, 0, result.stderr);
+      assert.deepEqual(JSON.parse(result.stdout), {
+        hosts: ["team", "team", "team"],
+        secondGet: 0,
+        stale: "stale",
+      });
+    },
+  );
+});
