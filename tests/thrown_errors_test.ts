@@ -154,6 +154,31 @@ describe("errors thrown by other code", () => {
     assert.ok(!JSON.stringify(steps).includes(canary));
   });
 
+  test("field-level layering wraps a source's own error the same way, reading and writing", async () => {
+    const { canary, thrown } = errorNamedAfterAValue();
+    const Db = defineConfig({
+      key: "Db",
+      schema: z.object({ host: z.string() }),
+      layering: "fields",
+    });
+    const manager = new ConfigManager([{
+      ...throwingSource(thrown),
+      persists: true,
+    }]);
+    for (
+      const [call, pending] of [
+        ["get", manager.get(Db)],
+        ["set", manager.set(Db, { host: "db" })],
+      ] as const
+    ) {
+      const error = await rejection(pending);
+      assert.ok(error instanceof ConfigError, `${call}: ${String(error)}`);
+      assert.equal(error.key, "Db", call);
+      assert.match(error.message, /^custom failed for key "Db" \(TypeError\)/);
+      assert.ok(!shown(error).includes(canary), `${call}: ${shown(error)}`);
+    }
+  });
+
   test("a class's own name and an error code are still shown", async () => {
     class GatewayError extends Error {
       override name = "GatewayError";
