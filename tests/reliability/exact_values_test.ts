@@ -37,6 +37,17 @@ function rustDatabase(path: string): DatabaseSync {
   return db;
 }
 
+/** The text of `key`'s row, read with a connection of its own, as the Rust crate would. */
+function storedText(path: string, key: string): unknown {
+  const db = new DatabaseSync(path);
+  try {
+    return db.prepare("SELECT value FROM config WHERE key = ?").get(key)
+      ?.value;
+  } finally {
+    db.close();
+  }
+}
+
 describe("bytes that are not UTF-8", () => {
   test(
     "in a key's file: a ConfigValidationError naming the file, not U+FFFD in the value",
@@ -179,15 +190,10 @@ describe("JSON numbers a JavaScript number cannot hold", () => {
 
     // Written back as JSON integers: the text the Rust crate reads as u64.
     await manager.set(Exact, { id: 18446744073709551614n, big: 5n });
-    const raw = new DatabaseSync(path);
-    try {
-      assert.equal(
-        raw.prepare("SELECT value FROM config WHERE key = 'Ids'").get()?.value,
-        '{"id":18446744073709551614,"big":5}',
-      );
-    } finally {
-      raw.close();
-    }
+    assert.equal(
+      storedText(path, "Ids"),
+      '{"id":18446744073709551614,"big":5}',
+    );
     assert.deepEqual(await manager.get(Exact), {
       id: 18446744073709551614n,
       big: 5n,
@@ -218,15 +224,10 @@ describe("JSON numbers a JavaScript number cannot hold", () => {
     });
     assert.equal(get.code, 0, get.stderr);
     assert.match(get.stdout, /"id": 18446744073709551615\b/);
-    const raw = new DatabaseSync(join(dir.path, "config", "config.db"));
-    try {
-      assert.equal(
-        raw.prepare("SELECT value FROM config WHERE key = 'Ids'").get()?.value,
-        '{"id":18446744073709551615}',
-      );
-    } finally {
-      raw.close();
-    }
+    assert.equal(
+      storedText(join(dir.path, "config", "config.db"), "Ids"),
+      '{"id":18446744073709551615}',
+    );
     const huge = await runCli(flags, ["set", "Huge", '{"n":[1e400]}'], {
       env,
     });
