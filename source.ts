@@ -340,7 +340,10 @@ export interface ConfigSource {
    * are the same (`Object.is`) must prove that a read of `key` would return
    * the same value, including for a change another process committed.
    * Return `undefined` when nothing can be proved; the manager then reads.
-   * A thrown error also means "read". Examples: the env var's text, a
+   * A thrown error also means "read". A source with `readFields` covers
+   * the fields it holds for `key` too (as `EnvSource` covers its per-field
+   * variables), since a fields-mode answer is cached on the same stamp.
+   * Examples: the env var's text, a
    * file's identity, size and change time, a counter a source bumps on
    * every write.
    *

@@ -58,23 +58,6 @@ export function dependOn(
   record.stamps.push(stampOf(source, key));
 }
 
-/**
- * Records `source` as asked for a fields-mode definition. A source that
- * holds single fields (`readFields`, as `EnvSource`'s per-field variables)
- * is recorded without a stamp: its stamp covers the key's whole value
- * only, so it cannot prove that none of the fields changed.
- */
-export function dependOnFields(
-  record: Dependencies,
-  source: ConfigSource,
-  key: string,
-): void {
-  record.sources.push(source);
-  record.stamps.push(
-    source.readFields === undefined ? stampOf(source, key) : undefined,
-  );
-}
-
 /** The source's stamp for `key`, or `undefined` when it has none or cannot tell. */
 export function stampOf(source: ConfigSource, key: string): unknown {
   if (source.stamp === undefined) return undefined;
@@ -175,7 +158,7 @@ async function resolveFields<T, I>(
   // Every source may give a field, so the answer depends on all of them;
   // their stamps are taken before any is read, as the whole-value loop does.
   if (dependsOn !== undefined) {
-    for (const source of sources) dependOnFields(dependsOn, source, def.key);
+    for (const source of sources) dependOn(dependsOn, source, def.key);
   }
   // Loaded by the first fields-mode read only.
   const { resolveLayers } = await import("./layering.ts");

@@ -31,7 +31,6 @@ import {
   type Dependencies,
   dependencies,
   dependOn,
-  dependOnFields,
   resolve,
   stampOf,
 } from "./resolver.ts";
@@ -177,7 +176,7 @@ function readSync<T, I>(
     // Every source may give a field: the answer depends on all of them,
     // stamped before any is read.
     if (read !== undefined) {
-      for (const source of sources) dependOnFields(read, source, def.key);
+      for (const source of sources) dependOn(read, source, def.key);
     }
     const hit = fieldsSyncHit(sources, def);
     return hit === undefined

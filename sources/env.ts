@@ -200,6 +200,8 @@ export class EnvSource implements ConfigSource {
     readonly FieldSpec[],
     Map<string, readonly FieldVariable[]>
   >();
+  /** The per-field variables read so far for each key, which `stamp` covers too. */
+  readonly #stampedFields = new Map<string, Set<string>>();
   readonly #listeners = new ChangeListeners();
 
   /** @param options The prefix and the environment to read. */
@@ -332,6 +334,9 @@ export class EnvSource implements ConfigSource {
     }
     let variables = byKey.get(key);
     if (variables === undefined) {
+      const stamped = this.#stampedFields.get(key) ?? new Set<string>();
+      for (const spec of fields) stamped.add(this.locateField(key, spec.path));
+      this.#stampedFields.set(key, stamped);
       const names = new Map<string, string[]>();
       const all = fields.map((spec) => {
         const variable = this.locateField(key, spec.path);
@@ -407,10 +412,18 @@ export class EnvSource implements ConfigSource {
 
   /**
    * The variable's text (`null` when unset): the same text proves the same
-   * value. It throws what `get` would for a variable it cannot read.
+   * value. Once `readFields` has read a key's per-field variables, their
+   * texts are part of the stamp too, so a changed field is never missed. It
+   * throws what `get` would for a variable it cannot read.
    */
   stamp(key: string): string | null {
-    return this.#read(this.locate(key), key) ?? null;
+    const whole = this.#read(this.locate(key), key) ?? null;
+    const fields = this.#stampedFields.get(key);
+    if (fields === undefined) return whole;
+    return JSON.stringify([
+      whole,
+      ...[...fields].map((variable) => this.#read(variable, key) ?? null),
+    ]);
   }
 
   /**
