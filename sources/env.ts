@@ -121,6 +121,9 @@ interface FieldVariable {
   readonly shared?: readonly string[];
 }
 
+/** What an unset variable stands as in a stamp that covers several. */
+const UNSET = "\u0001";
+
 /** The default prefix, shared with the Rust crate. */
 const DEFAULT_PREFIX = "HARMONY_CONFIG_";
 
@@ -201,7 +204,7 @@ export class EnvSource implements ConfigSource {
     Map<string, readonly FieldVariable[]>
   >();
   /** The per-field variables read so far for each key, which `stamp` covers too. */
-  readonly #stampedFields = new Map<string, Set<string>>();
+  readonly #stampedFields = new Map<string, string[]>();
   readonly #listeners = new ChangeListeners();
 
   /** @param options The prefix and the environment to read. */
@@ -334,8 +337,11 @@ export class EnvSource implements ConfigSource {
     }
     let variables = byKey.get(key);
     if (variables === undefined) {
-      const stamped = this.#stampedFields.get(key) ?? new Set<string>();
-      for (const spec of fields) stamped.add(this.locateField(key, spec.path));
+      const stamped = this.#stampedFields.get(key) ?? [];
+      for (const spec of fields) {
+        const variable = this.locateField(key, spec.path);
+        if (!stamped.includes(variable)) stamped.push(variable);
+      }
       this.#stampedFields.set(key, stamped);
       const names = new Map<string, string[]>();
       const all = fields.map((spec) => {
@@ -417,13 +423,17 @@ export class EnvSource implements ConfigSource {
    * throws what `get` would for a variable it cannot read.
    */
   stamp(key: string): string | null {
-    const whole = this.#read(this.locate(key), key) ?? null;
+    const whole = this.#read(this.locate(key), key);
     const fields = this.#stampedFields.get(key);
-    if (fields === undefined) return whole;
-    return JSON.stringify([
-      whole,
-      ...[...fields].map((variable) => this.#read(variable, key) ?? null),
-    ]);
+    if (fields === undefined) return whole ?? null;
+    // No variable can hold NUL, so NUL-separated texts (SOH for an unset
+    // one) tell every combination apart; joined by hand, as this runs on
+    // every cached get of a fields-mode definition.
+    let stamp = whole ?? UNSET;
+    for (const variable of fields) {
+      stamp += "\0" + (this.#read(variable, key) ?? UNSET);
+    }
+    return stamp;
   }
 
   /**
