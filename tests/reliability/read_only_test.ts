@@ -9,14 +9,22 @@
  * bind mount, which even root cannot write.
  */
 import assert from "node:assert/strict";
-import { chmod, chown, mkdir, readdir, readFile } from "node:fs/promises";
-import { join } from "node:path";
+import {
+  chmod,
+  chown,
+  copyFile,
+  mkdir,
+  readdir,
+  readFile,
+} from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { readdirSync } from "node:fs";
 import { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { ConfigManager, defineConfig, SqliteSource } from "../../mod.ts";
+import { staticClosure } from "../_helpers/module_graph.ts";
 import { storeInAnotherProcess } from "../_helpers/other_process.ts";
 import {
   asOtherUser,
@@ -34,9 +42,8 @@ import {
 } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
-const FIXTURE = fileURLToPath(
-  new URL("../_fixtures/reliability_read_only.ts", import.meta.url),
-);
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const FIXTURE = "tests/_fixtures/reliability_read_only.ts";
 const VALUE = { host: "read-only-host" };
 
 const otherUser = isDeno
@@ -52,12 +59,40 @@ interface Report {
   readonly [step: string]: unknown;
 }
 
+/**
+ * Copies the fixture and every module it loads under `root`, readable by
+ * the other user: the checkout itself may sit in a directory only its owner
+ * can enter (a `mktemp -d` clone is 0700), which would fail the child's
+ * import for a reason that has nothing to do with the store.
+ */
+async function fixtureFor(root: string): Promise<string> {
+  const code = join(root, "code");
+  for (const module of await staticClosure(join(ROOT, FIXTURE))) {
+    if (module.includes(":")) continue; // node: built-ins
+    const target = join(code, module);
+    await mkdir(dirname(target), { recursive: true });
+    await copyFile(join(ROOT, module), target);
+    await chmod(target, 0o644);
+  }
+  await chmodTree(code);
+  return join(code, FIXTURE);
+}
+
+/** 0755 on `dir` and every directory below it (mkdir's mode is masked by the umask). */
+async function chmodTree(dir: string): Promise<void> {
+  await chmod(dir, 0o755);
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    if (entry.isDirectory()) await chmodTree(join(dir, entry.name));
+  }
+}
+
 /** Runs the fixture on `dbPath` as the other user, with a DENO_DIR it may write. */
 async function readAsOtherUser(
   prefix: readonly string[],
   dbPath: string,
-  denoDir: string,
+  root: string,
 ): Promise<Report> {
+  const denoDir = await denoDirFor(root);
   const result = await run(prefix[0]!, [
     ...prefix.slice(1),
     denoExecutable(),
@@ -67,7 +102,7 @@ async function readAsOtherUser(
     "--allow-read",
     "--allow-write",
     "--allow-env",
-    FIXTURE,
+    await fixtureFor(root),
     dbPath,
     "Db",
   ], { env: baseEnv({ DENO_DIR: denoDir, HOME: denoDir }) });
@@ -137,7 +172,7 @@ describe("a read-only store is readable", () => {
       const report = await readAsOtherUser(
         prefix,
         dbPath,
-        await denoDirFor(tmp.path),
+        tmp.path,
       );
       assertReadable(report, dbPath);
       assert.deepEqual(await readdir(data), ["config.db"]);
@@ -164,7 +199,7 @@ describe("a read-only store is readable", () => {
       const report = await readAsOtherUser(
         prefix,
         dbPath,
-        await denoDirFor(tmp.path),
+        tmp.path,
       );
       assert.equal(report.open, undefined, JSON.stringify(report.open));
       assert.deepEqual(report.get, { ok: VALUE });
