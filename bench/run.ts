@@ -438,11 +438,17 @@ async function fieldsGet(dir: string): Promise<void> {
     if (fields.host !== "replica.internal.example") {
       throw new Error("the per-field variable did not answer");
     }
+    // The whole-mode get the issue was written against had no cache: it
+    // is measured too, beside the cached one the target is held to.
+    const uncached = new ConfigManager([new EnvSource(), withoutStamp(source)]);
     const result = await compare([
       { label: "whole", run: () => manager.get(Postgres) },
       { label: "fields", run: () => manager.get(Fields) },
+      { label: "uncached", run: () => uncached.get(Postgres) },
     ]);
+    await uncached.close();
     const ratio = result.get("fields")!.ratio;
+    const leaves = Object.keys(PostgresSchema.shape).length;
     rows.push({
       case:
         "fields-mode get (env: one per-field var, SQLite hit; raw = whole-mode get of the same chain)",
@@ -451,7 +457,18 @@ async function fieldsGet(dir: string): Promise<void> {
       met: ratio <= 2,
       note: `whole-mode get ${
         microseconds(result.get("whole")!.microseconds)
-      }, fields-mode get ${microseconds(result.get("fields")!.microseconds)}`,
+      }, fields-mode get ${
+        microseconds(result.get("fields")!.microseconds)
+      }; both cached. The cached fields-mode get reads ${
+        leaves + 1
+      } env vars (the key's and one per leaf, so that a variable set at run time is seen) where the whole-mode one reads 1; against a whole-mode get without the cache (${
+        microseconds(result.get("uncached")!.microseconds)
+      }) it is ${
+        times(
+          result.get("fields")!.microseconds /
+            result.get("uncached")!.microseconds,
+        )
+      }`,
     });
   } finally {
     Deno.env.delete(variable);
