@@ -13,11 +13,9 @@ import type { Explanation } from "./explain.ts";
 import type { Resolution, ResolveOptions } from "./resolution.ts";
 import type { ConfigSource } from "./source.ts";
 import type { ConfigWatch, WatchOptions } from "./watch.ts";
-import { explain } from "./_internal/explain.ts";
 import { resolve, writeTarget } from "./_internal/resolver.ts";
 import { sourceFailure } from "./_internal/safe_error.ts";
 import { SnapshotCache } from "./_internal/snapshot_cache.ts";
-import { store } from "./_internal/storage.ts";
 import { validateSyncFirst } from "./_internal/validate.ts";
 import { KeyWatch } from "./_internal/watch.ts";
 
@@ -184,6 +182,9 @@ export class ConfigManager {
       const { storeFields } = await import("./_internal/layered_write.ts");
       await storeFields(this.sources, target, def, value, result.value);
     } else {
+      // Loaded here: a program (or a CLI command) that only reads never
+      // loads the write path.
+      const { store } = await import("./_internal/storage.ts");
       await store(
         target,
         def,
@@ -322,9 +323,11 @@ export class ConfigManager {
    * assert.deepEqual(how.steps.map((s) => s.status), ["miss", "hit"]);
    * ```
    */
-  explain<T, I>(def: ConfigDefinition<T, I>): Promise<Explanation> {
+  async explain<T, I>(def: ConfigDefinition<T, I>): Promise<Explanation> {
     this.#assertOpen();
-    return explain(this.sources, def);
+    // Loaded here, as only explain() (and the CLI's explain) needs it.
+    const { explain } = await import("./_internal/explain.ts");
+    return await explain(this.sources, def);
   }
 
   /**

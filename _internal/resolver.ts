@@ -23,7 +23,6 @@ import {
 import type { Resolution, ResolveOptions } from "../resolution.ts";
 import type { ConfigSource, SourceEntry } from "../source.ts";
 import { lazyEntry, readEntry } from "./entry.ts";
-import { migrate } from "./migration.ts";
 import { findPrompter } from "./prompter.ts";
 import { sourceFailure } from "./safe_error.ts";
 import { unwrapSchema } from "./schema_walk.ts";
@@ -118,7 +117,16 @@ export async function resolve<T, I>(
       steps?.push(hitStep(source, entry, def.schema, checked.value, "hit"));
       return { kind: "found", value: checked.value, source, migrated: false };
     }
-    const migration = await migrate(def, source, entry, writeBack);
+    // Loaded only for a definition with a migrate(): the write-back it
+    // may do is the only write on the read path.
+    const migration = def.migrate === undefined
+      ? { note: undefined }
+      : await (await import("./migration.ts")).migrate(
+        def,
+        source,
+        entry,
+        writeBack,
+      );
     if ("value" in migration) {
       steps?.push({
         ...hitStep(source, entry, def.schema, migration.value, "migrated"),
