@@ -165,7 +165,13 @@ export class DirectoryWatch {
       return;
     }
     // Temp files and editors' swap files are not keys: only `<KEY>.json`.
-    if (!name.endsWith(".json")) return;
+    // But the directory's own removal or move is reported under its own
+    // name, often with no event for the files it held (Deno's watcher
+    // coalesces them), and the OS watcher then goes quiet for good.
+    if (!name.endsWith(".json")) {
+      if (!this.#dirExists()) this.#lost();
+      return;
+    }
     const key = name.slice(0, -".json".length);
     if (this.#seen.has(key)) this.#schedule(key, this.#options.debounceMs);
   }

@@ -151,6 +151,42 @@ describe("LocalFileSource across processes", () => {
     );
   });
 
+  test("a watched directory removed with its file hands back to the source below, and is watched again once made anew", async () => {
+    await using root = await tempDir();
+    const dir = join(root.path, "files");
+    await shell(
+      'mkdir "$1" && printf "%s" "$2" > "$1/Db.json"',
+      dir,
+      '{"host":"file"}',
+    );
+    const files = new LocalFileSource(dir);
+    await using manager = new ConfigManager([
+      files,
+      new MemorySource({ Db: { host: "memory" } }),
+    ]);
+    await using watch = manager.watch(Db);
+    assert.equal((await nextValue(watch, "start")).host, "file");
+    await shell('rm -r "$1"', dir);
+    assert.equal(
+      (await nextValue(watch, "the directory removed")).host,
+      "memory",
+    );
+    await shell(
+      'mkdir "$1" && printf "%s" "$2" > "$1/Db.json"',
+      dir,
+      '{"host":"again"}',
+    );
+    assert.equal(
+      (await nextValue(watch, "the directory made anew")).host,
+      "again",
+    );
+    await shell('mv "$1" "$1.moved"', dir);
+    assert.equal(
+      (await nextValue(watch, "the directory moved away")).host,
+      "memory",
+    );
+  });
+
   test("stamp: the same while the file is untouched; new after a save, an in-place write of the same size, or a delete", async () => {
     await using dir = await tempDir();
     const file = join(dir.path, "Db.json");
