@@ -96,6 +96,26 @@ describe("harmony-config --schema that fails to load", () => {
     assert.ok(!result.stderr.includes(CANARY), result.stderr);
   });
 
+  it("passes over an export that throws when read, and loads the module's definitions", async () => {
+    await using dir = await tempDir();
+    const module = join(dir.path, "trap.js");
+    await writeFile(
+      module,
+      `import { z } from "zod";\n` +
+        `import { defineConfig } from ${JSON.stringify(LIBRARY_URL)};\n` +
+        `export const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });\n` +
+        `export const trap = new Proxy({}, { get() { throw new Error("${CANARY}"); } });\n`,
+    );
+    const result = await runCli(
+      scopedFlags(dir.path, ROOT, dir.path),
+      ["schema", "--schema", module],
+      { env: { HARMONY_DATA_DIR: dir.path } },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).title, "Db");
+    assert.ok(!result.stderr.includes(CANARY), result.stderr);
+  });
+
   it("says there is no module at a path that does not exist", async () => {
     await using dir = await tempDir();
     const result = await runCli(
