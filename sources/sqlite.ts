@@ -33,6 +33,7 @@ import { strictUtf8Text } from "../_internal/bounded_read.ts";
 import { ChangeListeners } from "../_internal/listeners.ts";
 import { settle } from "../_internal/promise.ts";
 import { deno, isPermissionDenied } from "../_internal/runtime.ts";
+import { timerInterval } from "../_internal/options.ts";
 import { WalIndex } from "./_wal_index.ts";
 
 /**
@@ -67,7 +68,8 @@ export interface SqliteSourceOptions {
    * connections, in ms; this source's own writes are reported at once.
    * Default 250: a change reaches `watch` within about 2 intervals, and
    * checking costs one read of 96 bytes per interval, however many keys
-   * are watched.
+   * are watched. Must be above 0 (`open` refuses 0, NaN or Infinity,
+   * which a timer would turn into 1 ms).
    */
   watchIntervalMs?: number;
 }
@@ -274,6 +276,7 @@ export class SqliteSource implements ConfigSource {
    * @throws {ConfigSourceError} When the path is not a regular file (a FIFO,
    * a device, a directory), the file is not a SQLite database or is
    * corrupt (it is left untouched), or the runtime has no `node:sqlite`.
+   * @throws {ConfigError} When `watchIntervalMs` is not above 0 (nothing is opened).
    */
   static async open(
     path?: string,
@@ -284,6 +287,11 @@ export class SqliteSource implements ConfigSource {
       path ?? defaultDbPath(options.env ? { env: options.env } : {}),
     );
     const source = `sqlite:${file}`;
+    const watchIntervalMs = timerInterval(
+      options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+      "SqliteSource's watchIntervalMs",
+      source,
+    );
     const dir = dirname(file);
     let created = false;
     try {
@@ -325,8 +333,6 @@ export class SqliteSource implements ConfigSource {
         ));
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const watchIntervalMs = options.watchIntervalMs ??
-      DEFAULT_WATCH_INTERVAL_MS;
     try {
       await retryWhileBusy(
         busyTimeoutMs,

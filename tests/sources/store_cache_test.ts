@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { z } from "zod";
 import {
+  ConfigError,
   ConfigManager,
   defineConfig,
   MemorySource,
@@ -166,4 +167,35 @@ describe("StoreSource with a cache", () => {
       });
     },
   );
+
+  test("refuses a ttlMs or maxStaleMs that is NaN or negative, naming the option; Infinity is no limit", () => {
+    const memory: SecretStore = {
+      name: "memory-store",
+      get: () => Promise.resolve(undefined),
+      set: () => Promise.resolve(),
+      delete: () => Promise.resolve(false),
+      keys: () => Promise.resolve([]),
+    };
+    for (
+      const cache of [{ ttlMs: Number.NaN }, { ttlMs: -1 }, {
+        ttlMs: 1000,
+        maxStaleMs: Number.NaN,
+      }, { ttlMs: 1000, maxStaleMs: -5 }]
+    ) {
+      assert.throws(
+        () => new StoreSource(memory, { cache }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          /cache\.(ttlMs|maxStaleMs) must be a number of ms of at least 0/.test(
+            error.message,
+          ) &&
+          error.source === "memory-store",
+        JSON.stringify(cache),
+      );
+    }
+    const forever = new StoreSource(memory, {
+      cache: { ttlMs: Infinity, maxStaleMs: Infinity },
+    });
+    assert.deepEqual(forever.cache, { ttlMs: Infinity, maxStaleMs: Infinity });
+  });
 });
