@@ -15,6 +15,12 @@ import { tempDir } from "../_helpers/temp.ts";
 
 const CANARY = "s3cret-canary-in-source-4242";
 
+/** Definitions a generated module can re-export: cli_schema.ts, or its build on Node. */
+const FIXTURE_URL = new URL(
+  `../_fixtures/cli_schema.${isDeno ? "ts" : "js"}`,
+  import.meta.url,
+).href;
+
 describe("harmony-config --schema that fails to load", () => {
   it("shows the library's error a module threw while loading", async () => {
     await using dir = await tempDir();
@@ -101,9 +107,7 @@ describe("harmony-config --schema that fails to load", () => {
     const module = join(dir.path, "trap.js");
     await writeFile(
       module,
-      `import { z } from "zod";\n` +
-        `import { defineConfig } from ${JSON.stringify(LIBRARY_URL)};\n` +
-        `export const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });\n` +
+      `export { Db } from ${JSON.stringify(FIXTURE_URL)};\n` +
         `export const trap = new Proxy({}, { get() { throw new Error("${CANARY}"); } });\n`,
     );
     const result = await runCli(
