@@ -24,6 +24,7 @@ import {
   ensureDir,
   errorCode,
   FILE_MODE,
+  fileIdentitySync,
   fileKindSync,
   nodeFs,
 } from "../_internal/fs.ts";
@@ -224,6 +225,8 @@ export class SqliteSource implements ConfigSource {
   readonly #listeners = new ChangeListeners();
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #polledGeneration = -1;
+  /** The device and inode of the file opened, to tell it from another at the path later. */
+  readonly #identity: string | undefined;
 
   private constructor(
     db: DatabaseSync,
@@ -238,6 +241,11 @@ export class SqliteSource implements ConfigSource {
     this.path = path;
     this.name = `sqlite:${path}`;
     this.readOnly = readOnly;
+    try {
+      this.#identity = fileIdentitySync(path);
+    } catch {
+      this.#identity = undefined; // Cannot stat it: writes are not checked.
+    }
     this.#select = db.prepare("SELECT value FROM config WHERE key = ?");
     this.#selectEntry = db.prepare(
       "SELECT value, updated_at FROM config WHERE key = ?",
@@ -438,8 +446,8 @@ export class SqliteSource implements ConfigSource {
       if (this.#run(key, () => this.#select.get(key)) === undefined) {
         return false;
       }
-      this.#assertWritable(key, "deleted");
     }
+    this.#assertWritable(key, "deleted");
     const result = await retryWhileBusy(
       this.#busyTimeoutMs,
       () => this.#run(key, () => this.#remove.run(key)),
@@ -481,6 +489,7 @@ export class SqliteSource implements ConfigSource {
    * ```
    */
   async deleteRow(key: string): Promise<boolean> {
+    this.#assertWritable(undefined, "deleted");
     const result = await retryWhileBusy(
       this.#busyTimeoutMs,
       () => this.#run(undefined, () => this.#remove.run(String(key))),
@@ -655,8 +664,31 @@ export class SqliteSource implements ConfigSource {
     );
   }
 
-  #assertWritable(key: string, what: string): void {
+  /**
+   * Refuses a write to a read-only store, or to a database file that is no
+   * longer at its path: one removed or replaced since it was opened (a
+   * cleanup of the data dir, another tool's new file) would take the write
+   * and lose it, as no other process can read it there.
+   */
+  #assertWritable(key: string | undefined, what: string): void {
     if (this.readOnly) throw readOnlyError(this.path, key, what);
+    if (this.#identity === undefined) return;
+    let now: string | undefined;
+    try {
+      now = fileIdentitySync(this.path);
+    } catch {
+      return; // Not ours to tell (a permission): SQLite's own error says it.
+    }
+    if (now !== this.#identity) {
+      throw new ConfigSourceError(
+        `${this.path} was ${
+          now === undefined ? "removed" : "replaced by another file"
+        } after this SqliteSource opened it, so nothing was ${what}${
+          key === undefined ? "" : ` for key "${key}"`
+        } (no other process could read it): open a new SqliteSource`,
+        { source: this.name, ...(key === undefined ? {} : { key }) },
+      );
+    }
   }
 
   #run<T>(key: string | undefined, statement: () => T): T {
