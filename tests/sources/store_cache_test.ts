@@ -175,7 +175,7 @@ describe("StoreSource with a cache", () => {
     let report: (() => void) | undefined;
     const store: SecretStore = {
       name: "gated-store",
-      async get() {
+      async get(): Promise<string> {
         const text = stored; // what the store held when the request went out
         asked?.();
         await gate;
@@ -184,7 +184,7 @@ describe("StoreSource with a cache", () => {
       set: () => Promise.resolve(),
       delete: () => Promise.resolve(false),
       keys: () => Promise.resolve(["Db"]),
-      onChange(_key, listener) {
+      onChange(_key: string, listener: () => void): () => void {
         report = listener;
         return () => {
           report = undefined;
