@@ -138,45 +138,8 @@ export function fileStampSync(
   path: string,
   now: number = Date.now(),
 ): string | undefined {
-  let stamp: {
-    file: boolean;
-    dev: number;
-    ino: number | null;
-    size: number;
-    mtime: number | undefined;
-    ctime: number | undefined;
-  };
-  try {
-    if (deno !== undefined) {
-      const info = deno.statSync(path);
-      stamp = {
-        file: info.isFile,
-        dev: info.dev,
-        ino: info.ino,
-        size: info.size,
-        mtime: info.mtime?.getTime(),
-        ctime: info.ctime?.getTime(),
-      };
-    } else {
-      const fs = process.getBuiltinModule(
-        "node:fs",
-      ) as typeof import("node:fs");
-      const stats = fs.statSync(path);
-      stamp = {
-        file: stats.isFile(),
-        dev: stats.dev,
-        ino: stats.ino,
-        size: stats.size,
-        mtime: stats.mtimeMs,
-        ctime: stats.ctimeMs,
-      };
-    }
-  } catch (error) {
-    if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") {
-      return "absent";
-    }
-    throw error;
-  }
+  const stamp = statSync(path);
+  if (stamp === undefined) return "absent";
   const { mtime, ctime } = stamp;
   if (!stamp.file || mtime === undefined || ctime === undefined) {
     return undefined;
@@ -184,6 +147,60 @@ export function fileStampSync(
   const age = now - Math.max(mtime, ctime);
   if (!(age >= RACY_WINDOW_MS)) return undefined;
   return `${stamp.dev}:${stamp.ino}:${stamp.size}:${mtime}:${ctime}`;
+}
+
+/**
+ * Which file is at `path` (its device and inode), so that a file removed
+ * or replaced since it was opened can be told from the one still open;
+ * `undefined` when nothing is there.
+ *
+ * @throws The file system's error (a denied permission included) for anything but a missing path.
+ */
+export function fileIdentitySync(path: string): string | undefined {
+  const stat = statSync(path);
+  return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`;
+}
+
+/** What the stamp and the identity of a file are made of. */
+interface FileStat {
+  readonly file: boolean;
+  readonly dev: number;
+  readonly ino: number | null;
+  readonly size: number;
+  readonly mtime: number | undefined;
+  readonly ctime: number | undefined;
+}
+
+/** `stat` of `path` on either runtime; `undefined` when nothing is there. */
+function statSync(path: string): FileStat | undefined {
+  try {
+    if (deno !== undefined) {
+      const info = deno.statSync(path);
+      return {
+        file: info.isFile,
+        dev: info.dev,
+        ino: info.ino,
+        size: info.size,
+        mtime: info.mtime?.getTime(),
+        ctime: info.ctime?.getTime(),
+      };
+    }
+    const fs = process.getBuiltinModule("node:fs") as typeof import("node:fs");
+    const stats = fs.statSync(path);
+    return {
+      file: stats.isFile(),
+      dev: stats.dev,
+      ino: stats.ino,
+      size: stats.size,
+      mtime: stats.mtimeMs,
+      ctime: stats.ctimeMs,
+    };
+  } catch (error) {
+    if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") {
+      return undefined;
+    }
+    throw error;
+  }
 }
 
 /** What {@linkcode readTextCapped} found at a path. */

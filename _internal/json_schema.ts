@@ -56,8 +56,8 @@ function withoutDialect(document: Node): Node {
 
 /**
  * Marks secrets `writeOnly` (the metadata zod copies, `secret: true`, goes)
- * and drops every `default` and `examples` that is, or lies inside, a
- * secret or a value holding one.
+ * and drops every `default`, `examples` and `example` that is, or lies
+ * inside, a secret or a value holding one.
  */
 function scrub(node: unknown, insideSecret: boolean, seen: Set<unknown>): void {
   if (typeof node !== "object" || node === null || seen.has(node)) return;
@@ -77,6 +77,7 @@ function scrub(node: unknown, insideSecret: boolean, seen: Set<unknown>): void {
   if (hidden) {
     delete schema.default;
     delete schema.examples;
+    delete schema.example; // OpenAPI's keyword, which `.meta()` copies as it is
   }
   for (const value of Object.values(schema)) {
     scrub(value, insideSecret || secret, seen);

@@ -14,6 +14,7 @@
  *
  * @module
  */
+import type { z } from "zod";
 import type { ConfigDefinition } from "../config.ts";
 import { SourceUnavailableError } from "../errors.ts";
 import type { ConfigSource } from "../source.ts";
@@ -66,7 +67,7 @@ export async function storeFields<T, I>(
   const layout = fieldLayout(def.schema);
   const own = chain.layers.find((layer) => layer.source === target);
   const current = mergeLayers(chain.layers, layout);
-  const defaults = new Map(
+  const leaves = new Map(
     layout.leaves.map((field) => [pathKey(field.path), field]),
   );
   const stored: Record<string, unknown> = {};
@@ -88,7 +89,7 @@ export async function storeFields<T, I>(
     const origin = current.origins.get(pathKey(path));
     if (origin === undefined) {
       // The default applies again after the merge: nothing to store.
-      const field = defaults.get(pathKey(path));
+      const field = leaves.get(pathKey(path));
       const fallback = field && parsedSync(field.schema, undefined);
       if (
         fallback !== undefined && fallback.value !== undefined &&
@@ -99,7 +100,9 @@ export async function storeFields<T, I>(
       keep(path, value);
       return;
     }
-    const unchanged = deepEqual(valueAt(current.value, path), value);
+    const held = valueAt(current.value, path);
+    const unchanged = deepEqual(held, value) ||
+      givenBack(leaves.get(pathKey(path)), held, input, parsed, path);
     if (!unchanged || origin.layer.source === target) {
       keep(path, value);
       return;
@@ -117,6 +120,26 @@ export async function storeFields<T, I>(
     throw sourceFailure(error, target.name, def.key);
   }
   return { stored, written, left };
+}
+
+/**
+ * Whether the value passed gives back, at `path`, what the chain's source
+ * holds there as `get` returns it: the text a source holds need not be
+ * what `get` returned (a `trim()`, a `toLowerCase()`, a transform), and a
+ * secret read through one must stay where it is.
+ */
+function givenBack(
+  field: { readonly schema: z.ZodType } | undefined,
+  held: unknown,
+  input: unknown,
+  parsed: unknown,
+  path: readonly string[],
+): boolean {
+  if (field === undefined) return false;
+  const read = parsedSync(field.schema, held);
+  return read !== undefined &&
+    (deepEqual(read.value, valueAt(input, path)) ||
+      deepEqual(read.value, valueAt(parsed, path)));
 }
 
 /** Sets `value` at `path` inside `root`, creating the objects on the way. */

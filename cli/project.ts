@@ -15,6 +15,7 @@
  * @module
  */
 import { dirname, join, resolve } from "node:path";
+import { parseJson } from "../_internal/json.ts";
 import { isGranted, readTextFileIfAny } from "../_internal/runtime.ts";
 import { canReadEnv, optionalEnv } from "./env.ts";
 import { UsageError } from "./errors.ts";
@@ -121,12 +122,11 @@ function settingIn(
   file: string,
   comments: boolean,
 ): string | undefined | "unparsable" {
-  let document: unknown;
-  try {
-    document = JSON.parse(comments ? withoutComments(text) : text);
-  } catch {
-    return "unparsable";
-  }
+  // parseJson reads past a byte order mark, which editors on Windows may
+  // save and npm reads past too.
+  const parsed = parseJson(comments ? withoutComments(text) : text);
+  if (!parsed.ok) return "unparsable";
+  const document = parsed.value;
   if (typeof document !== "object" || document === null) return undefined;
   if (!Object.hasOwn(document, PROJECT_FIELD)) return undefined;
   const member = (document as Record<string, unknown>)[PROJECT_FIELD];

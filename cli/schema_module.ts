@@ -271,7 +271,13 @@ function unresolvedImport(error: unknown): string | undefined {
 
 function isDefinition(value: unknown): value is ConfigDefinition<unknown> {
   if (typeof value !== "object" || value === null) return false;
-  const { key, schema } = value as { key?: unknown; schema?: unknown };
-  return typeof key === "string" && typeof schema === "object" &&
-    schema !== null && "_zod" in schema;
+  try {
+    const { key, schema } = value as { key?: unknown; schema?: unknown };
+    return typeof key === "string" && typeof schema === "object" &&
+      schema !== null && "_zod" in schema;
+  } catch {
+    // An export that throws when read (a Proxy, a binding of an import
+    // cycle not yet set) is not a definition; the others still load.
+    return false;
+  }
 }

@@ -11,6 +11,10 @@
  * reported only once it stays the same, so a write caught half-way is
  * never reported as a broken value.
  *
+ * An event for any other name (a temp file, a symlink swapped as a
+ * Kubernetes ConfigMap volume updates) reads every watched key after the
+ * quiet time, as a key file may be a symlink through it.
+ *
  * A directory that does not exist yet is looked for every `pollMs`; once it
  * exists it is watched, and if it goes away it is looked for again.
  *
@@ -164,8 +168,18 @@ export class DirectoryWatch {
       this.#scheduleAll();
       return;
     }
-    // Temp files and editors' swap files are not keys: only `<KEY>.json`.
-    if (!name.endsWith(".json")) return;
+    // Another name may still change what a key's file holds: a key file
+    // that is a symlink into a directory whose own link is swapped (how a
+    // Kubernetes ConfigMap volume updates: `..data` renamed over), so every
+    // key is read after the burst (the watcher compares what it resolves);
+    // or the directory's own removal or move, reported under its name,
+    // often with no event for the files it held (Deno's watcher coalesces
+    // them), after which the OS watcher goes quiet for good.
+    if (!name.endsWith(".json")) {
+      if (!this.#dirExists()) this.#lost();
+      else this.#scheduleAll();
+      return;
+    }
     const key = name.slice(0, -".json".length);
     if (this.#seen.has(key)) this.#schedule(key, this.#options.debounceMs);
   }

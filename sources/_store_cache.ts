@@ -47,6 +47,12 @@ export class StoreCache {
   readonly #held = new Map<string, Held>();
   #outage: { reason: string; retryAt: number } | undefined;
   readonly #probes = new Map<string, Promise<void>>();
+  /**
+   * How many times each key was forgotten (written, or reported changed):
+   * an answer to a request sent before the last of them may predate the
+   * change, so it is returned to its caller but not kept.
+   */
+  readonly #forgotten = new Map<string, number>();
 
   /** @param settings The TTL, the stale limit and the clock. */
   constructor(settings: StoreCacheSettings) {
@@ -91,6 +97,7 @@ export class StoreCache {
       if (at >= this.#outage.retryAt) this.#probe(key, fetch);
       return stale(servable, at, this.#outage.reason);
     }
+    const generation = this.#forgotten.get(key);
     let entry: SecretEntry | undefined;
     try {
       entry = await fetch();
@@ -103,13 +110,14 @@ export class StoreCache {
       if (servable === undefined) throw error;
       return stale(servable, now(), error.reason);
     }
-    this.#keep(key, entry);
+    this.#keep(key, entry, generation);
     return { entry };
   }
 
   /** Drops what is held for `key`: it was written, or a watcher saw it change. */
   forget(key: string): void {
     this.#held.delete(key);
+    this.#forgotten.set(key, (this.#forgotten.get(key) ?? 0) + 1);
   }
 
   /** How many keys are held. */
@@ -121,20 +129,28 @@ export class StoreCache {
   async close(): Promise<void> {
     await Promise.all([...this.#probes.values()]);
     this.#held.clear();
+    this.#forgotten.clear();
     this.#outage = undefined;
   }
 
-  #keep(key: string, entry: SecretEntry | undefined): void {
-    this.#held.set(key, { entry, readAt: this.#settings.now() });
+  /** Keeps what a request sent at `generation` said, unless the key was forgotten since. */
+  #keep(
+    key: string,
+    entry: SecretEntry | undefined,
+    generation: number | undefined,
+  ): void {
     this.#outage = undefined;
+    if (this.#forgotten.get(key) !== generation) return;
+    this.#held.set(key, { entry, readAt: this.#settings.now() });
   }
 
   /** Asks the store again in the background, one request at a time per key. */
   #probe(key: string, fetch: () => Promise<SecretEntry | undefined>): void {
     if (this.#probes.has(key) || this.#outage === undefined) return;
     this.#outage.retryAt = Number.POSITIVE_INFINITY;
+    const generation = this.#forgotten.get(key);
     const probe = fetch().then(
-      (entry) => this.#keep(key, entry),
+      (entry) => this.#keep(key, entry, generation),
       (error) => {
         this.#outage = error instanceof SourceUnavailableError
           ? {

@@ -337,19 +337,21 @@ export class EnvSource implements ConfigSource {
     }
     let variables = byKey.get(key);
     if (variables === undefined) {
+      // No environment holds a name with "=" or NUL (Deno throws for one),
+      // as a field named "a=b" would give: such a field has no variable.
+      const all = fields
+        .map((spec) => ({ spec, variable: this.locateField(key, spec.path) }))
+        .filter(({ variable }) => !/[=\0]/.test(variable));
       const stamped = this.#stampedFields.get(key) ?? [];
-      for (const spec of fields) {
-        const variable = this.locateField(key, spec.path);
+      for (const { variable } of all) {
         if (!stamped.includes(variable)) stamped.push(variable);
       }
       this.#stampedFields.set(key, stamped);
       const names = new Map<string, string[]>();
-      const all = fields.map((spec) => {
-        const variable = this.locateField(key, spec.path);
+      for (const { spec, variable } of all) {
         const label = spec.path.join(".");
         names.set(variable, [...(names.get(variable) ?? []), label]);
-        return { spec, variable };
-      });
+      }
       variables = all.map(({ spec, variable }) => {
         const labels = names.get(variable)!;
         return labels.length > 1

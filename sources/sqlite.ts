@@ -24,6 +24,7 @@ import {
   ensureDir,
   errorCode,
   FILE_MODE,
+  fileIdentitySync,
   fileKindSync,
   nodeFs,
 } from "../_internal/fs.ts";
@@ -33,6 +34,7 @@ import { strictUtf8Text } from "../_internal/bounded_read.ts";
 import { ChangeListeners } from "../_internal/listeners.ts";
 import { settle } from "../_internal/promise.ts";
 import { deno, isPermissionDenied } from "../_internal/runtime.ts";
+import { timerInterval } from "../_internal/options.ts";
 import { WalIndex } from "./_wal_index.ts";
 
 /**
@@ -67,7 +69,8 @@ export interface SqliteSourceOptions {
    * connections, in ms; this source's own writes are reported at once.
    * Default 250: a change reaches `watch` within about 2 intervals, and
    * checking costs one read of 96 bytes per interval, however many keys
-   * are watched.
+   * are watched. Must be above 0 (`open` refuses 0, NaN or Infinity,
+   * which a timer would turn into 1 ms).
    */
   watchIntervalMs?: number;
 }
@@ -222,6 +225,8 @@ export class SqliteSource implements ConfigSource {
   readonly #listeners = new ChangeListeners();
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #polledGeneration = -1;
+  /** The device and inode of the file opened, to tell it from another at the path later. */
+  readonly #identity: string | undefined;
 
   private constructor(
     db: DatabaseSync,
@@ -236,6 +241,11 @@ export class SqliteSource implements ConfigSource {
     this.path = path;
     this.name = `sqlite:${path}`;
     this.readOnly = readOnly;
+    try {
+      this.#identity = fileIdentitySync(path);
+    } catch {
+      this.#identity = undefined; // Cannot stat it: writes are not checked.
+    }
     this.#select = db.prepare("SELECT value FROM config WHERE key = ?");
     this.#selectEntry = db.prepare(
       "SELECT value, updated_at FROM config WHERE key = ?",
@@ -274,6 +284,7 @@ export class SqliteSource implements ConfigSource {
    * @throws {ConfigSourceError} When the path is not a regular file (a FIFO,
    * a device, a directory), the file is not a SQLite database or is
    * corrupt (it is left untouched), or the runtime has no `node:sqlite`.
+   * @throws {ConfigError} When `watchIntervalMs` is not above 0 (nothing is opened).
    */
   static async open(
     path?: string,
@@ -284,6 +295,11 @@ export class SqliteSource implements ConfigSource {
       path ?? defaultDbPath(options.env ? { env: options.env } : {}),
     );
     const source = `sqlite:${file}`;
+    const watchIntervalMs = timerInterval(
+      options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+      "SqliteSource's watchIntervalMs",
+      source,
+    );
     const dir = dirname(file);
     let created = false;
     try {
@@ -325,8 +341,6 @@ export class SqliteSource implements ConfigSource {
         ));
     }
     const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-    const watchIntervalMs = options.watchIntervalMs ??
-      DEFAULT_WATCH_INTERVAL_MS;
     try {
       await retryWhileBusy(
         busyTimeoutMs,
@@ -432,8 +446,8 @@ export class SqliteSource implements ConfigSource {
       if (this.#run(key, () => this.#select.get(key)) === undefined) {
         return false;
       }
-      this.#assertWritable(key, "deleted");
     }
+    this.#assertWritable(key, "deleted");
     const result = await retryWhileBusy(
       this.#busyTimeoutMs,
       () => this.#run(key, () => this.#remove.run(key)),
@@ -475,6 +489,7 @@ export class SqliteSource implements ConfigSource {
    * ```
    */
   async deleteRow(key: string): Promise<boolean> {
+    this.#assertWritable(undefined, "deleted");
     const result = await retryWhileBusy(
       this.#busyTimeoutMs,
       () => this.#run(undefined, () => this.#remove.run(String(key))),
@@ -649,8 +664,31 @@ export class SqliteSource implements ConfigSource {
     );
   }
 
-  #assertWritable(key: string, what: string): void {
+  /**
+   * Refuses a write to a read-only store, or to a database file that is no
+   * longer at its path: one removed or replaced since it was opened (a
+   * cleanup of the data dir, another tool's new file) would take the write
+   * and lose it, as no other process can read it there.
+   */
+  #assertWritable(key: string | undefined, what: string): void {
     if (this.readOnly) throw readOnlyError(this.path, key, what);
+    if (this.#identity === undefined) return;
+    let now: string | undefined;
+    try {
+      now = fileIdentitySync(this.path);
+    } catch {
+      return; // Not ours to tell (a permission): SQLite's own error says it.
+    }
+    if (now !== this.#identity) {
+      throw new ConfigSourceError(
+        `${this.path} was ${
+          now === undefined ? "removed" : "replaced by another file"
+        } after this SqliteSource opened it, so nothing was ${what}${
+          key === undefined ? "" : ` for key "${key}"`
+        } (no other process could read it): open a new SqliteSource`,
+        { source: this.name, ...(key === undefined ? {} : { key }) },
+      );
+    }
   }
 
   #run<T>(key: string | undefined, statement: () => T): T {

@@ -14,6 +14,7 @@ import type { SecretEntry, SecretStore } from "../stores/secret_store.ts";
 import { parseJsonText, toJsonText } from "../_internal/json.ts";
 import { ChangeListeners } from "../_internal/listeners.ts";
 import { typedSourceError } from "../_internal/safe_error.ts";
+import { ageLimit } from "../_internal/options.ts";
 import type { CacheAnswer, StoreCache } from "./_store_cache.ts";
 
 /**
@@ -100,11 +101,16 @@ export interface StoreSourceOptions {
  * ```
  */
 export interface StoreCacheOptions {
-  /** How long a value read from the store answers without a request, in ms. */
+  /**
+   * How long a value read from the store answers without a request, in
+   * ms: at least 0 (`Infinity`: until a write or a watcher sees a change);
+   * NaN or a negative number is refused.
+   */
   readonly ttlMs: number;
   /**
    * How old a value may be, in ms, to answer while the store is
-   * unavailable, instead of falling through. Default 0: none.
+   * unavailable, instead of falling through. Default 0: none. At least 0,
+   * as `ttlMs`.
    */
   readonly maxStaleMs?: number;
 }
@@ -175,8 +181,12 @@ export class StoreSource implements ConfigSource {
     this.persists = options.persists ?? true;
     this.#onUnavailable = options.onUnavailable ?? "fallthrough";
     if (options.cache !== undefined) {
-      const ttlMs = options.cache.ttlMs;
-      const maxStaleMs = options.cache.maxStaleMs ?? 0;
+      const ttlMs = ageLimit(options.cache.ttlMs, "cache.ttlMs", this.name);
+      const maxStaleMs = ageLimit(
+        options.cache.maxStaleMs ?? 0,
+        "cache.maxStaleMs",
+        this.name,
+      );
       this.cache = { ttlMs, maxStaleMs };
     }
     this.#now = options.now ?? Date.now;

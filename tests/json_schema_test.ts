@@ -107,6 +107,23 @@ describe("toJsonSchema", () => {
     assert.ok(!("default" in (properties.admin ?? {})));
   });
 
+  it("drops OpenAPI's singular example too, on a secret and on what holds one", () => {
+    const Token = defineConfig({
+      key: "Token",
+      schema: z.object({
+        token: secret(z.string()).meta({ example: CANARY }),
+        login: z.object({ user: z.string(), pass: secret(z.string()) }).meta({
+          example: { user: "root", pass: CANARY },
+        }),
+        user: z.string().meta({ example: "root" }),
+      }),
+    });
+    const schema = toJsonSchema(Token);
+    assert.ok(!JSON.stringify(schema).includes(CANARY), JSON.stringify(schema));
+    // Not a secret: its example stays.
+    assert.equal((schema.properties as Properties).user?.example, "root");
+  });
+
   it("accepts what set stores in SQLite, and rejects a value of the wrong shape", async () => {
     await using dir = await tempDir();
     const dbPath = join(dir.path, "config.db");

@@ -515,6 +515,39 @@ describe("field-level layering", () => {
     });
   });
 
+  it("set never copies a secret whose schema transforms it (trim, lower case, a transform) from env or a store below the target", async () => {
+    const canary = "CANARY-SECRET-7f3a";
+    const Trimmed = defineConfig({
+      key: KEY,
+      schema: z.object({
+        host: z.string(),
+        password: secret(z.string().trim()),
+        token: secret(z.string().toLowerCase()),
+        suffixed: secret(z.string().transform((s) => `${s}!`)),
+        creds: z.array(z.object({ pw: secret(z.string().trim()) })),
+        nested: z.object({ pw: secret(z.string().trim()) }),
+      }),
+      layering: "fields",
+    });
+    await using chain = await openChain();
+    setEnv(`${PREFIX}__password`, `  ${canary}  `);
+    setEnv(`${PREFIX}__token`, canary);
+    setEnv(`${PREFIX}__suffixed`, canary);
+    setEnv(`${PREFIX}__creds`, JSON.stringify([{ pw: ` ${canary}` }]));
+    await chain.openbao.set(KEY, { nested: { pw: ` ${canary} ` } });
+    await chain.sqlite.set(KEY, { host: "h" });
+    const current = await chain.manager.get(Trimmed);
+    assert.equal(current.password, canary);
+    await chain.manager.set(Trimmed, { ...current, host: "changed" }, {
+      target: chain.sqlite,
+    });
+    assert.deepEqual(JSON.parse(chain.row()!), { host: "changed" });
+    assert.deepEqual(await chain.manager.get(Trimmed), {
+      ...current,
+      host: "changed",
+    });
+  });
+
   it("set stores a changed secret in the target, and drops what the value leaves out", async () => {
     await using chain = await openChain();
     await fill(chain);

@@ -31,6 +31,7 @@ import { BaoHttp, Deadline } from "./_http.ts";
 import { KvEngine, readAgrees } from "./_kv.ts";
 import { OutageMemory } from "./_outage.ts";
 import { SessionCache } from "./_session_cache.ts";
+import { timerInterval } from "../../_internal/options.ts";
 import { VersionPoller } from "./_watch.ts";
 
 export type { OpenBaoAuth } from "./_auth.ts";
@@ -116,7 +117,8 @@ export interface OpenBaoStoreOptions {
    * How often a watched key's version is polled, in ms (one metadata read
    * per key); OpenBao has no push. While the server is unavailable or
    * refuses, the interval doubles, up to a minute or this, whichever is
-   * longer. Default 5000.
+   * longer. Default 5000. Must be above 0: the constructor refuses 0,
+   * NaN or Infinity, which a timer would turn into a poll every 1 ms.
    */
   watchIntervalMs?: number;
 }
@@ -219,6 +221,7 @@ export class OpenBaoStore implements SecretStore {
    * @param options The server, mount, prefix, namespace, auth and timeout.
    * @throws {ConfigSourceError} When there is no address or no credentials.
    * @throws {ConfigPermissionError} When Deno denies reading the env vars.
+   * @throws {ConfigError} When `watchIntervalMs` is not above 0.
    */
   constructor(options: OpenBaoStoreOptions = {}) {
     const settings = resolveStoreSettings(options);
@@ -274,8 +277,11 @@ export class OpenBaoStore implements SecretStore {
           () => keeper.send(method, path, key, deadline, body),
         ),
     });
-    const watchIntervalMs = options.watchIntervalMs ??
-      DEFAULT_WATCH_INTERVAL_MS;
+    const watchIntervalMs = timerInterval(
+      options.watchIntervalMs ?? DEFAULT_WATCH_INTERVAL_MS,
+      "OpenBaoStore's watchIntervalMs",
+      this.name,
+    );
     this.#poller = new VersionPoller({
       intervalMs: watchIntervalMs,
       maxIntervalMs: Math.max(watchIntervalMs, MAX_WATCH_BACKOFF_MS),

@@ -132,6 +132,19 @@ describe("harmony-config with a project-level schema module", () => {
     );
   });
 
+  it("finds it in a package.json that starts with a byte order mark, as Windows editors save it", async () => {
+    await using dir = await tempDir();
+    await storeValues(dir.path);
+    const cwd = await project(dir.path, "package.json", `\uFEFF${setting}`);
+    const get = await cli(BROAD_FLAGS, ["get", "PostgresConfig"], {
+      env: { HARMONY_DATA_DIR: dir.path },
+      cwd,
+    });
+    assert.equal(get.code, 0, get.stderr);
+    assert.equal(JSON.parse(get.stdout).host, "db.internal");
+    assert.equal(get.stderr, ""); // the definition applied: no "values are hidden" note
+  });
+
   it("finds it in a deno.jsonc with comments, from a directory below the project", async () => {
     await using dir = await tempDir();
     await storeValues(dir.path);

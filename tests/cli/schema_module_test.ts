@@ -15,6 +15,12 @@ import { tempDir } from "../_helpers/temp.ts";
 
 const CANARY = "s3cret-canary-in-source-4242";
 
+/** Definitions a generated module can re-export: cli_schema.ts, or its build on Node. */
+const FIXTURE_URL = new URL(
+  `../_fixtures/cli_schema.${isDeno ? "ts" : "js"}`,
+  import.meta.url,
+).href;
+
 describe("harmony-config --schema that fails to load", () => {
   it("shows the library's error a module threw while loading", async () => {
     await using dir = await tempDir();
@@ -93,6 +99,24 @@ describe("harmony-config --schema that fails to load", () => {
     );
     assert.equal(result.code, 1, result.stderr);
     assert.match(result.stderr, /threw RangeError while loading/);
+    assert.ok(!result.stderr.includes(CANARY), result.stderr);
+  });
+
+  it("passes over an export that throws when read, and loads the module's definitions", async () => {
+    await using dir = await tempDir();
+    const module = join(dir.path, "trap.js");
+    await writeFile(
+      module,
+      `export { Db } from ${JSON.stringify(FIXTURE_URL)};\n` +
+        `export const trap = new Proxy({}, { get() { throw new Error("${CANARY}"); } });\n`,
+    );
+    const result = await runCli(
+      scopedFlags(dir.path, ROOT, dir.path),
+      ["schema", "--schema", module],
+      { env: { HARMONY_DATA_DIR: dir.path } },
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(JSON.parse(result.stdout).title, "Db");
     assert.ok(!result.stderr.includes(CANARY), result.stderr);
   });
 

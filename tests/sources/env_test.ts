@@ -1,10 +1,14 @@
 import assert from "node:assert/strict";
 import process from "node:process";
 import { describe, test } from "node:test";
+import { z } from "zod";
 import {
+  ConfigManager,
   ConfigValidationError,
+  defineConfig,
   EnvSource,
   InvalidKeyError,
+  MemorySource,
 } from "../../mod.ts";
 
 describe("EnvSource", () => {
@@ -39,6 +43,33 @@ describe("EnvSource", () => {
     try {
       assert.deepEqual(await new EnvSource().get(`EnvTest${process.pid}`), {
         real: true,
+      });
+    } finally {
+      delete process.env[name];
+    }
+  });
+
+  test("a fields-mode field whose variable no environment can hold (= or NUL in its name) is absent, and the rest resolves", async () => {
+    const Odd = defineConfig({
+      key: "EnvOdd",
+      schema: z.object({
+        "a=b": z.string().optional(),
+        "c\u0000d": z.string().optional(),
+        host: z.string(),
+      }),
+      layering: "fields",
+    });
+    const name = "HARMONY_CONFIG_EnvOdd__host";
+    process.env[name] = "from-env";
+    try {
+      // The real process environment: Deno refuses such names outright.
+      await using manager = new ConfigManager([
+        new EnvSource(),
+        new MemorySource({ EnvOdd: { "a=b": "memory" } }),
+      ]);
+      assert.deepEqual(await manager.get(Odd), {
+        "a=b": "memory",
+        host: "from-env",
       });
     } finally {
       delete process.env[name];

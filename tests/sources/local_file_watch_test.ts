@@ -151,6 +151,70 @@ describe("LocalFileSource across processes", () => {
     );
   });
 
+  test("a watched directory removed with its file hands back to the source below, and is watched again once made anew", async () => {
+    await using root = await tempDir();
+    const dir = join(root.path, "files");
+    await shell(
+      'mkdir "$1" && printf "%s" "$2" > "$1/Db.json"',
+      dir,
+      '{"host":"file"}',
+    );
+    const files = new LocalFileSource(dir);
+    await using manager = new ConfigManager([
+      files,
+      new MemorySource({ Db: { host: "memory" } }),
+    ]);
+    await using watch = manager.watch(Db);
+    assert.equal((await nextValue(watch, "start")).host, "file");
+    await shell('rm -r "$1"', dir);
+    assert.equal(
+      (await nextValue(watch, "the directory removed")).host,
+      "memory",
+    );
+    await shell(
+      'mkdir "$1" && printf "%s" "$2" > "$1/Db.json"',
+      dir,
+      '{"host":"again"}',
+    );
+    assert.equal(
+      (await nextValue(watch, "the directory made anew")).host,
+      "again",
+    );
+    await shell('mv "$1" "$1.moved"', dir);
+    assert.equal(
+      (await nextValue(watch, "the directory moved away")).host,
+      "memory",
+    );
+  });
+
+  test("a Kubernetes ConfigMap update (the ..data symlink swapped to a new directory) is one event", async () => {
+    await using dir = await tempDir();
+    // How the kubelet lays out a ConfigMap volume and updates it
+    // (kubernetes pkg/volume/util/atomic_writer.go): the files live in a
+    // timestamped directory, reached through ..data; an update writes a
+    // new directory and renames a new ..data symlink over the old one.
+    await shell(
+      'cd "$1" && mkdir ..ts1 && printf "%s" "$2" > ..ts1/Db.json && ln -s ..ts1 ..data && ln -s ..data/Db.json Db.json',
+      dir.path,
+      '{"host":"v1"}',
+    );
+    await using manager = new ConfigManager([new LocalFileSource(dir.path)]);
+    await using watch = manager.watch(Db);
+    assert.equal((await nextValue(watch, "start")).host, "v1");
+    await shell(
+      'cd "$1" && mkdir ..ts2 && printf "%s" "$2" > ..ts2/Db.json && ln -s ..ts2 ..data_tmp && mv -T ..data_tmp ..data && rm -rf ..ts1',
+      dir.path,
+      '{"host":"v2"}',
+    );
+    assert.equal((await nextValue(watch, "the ConfigMap update")).host, "v2");
+    await shell(
+      'cd "$1" && mkdir ..ts3 && printf "%s" "$2" > ..ts3/Db.json && ln -s ..ts3 ..data_tmp && mv -T ..data_tmp ..data && rm -rf ..ts2',
+      dir.path,
+      '{"host":"v3"}',
+    );
+    assert.equal((await nextValue(watch, "the next update")).host, "v3");
+  });
+
   test("stamp: the same while the file is untouched; new after a save, an in-place write of the same size, or a delete", async () => {
     await using dir = await tempDir();
     const file = join(dir.path, "Db.json");

@@ -111,6 +111,45 @@ describe("SqliteSource", () => {
     assert.equal(await a.get("B49"), -49);
   });
 
+  test("a database file removed or replaced after open refuses writes, which no other process could read", async () => {
+    await using dir = await tempDir();
+    const configDir = join(dir.path, "config");
+    const path = join(configDir, "config.db");
+    using source = await SqliteSource.open(path);
+    await source.set("Db", { host: "before" });
+    // A cleanup of the data dir by another process, then a tool that
+    // makes the database anew at the same path.
+    const removed = await run("rm", ["-r", configDir]);
+    assert.equal(removed.code, 0, removed.stderr);
+    await assert.rejects(
+      source.set("Db", { host: "lost" }),
+      (error: unknown) =>
+        error instanceof ConfigSourceError && error.key === "Db" &&
+        error.message.includes(
+          `${path} was removed after this SqliteSource opened it`,
+        ),
+    );
+    {
+      using other = await SqliteSource.open(path);
+      await other.set("Db", { host: "new file" });
+    }
+    for (
+      const write of [
+        () => source.set("Db", { host: "lost" }),
+        () => source.delete("Db"),
+        () => source.compareAndSet("Db", { host: "before" }, { host: "lost" }),
+        () => source.deleteRow("Db"),
+      ]
+    ) {
+      await assert.rejects(
+        write(),
+        /was replaced by another file .*open a new SqliteSource/,
+      );
+    }
+    using reopened = await SqliteSource.open(path);
+    assert.deepEqual(await reopened.get("Db"), { host: "new file" });
+  });
+
   test("keys, list and delete", async () => {
     await using dir = await tempDir();
     using source = await SqliteSource.open(join(dir.path, "c.db"));

@@ -4,11 +4,13 @@
  * `harmony-config set` reach `watch` and the next `get` of this process.
  */
 import assert from "node:assert/strict";
+import { stat } from "node:fs/promises";
 import { join } from "node:path";
 import { DatabaseSync } from "node:sqlite";
 import { describe, test } from "node:test";
 import { z } from "zod";
 import {
+  ConfigError,
   ConfigManager,
   ConfigValidationError,
   defineConfig,
@@ -182,6 +184,24 @@ describe("SqliteSource across processes", () => {
       first.close();
       second.close();
     }
+  });
+
+  test("open refuses a watchIntervalMs a timer would turn into 1 ms (0, negative, NaN, Infinity), creating nothing", async () => {
+    await using dir = await tempDir();
+    const path = join(dir.path, "config.db");
+    for (const watchIntervalMs of [0, -1, Number.NaN, Infinity, 2 ** 31]) {
+      await assert.rejects(
+        SqliteSource.open(path, { watchIntervalMs }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          /watchIntervalMs must be a number of ms above 0/.test(
+            error.message,
+          ) &&
+          error.source === `sqlite:${path}`,
+        String(watchIntervalMs),
+      );
+    }
+    await assert.rejects(stat(path), { code: "ENOENT" });
   });
 });
 

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { z } from "zod";
 import {
+  ConfigError,
   ConfigManager,
   defineConfig,
   MemorySource,
@@ -166,4 +167,84 @@ describe("StoreSource with a cache", () => {
       });
     },
   );
+
+  test("a read in flight when the store reports a change never puts the old value back in the cache", async () => {
+    let stored = '{"host":"v1"}';
+    let gate: Promise<void> | undefined;
+    let asked: (() => void) | undefined;
+    let report: (() => void) | undefined;
+    const store: SecretStore = {
+      name: "gated-store",
+      async get(): Promise<string> {
+        const text = stored; // what the store held when the request went out
+        asked?.();
+        await gate;
+        return text;
+      },
+      set: () => Promise.resolve(),
+      delete: () => Promise.resolve(false),
+      keys: () => Promise.resolve(["Db"]),
+      onChange(_key: string, listener: () => void): () => void {
+        report = listener;
+        return () => {
+          report = undefined;
+        };
+      },
+    };
+    const source = new StoreSource(store, { cache: { ttlMs: 60_000 } });
+    const stop = source.onChange("Db", () => {});
+    try {
+      let release!: () => void;
+      gate = new Promise((resolve) => release = resolve);
+      const sent = new Promise<void>((resolve) => asked = resolve);
+      const slow = source.get("Db"); // asks, and waits for the answer
+      await sent;
+      asked = undefined;
+      stored = '{"host":"v2"}';
+      gate = undefined;
+      report!(); // the store saw the change: the cache drops the key
+      assert.deepEqual(await source.get("Db"), { host: "v2" });
+      release();
+      assert.deepEqual(await slow, { host: "v1" }); // what it read, before the change
+      assert.deepEqual(
+        await source.get("Db"),
+        { host: "v2" },
+        "the answer that left before the change was cached over the newer one",
+      );
+    } finally {
+      await stop();
+      await source.close();
+    }
+  });
+
+  test("refuses a ttlMs or maxStaleMs that is NaN or negative, naming the option; Infinity is no limit", () => {
+    const memory: SecretStore = {
+      name: "memory-store",
+      get: () => Promise.resolve(undefined),
+      set: () => Promise.resolve(),
+      delete: () => Promise.resolve(false),
+      keys: () => Promise.resolve([]),
+    };
+    for (
+      const cache of [{ ttlMs: Number.NaN }, { ttlMs: -1 }, {
+        ttlMs: 1000,
+        maxStaleMs: Number.NaN,
+      }, { ttlMs: 1000, maxStaleMs: -5 }]
+    ) {
+      assert.throws(
+        () => new StoreSource(memory, { cache }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          /cache\.(ttlMs|maxStaleMs) must be a number of ms of at least 0/.test(
+            error.message,
+          ) &&
+          error.source === "memory-store",
+        JSON.stringify(cache),
+      );
+    }
+    const forever = new StoreSource(memory, {
+      cache: { ttlMs: Infinity, maxStaleMs: Infinity },
+    });
+    assert.deepEqual(forever.cache, { ttlMs: Infinity, maxStaleMs: Infinity });
+  });
 });

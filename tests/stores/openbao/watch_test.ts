@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { z } from "zod";
 import {
+  ConfigError,
   ConfigManager,
   defineConfig,
   EnvSource,
@@ -131,6 +132,22 @@ describe("OpenBaoStore: watching a key", () => {
     assert.equal((await nextValue(watch, "start")).host, "v1");
     bao.putKv("harmony/config/Db", { host: "v2" });
     assert.equal((await nextValue(watch, "the new version")).host, "v2");
+  });
+
+  test("refuses a watchIntervalMs a timer would turn into a poll every 1 ms (0, negative, NaN, Infinity)", async () => {
+    await using bao = await startFakeOpenBao();
+    for (const watchIntervalMs of [0, -1, Number.NaN, Infinity]) {
+      assert.throws(
+        () => store(bao, { sessionFile: false, watchIntervalMs }),
+        (error: unknown) =>
+          error instanceof ConfigError &&
+          /OpenBaoStore's watchIntervalMs must be a number of ms above 0/.test(
+            error.message,
+          ),
+        String(watchIntervalMs),
+      );
+    }
+    assert.deepEqual(bao.requests, []);
   });
 });
 
