@@ -166,6 +166,60 @@ export function runsAsyncCode(schema: z.ZodType): boolean {
   return known;
 }
 
+/** Outputs no object can be part of, so a `.default()` of them shares nothing. */
+const PRIMITIVE_TYPES: ReadonlySet<string> = new Set([
+  "string",
+  "number",
+  "int",
+  "boolean",
+  "bigint",
+  "enum",
+  "literal",
+  "null",
+  "undefined",
+  "nan",
+  "template_literal",
+]);
+
+/** Whether this schema node may put into its output an object the parse did not make. */
+function sharesObjectsHere(schema: z.ZodType): boolean {
+  const def = schema._zod.def as unknown as Record<string, unknown>;
+  switch (def.type) {
+    case "transform":
+    case "any":
+    case "unknown":
+    case "custom":
+      return true;
+    case "default":
+    case "prefault":
+    case "catch": {
+      const inner = (def.innerType as z.ZodType | undefined)?._zod.def.type;
+      return inner === undefined || !PRIMITIVE_TYPES.has(inner);
+    }
+    default:
+      return false;
+  }
+}
+
+const sharingSchemas = new WeakMap<z.ZodType, boolean>();
+
+/**
+ * Whether a value `schema` parses may hold objects that are not the
+ * parse's own: a `.default()`, `.prefault()` or `.catch()` value (zod
+ * copies only its top level), whatever a transform returns, or what
+ * `z.any()`, `z.unknown()` and `z.custom()` pass through from a source.
+ * `get`'s cache copies such a value before it freezes it, so that nothing
+ * of the caller's is frozen. A schema too large to walk may share.
+ */
+export function mayShareObjects(schema: z.ZodType): boolean {
+  let known = sharingSchemas.get(schema);
+  if (known === undefined) {
+    known = someNode(schema, sharesObjectsHere) !== false;
+    sharingSchemas.set(schema, known);
+  }
+  return known;
+}
+
 /**
  * Whether `test` holds for `schema` or any schema inside it: `true`,
  * `false`, or `"unknown"` when the walk's bounds stopped it without an

@@ -36,6 +36,7 @@ import {
 } from "./resolver.ts";
 import { fieldsSyncHit } from "./fields_sync.ts";
 import { sourceFailure } from "./safe_error.ts";
+import { mayShareObjects } from "./schema_walk.ts";
 import { validateSync } from "./validate.ts";
 
 interface Snapshot {
@@ -76,8 +77,7 @@ export class SnapshotCache {
           // Answered by a source that can stamp, after others that can:
           // the next read takes stamps again.
           if (canStampUpTo(sources, hit.index)) this.#unprovable.delete(def);
-          freezeSnapshot(hit.value);
-          return Promise.resolve(hit.value);
+          return Promise.resolve(snapshotOf(hit.value, def.schema).value);
         }
       } else {
         const read = dependencies();
@@ -123,20 +123,20 @@ export class SnapshotCache {
     value: T,
     read: Dependencies,
   ): T {
-    const shareable = freezeSnapshot(value);
+    const snapshot = snapshotOf(value, def.schema);
     if (!read.sources.every(canStamp)) this.#unprovable.add(def);
     if (
-      shareable && !read.unavailable &&
+      snapshot.shareable && !read.unavailable &&
       !read.stamps.some((stamp) => stamp === undefined)
     ) {
       this.#snapshots.set(def.key, {
         def: def as ConfigDefinition<unknown, unknown>,
-        value,
+        value: snapshot.value,
         sources: read.sources,
         stamps: read.stamps,
       });
     }
-    return value;
+    return snapshot.value;
   }
 }
 
@@ -211,13 +211,52 @@ function readSync<T, I>(
 const MAX_DEPTH = 1000;
 
 /**
+ * The immutable snapshot of a value `schema` parsed: the value itself,
+ * frozen deeply, when it is plain data the parse made; a frozen copy when
+ * it is plain data that may hold objects of the caller's (a `.default()`
+ * value, what a transform returns: see {@linkcode mayShareObjects}), so
+ * freezing never reaches them; and the value untouched, not shareable,
+ * when it is not plain data.
+ */
+export function snapshotOf<T>(
+  value: T,
+  schema: ConfigDefinition<T, unknown>["schema"],
+): { readonly value: T; readonly shareable: boolean } {
+  if (
+    typeof value === "object" && value !== null && mayShareObjects(schema)
+  ) {
+    const objects: object[] = [];
+    if (!collectPlain(value, objects, 0)) return { value, shareable: false };
+    return { value: frozenCopy(value) as T, shareable: true };
+  }
+  return { value, shareable: freezeSnapshot(value) };
+}
+
+/** A deep copy of plain data, frozen as it is built. */
+function frozenCopy(value: unknown): unknown {
+  if (typeof value !== "object" || value === null) return value;
+  if (Array.isArray(value)) return Object.freeze(value.map(frozenCopy));
+  const copy = Object.getPrototypeOf(value) === null ? Object.create(null) : {};
+  for (const key of Object.keys(value)) {
+    // defineProperty, as JSON.parse does: an own "__proto__" stays a key.
+    Object.defineProperty(copy, key, {
+      value: frozenCopy((value as Record<string, unknown>)[key]),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return Object.freeze(copy);
+}
+
+/**
  * Freezes `value` deeply when it is plain data: one walk collects its
  * objects and arrays, and only if every one of them is plain are they
  * frozen, so a value with a Date inside is left untouched.
  *
  * @returns Whether it was plain data, and so is now frozen and may be shared.
  */
-export function freezeSnapshot(value: unknown): boolean {
+function freezeSnapshot(value: unknown): boolean {
   if (typeof value !== "object" || value === null) {
     return typeof value !== "function" && typeof value !== "symbol";
   }

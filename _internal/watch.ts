@@ -16,7 +16,7 @@ import type { ConfigWatch, WatchEvent, WatchOptions } from "../watch.ts";
 import { deepEqual } from "./equal.ts";
 import { resolve } from "./resolver.ts";
 import { typedSourceError } from "./safe_error.ts";
-import { freezeSnapshot } from "./snapshot_cache.ts";
+import { snapshotOf } from "./snapshot_cache.ts";
 
 type Result<T> = IteratorResult<WatchEvent<T>, undefined>;
 const DONE: IteratorReturnResult<undefined> = { value: undefined, done: true };
@@ -169,9 +169,13 @@ export class KeyWatch<T, I> implements ConfigWatch<T> {
       const resolution = await resolve(this.#sources, this.#def);
       switch (resolution.kind) {
         case "found":
-          return valueEvent(resolution.value, resolution.source);
+          return valueEvent(
+            resolution.value,
+            this.#def.schema,
+            resolution.source,
+          );
         case "defaults":
-          return valueEvent(resolution.value, undefined);
+          return valueEvent(resolution.value, this.#def.schema, undefined);
         case "invalid":
           return { kind: "invalid", error: resolution.error };
         case "missing":
@@ -207,10 +211,10 @@ export class KeyWatch<T, I> implements ConfigWatch<T> {
 
 function valueEvent<T>(
   value: T,
+  schema: ConfigDefinition<T, unknown>["schema"],
   source: ConfigSource | undefined,
 ): WatchEvent<T> {
-  freezeSnapshot(value);
-  return { kind: "value", value, source };
+  return { kind: "value", value: snapshotOf(value, schema).value, source };
 }
 
 /** Releases one subscription; a failure to release is not the watcher's to handle. */

@@ -149,33 +149,64 @@ describe("get's cache", () => {
     assert.deepEqual((await manager.get(Db)).tags, ["x"]);
   });
 
-  test(
-    "freezing a snapshot leaves the objects of the schema's own .default() alone",
-    {
-      todo:
-        "zod's .default() shallow-copies its value, so the snapshot shares the default's nested objects and arrays, and freezing it freezes the caller's constant; not freezing them, or a copy, costs every cache fill (see ADR 0003, decision 5)",
-    },
-    async () => {
-      const DEFAULTS = { hosts: ["a"], pool: { max: 1 } };
-      const WithDefault = defineConfig({
-        key: "WithDefault",
-        schema: z.object({
-          hosts: z.array(z.string()),
-          pool: z.object({ max: z.number() }),
-        }).default(DEFAULTS),
-      });
-      await using manager = new ConfigManager([new MemorySource()]);
-      assert.deepEqual(await manager.get(WithDefault), DEFAULTS);
-      assert.ok(
-        !Object.isFrozen(DEFAULTS.hosts),
-        "the caller's default array was frozen",
-      );
-      assert.ok(
-        !Object.isFrozen(DEFAULTS.pool),
-        "the caller's default object was frozen",
-      );
-    },
-  );
+  test("freezing a snapshot leaves the objects of the schema's own .default() alone", async () => {
+    const DEFAULTS = { hosts: ["a"], pool: { max: 1 } };
+    const WithDefault = defineConfig({
+      key: "WithDefault",
+      schema: z.object({
+        hosts: z.array(z.string()),
+        pool: z.object({ max: z.number() }),
+      }).default(DEFAULTS),
+    });
+    await using manager = new ConfigManager([new MemorySource()]);
+    const first = await manager.get(WithDefault);
+    assert.deepEqual(first, DEFAULTS);
+    assert.ok(Object.isFrozen(first.hosts) && Object.isFrozen(first.pool));
+    assert.equal(await manager.get(WithDefault), first, "still cached");
+    assert.ok(
+      !Object.isFrozen(DEFAULTS.hosts),
+      "the caller's default array was frozen",
+    );
+    assert.ok(
+      !Object.isFrozen(DEFAULTS.pool),
+      "the caller's default object was frozen",
+    );
+    DEFAULTS.pool.max = 2; // still the caller's to change
+  });
+
+  test("freezing a snapshot leaves alone what a transform returns, and what z.unknown() passes through from a source", async () => {
+    const SHARED = { region: "eu", zones: ["a", "b"] };
+    const Region = defineConfig({
+      key: "Region",
+      schema: z.string().transform(() => SHARED),
+    });
+    const held = { nested: { list: [1, 2] } };
+    const source: ConfigSource = {
+      name: "own",
+      persists: false,
+      get: (key) => Promise.resolve(key === "Loose" ? held : "x"),
+      getSync: (key) => key === "Loose" ? held : "x",
+      set: () => Promise.reject(new Error("read-only")),
+      delete: () => Promise.resolve(false),
+      keys: () => Promise.resolve(["Loose", "Region"]),
+      stamp: () => 1,
+    };
+    const Loose = defineConfig({ key: "Loose", schema: z.unknown() });
+    await using manager = new ConfigManager([source]);
+    const region = await manager.get(Region);
+    assert.deepEqual(region, SHARED);
+    assert.ok(Object.isFrozen(region));
+    assert.ok(!Object.isFrozen(SHARED) && !Object.isFrozen(SHARED.zones));
+    const loose = await manager.get(Loose);
+    assert.deepEqual(loose, held);
+    assert.ok(Object.isFrozen(loose));
+    assert.ok(!Object.isFrozen(held) && !Object.isFrozen(held.nested.list));
+    for await (const event of manager.watch(Loose)) {
+      assert.equal(event.kind, "value");
+      break;
+    }
+    assert.ok(!Object.isFrozen(held.nested), "a watch event froze it");
+  });
 
   test("a value with a Date or a class instance is parsed anew at every get, and is the caller's own", async () => {
     const When = defineConfig({
