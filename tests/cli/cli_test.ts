@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { main } from "../../cli.ts";
+import { COMMANDS } from "../../cli/args.ts";
 import { VERSION } from "../../cli/version.ts";
 import { Output } from "../../cli/output.ts";
 import { isDeno, type RunResult } from "../_helpers/subprocess.ts";
@@ -594,17 +595,7 @@ describe("harmony-config in process", () => {
   });
 
   it("has --help for every command", async () => {
-    for (
-      const command of [
-        "get",
-        "set",
-        "unset",
-        "list",
-        "explain",
-        "path",
-        "doctor",
-      ]
-    ) {
+    for (const command of COMMANDS) {
       const { code, out } = await run([command, "--help"]);
       assert.equal(code, 0);
       assert.match(out, new RegExp(`^Usage: harmony-config ${command}`));
