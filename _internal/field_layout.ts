@@ -14,7 +14,7 @@
  */
 import type { z } from "zod";
 import type { FieldSpec } from "../source.ts";
-import { mergedShape, storedSide } from "./schema_walk.ts";
+import { mergedShape, unwrapSchema, walkSchemas } from "./schema_walk.ts";
 import { formatPath } from "./validate.ts";
 
 /** One declared field of a fields-mode schema. */
@@ -58,12 +58,30 @@ function defOf(schema: z.ZodType): Def {
   return schema._zod.def as unknown as Def;
 }
 
-/** Whether the stored value is text: a string, a string enum or literal, a template literal. */
+/**
+ * Whether the stored value is text: a string, a string enum or literal, a
+ * template literal, or a union of them. A union that recurses on itself
+ * (`z.lazy()`) meets the same option again, which the walk visits once; one
+ * too large to walk does not count as text.
+ */
 function holdsText(schema: z.ZodType): boolean {
-  const def = defOf(storedSide(schema));
+  return walkSchemas([schema], unionOptions, (node) => !isText(node)) ===
+    "done";
+}
+
+/** The options of a union, for {@linkcode holdsText}; none for anything else. */
+function unionOptions(schema: z.ZodType): readonly z.ZodType[] {
+  const def = defOf(unwrapSchema(schema));
+  return def.type === "union" ? def.options as z.ZodType[] : [];
+}
+
+/** Whether this node, unwrapped, holds text; a union counts here, as its options are walked. */
+function isText(schema: z.ZodType): boolean {
+  const def = defOf(unwrapSchema(schema));
   switch (def.type) {
     case "string":
     case "template_literal":
+    case "union":
       return true;
     case "enum":
       return Object.values(def.entries as Record<string, unknown>).every(
@@ -71,8 +89,6 @@ function holdsText(schema: z.ZodType): boolean {
       );
     case "literal":
       return (def.values as unknown[]).every((v) => typeof v === "string");
-    case "union":
-      return (def.options as z.ZodType[]).every(holdsText);
     default:
       return false;
   }

@@ -241,7 +241,8 @@ function someNode(
 
 /**
  * Returns the schema with its value-preserving wrappers (optional, default,
- * nullable, …) and the input side of pipes removed: what a prompt asks for.
+ * nullable, …) and the input side of pipes removed: what a prompt asks for,
+ * and what a source holds for it (as field-level layering reads a schema).
  */
 export function unwrapSchema(schema: z.ZodType): z.ZodType {
   let current = schema;
@@ -313,22 +314,6 @@ export function childSchemas(schema: z.ZodType): z.ZodType[] {
 }
 
 /**
- * The schema without wrappers, and the input side of pipes: what a source
- * holds for it (as field-level layering reads a schema).
- */
-export function storedSide(schema: z.ZodType): z.ZodType {
-  let current = schema;
-  for (;;) {
-    const def = defOfSchema(current);
-    const next = def.type === "pipe"
-      ? def.in as z.ZodType
-      : innerOfWrapper(current);
-    if (next === undefined) return current;
-    current = next;
-  }
-}
-
-/**
  * For field-level layering: the shape of an object whose fields merge (a
  * `z.object()` with no catchall, not marked secret as a whole), or
  * `undefined` for a leaf, which one source gives whole.
@@ -337,7 +322,7 @@ export function mergedShape(
   schema: z.ZodType,
 ): Record<string, z.ZodType> | undefined {
   if (isSecret(schema)) return undefined;
-  const inner = storedSide(schema);
+  const inner = unwrapSchema(schema);
   const def = defOfSchema(inner);
   if (def.type !== "object") return undefined;
   const catchall = def.catchall as z.ZodType | undefined;

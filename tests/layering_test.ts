@@ -396,6 +396,19 @@ describe("field-level layering", () => {
     );
   });
 
+  it("reads a field whose schema is a union that recurses on itself, taking its variable as text, as every option is text", async () => {
+    const Name: z.ZodType<string> = z.union([z.string(), z.lazy(() => Name)]);
+    const Recursive = defineConfig({
+      key: "Recursive",
+      schema: z.object({ name: Name }),
+      layering: "fields",
+    });
+    const manager = new ConfigManager([
+      new EnvSource({ env: { HARMONY_CONFIG_Recursive__name: "plain text" } }),
+    ]);
+    assert.deepEqual(await manager.get(Recursive), { name: "plain text" });
+  });
+
   it("lets per-field variables override the whole-value variable, the more specific one winning", async () => {
     const env = new EnvSource({
       env: {
