@@ -87,33 +87,8 @@ export function kindOf(stats: {
 export function fileKindSync(
   path: string,
 ): { readonly kind: FileKind; readonly size: number } | undefined {
-  try {
-    if (deno !== undefined) {
-      const info = deno.statSync(path);
-      const kind: FileKind = info.isFile
-        ? "file"
-        : info.isDirectory
-        ? "directory"
-        : info.isFifo
-        ? "FIFO"
-        : info.isCharDevice
-        ? "character device"
-        : info.isBlockDevice
-        ? "block device"
-        : info.isSocket
-        ? "socket"
-        : "special file";
-      return { kind, size: info.size };
-    }
-    const fs = process.getBuiltinModule("node:fs") as typeof import("node:fs");
-    const stats = fs.statSync(path);
-    return { kind: kindOf(stats), size: stats.size };
-  } catch (error) {
-    if (errorCode(error) === "ENOENT" || errorCode(error) === "ENOTDIR") {
-      return undefined;
-    }
-    throw error;
-  }
+  const stat = statSync(path);
+  return stat === undefined ? undefined : { kind: stat.kind, size: stat.size };
 }
 
 /**
@@ -141,7 +116,7 @@ export function fileStampSync(
   const stamp = statSync(path);
   if (stamp === undefined) return "absent";
   const { mtime, ctime } = stamp;
-  if (!stamp.file || mtime === undefined || ctime === undefined) {
+  if (stamp.kind !== "file" || mtime === undefined || ctime === undefined) {
     return undefined;
   }
   const age = now - Math.max(mtime, ctime);
@@ -161,9 +136,9 @@ export function fileIdentitySync(path: string): string | undefined {
   return stat === undefined ? undefined : `${stat.dev}:${stat.ino}`;
 }
 
-/** What the stamp and the identity of a file are made of. */
+/** What the kind, the stamp and the identity of a file are made of. */
 interface FileStat {
-  readonly file: boolean;
+  readonly kind: FileKind;
   readonly dev: number;
   readonly ino: number | null;
   readonly size: number;
@@ -177,7 +152,19 @@ function statSync(path: string): FileStat | undefined {
     if (deno !== undefined) {
       const info = deno.statSync(path);
       return {
-        file: info.isFile,
+        kind: info.isFile
+          ? "file"
+          : info.isDirectory
+          ? "directory"
+          : info.isFifo
+          ? "FIFO"
+          : info.isCharDevice
+          ? "character device"
+          : info.isBlockDevice
+          ? "block device"
+          : info.isSocket
+          ? "socket"
+          : "special file",
         dev: info.dev,
         ino: info.ino,
         size: info.size,
@@ -188,7 +175,7 @@ function statSync(path: string): FileStat | undefined {
     const fs = process.getBuiltinModule("node:fs") as typeof import("node:fs");
     const stats = fs.statSync(path);
     return {
-      file: stats.isFile(),
+      kind: kindOf(stats),
       dev: stats.dev,
       ino: stats.ino,
       size: stats.size,
