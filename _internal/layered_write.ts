@@ -22,8 +22,7 @@ import { deepEqual } from "./equal.ts";
 import { fieldLayout, pathKey } from "./field_layout.ts";
 import { isPlainObject } from "./json.ts";
 import { mergeLayers, readChain, valueAt } from "./layering.ts";
-import { sourceFailure } from "./safe_error.ts";
-import { storable } from "./storage.ts";
+import { storable, writeStored } from "./storage.ts";
 import { formatPath, parsedSync } from "./validate.ts";
 
 /** What a fields-mode write stored, and what it left where it was. */
@@ -114,11 +113,7 @@ export async function storeFields<T, I>(
     if (mine !== undefined) keep(path, mine);
   };
   visit(value, []);
-  try {
-    await target.set(def.key, stored);
-  } catch (error) {
-    throw sourceFailure(error, target.name, def.key);
-  }
+  await writeStored(target, def.key, stored);
   return { stored, written, left };
 }
 

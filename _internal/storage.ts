@@ -1,7 +1,8 @@
 /**
  * Private: what to store once a value has validated, and the one place that
  * writes it: `set`, `getOrPrompt`'s answer and a migration's write-back all
- * go through {@linkcode store} or {@linkcode storeIfUnchanged}.
+ * go through {@linkcode store} or {@linkcode storeIfUnchanged}, and a
+ * fields-mode write (`layered_write.ts`) through {@linkcode writeStored}.
  *
  * The rule: what is stored is what reads back as the parsed value. A read
  * parses the stored JSON with the schema, so a candidate is kept only when
@@ -347,11 +348,24 @@ export async function store<T, I>(
   parsed: T,
   what = "the value to store",
 ): Promise<void> {
-  const value = await storable(def, input, parsed, what);
+  await writeStored(target, def.key, await storable(def, input, parsed, what));
+}
+
+/**
+ * Writes JSON data already chosen by the storage rule (what
+ * {@linkcode storable} returned, or the fields of it a fields-mode write
+ * keeps) to `target`; a failure that is not a `ConfigError` becomes one
+ * naming the source and the key.
+ */
+export async function writeStored(
+  target: ConfigSource,
+  key: string,
+  value: unknown,
+): Promise<void> {
   try {
-    await target.set(def.key, value);
+    await target.set(key, value);
   } catch (error) {
-    throw sourceFailure(error, target.name, def.key);
+    throw sourceFailure(error, target.name, key);
   }
 }
 
