@@ -63,7 +63,7 @@ export async function persistedValue<T, I>(
   // has no undefined, and the schema reads both alike.
   const expected = withoutUndefinedFields(schema, parsed, "out");
   const tried: unknown[] = [];
-  for (const candidate of candidates(schema, input, parsed)) {
+  for (const candidate of candidates(schema, input, parsed, expected)) {
     let value: unknown;
     try {
       value = await candidate();
@@ -78,14 +78,18 @@ export async function persistedValue<T, I>(
   return { ok: false, issues: [await whyNot(schema, input, parsed)] };
 }
 
-/** The candidates, each computed only if the ones before it fail. */
+/**
+ * The candidates, each computed only if the ones before it fail. `expected`
+ * is `parsed` without its undefined fields, already built: the first one.
+ */
 function candidates<T, I>(
   schema: Schema<T, I>,
   input: unknown,
   parsed: T,
+  expected: unknown,
 ): (() => unknown)[] {
   return [
-    () => withoutUndefinedFields(schema, parsed, "out"),
+    () => expected,
     () => encoded(schema, parsed),
     () => withoutUndefinedFields(schema, input, "in"),
   ];
