@@ -158,12 +158,7 @@ const asyncSchemas = new WeakMap<z.ZodType, boolean>();
  * too large to walk may: it is parsed asynchronously, which is always safe.
  */
 export function runsAsyncCode(schema: z.ZodType): boolean {
-  let known = asyncSchemas.get(schema);
-  if (known === undefined) {
-    known = someNode(schema, runsAsyncCodeHere) !== false;
-    asyncSchemas.set(schema, known);
-  }
-  return known;
+  return mayHoldNode(asyncSchemas, schema, runsAsyncCodeHere);
 }
 
 /** Outputs no object can be part of, so a `.default()` of them shares nothing. */
@@ -212,12 +207,24 @@ const sharingSchemas = new WeakMap<z.ZodType, boolean>();
  * of the caller's is frozen. A schema too large to walk may share.
  */
 export function mayShareObjects(schema: z.ZodType): boolean {
-  let known = sharingSchemas.get(schema);
-  if (known === undefined) {
-    known = someNode(schema, sharesObjectsHere) !== false;
-    sharingSchemas.set(schema, known);
+  return mayHoldNode(sharingSchemas, schema, sharesObjectsHere);
+}
+
+/**
+ * Whether `test` holds, or may hold (a schema too large to walk), for
+ * `schema` or a schema inside it; remembered in `known`, per schema.
+ */
+function mayHoldNode(
+  known: WeakMap<z.ZodType, boolean>,
+  schema: z.ZodType,
+  test: (node: z.ZodType) => boolean,
+): boolean {
+  let answer = known.get(schema);
+  if (answer === undefined) {
+    answer = someNode(schema, test) !== false;
+    known.set(schema, answer);
   }
-  return known;
+  return answer;
 }
 
 /**
