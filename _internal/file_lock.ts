@@ -38,7 +38,7 @@ const GIVE_UP_MS = 30_000;
 const ATTEMPTS = 8;
 
 /** The name of the lock file of `path`: `.<name>.lock` beside it. */
-export function lockPathOf(path: string): string {
+function lockPathOf(path: string): string {
   return join(dirname(path), `.${basename(path)}.lock`);
 }
 

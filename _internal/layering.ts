@@ -198,7 +198,7 @@ function own(target: Record<string, unknown>, name: string): unknown {
 }
 
 /** Where, in its source, the leaf at `path` of `layer` was read. */
-export function locatorAt(layer: Layer, path: readonly string[]): string {
+function locatorAt(layer: Layer, path: readonly string[]): string {
   let best: FieldEntry | undefined;
   for (const field of layer.fields) {
     if (
@@ -302,7 +302,7 @@ function mergeInto(
 }
 
 /** What {@linkcode ValidationIssue.source} says of a field no source has. */
-export const NO_SOURCE = "no source";
+const NO_SOURCE = "no source";
 
 /** The merged layers and what the schema says of them. */
 export interface Assessment<T> {
@@ -315,7 +315,7 @@ export interface Assessment<T> {
 }
 
 /** Merges `layers` and validates the result once, so defaults apply after the merge. */
-export async function assess<T, I>(
+async function assess<T, I>(
   def: ConfigDefinition<T, I>,
   layers: readonly Layer[],
 ): Promise<Assessment<T>> {
@@ -362,7 +362,7 @@ function within(path: string, ancestor: string): boolean {
 }
 
 /** The error for merged fields that fail the schema: each issue names its source, and the fix each source's. */
-export function layeredInvalidError<T, I>(
+function layeredInvalidError<T, I>(
   def: ConfigDefinition<T, I>,
   sources: readonly ConfigSource[],
   layers: readonly Layer[],
@@ -602,7 +602,7 @@ export function valueAt(value: unknown, path: readonly string[]): unknown {
  * Anything else (a source that is unavailable or fails, no source with a
  * field, an invalid value) returns `undefined`, and the full path decides.
  */
-export function resolveLayersSync<T, I>(
+function resolveLayersSync<T, I>(
   sources: readonly ConfigSource[],
   def: ConfigDefinition<T, I>,
 ): { value: T } | undefined {
