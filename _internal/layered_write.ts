@@ -21,7 +21,7 @@ import type { ConfigSource } from "../source.ts";
 import { deepEqual } from "./equal.ts";
 import { fieldLayout, pathKey } from "./field_layout.ts";
 import { isPlainObject } from "./json.ts";
-import { mergeLayers, readChain, valueAt } from "./layering.ts";
+import { mergeLayers, readChain, setAt, valueAt } from "./layering.ts";
 import { storable, writeStored } from "./storage.ts";
 import { formatPath, parsedSync } from "./validate.ts";
 
@@ -69,11 +69,11 @@ export async function storeFields<T, I>(
   const leaves = new Map(
     layout.leaves.map((field) => [pathKey(field.path), field]),
   );
-  const stored: Record<string, unknown> = {};
+  let stored: Record<string, unknown> = {};
   const written: string[] = [];
   const left: { path: string; source: string }[] = [];
   const keep = (path: readonly string[], value: unknown): void => {
-    place(stored, path, value);
+    stored = setAt(stored, path, value) as Record<string, unknown>;
     written.push(formatPath(path));
   };
   const visit = (value: unknown, path: readonly string[]): void => {
@@ -135,37 +135,4 @@ function givenBack(
   return read !== undefined &&
     (deepEqual(read.value, valueAt(input, path)) ||
       deepEqual(read.value, valueAt(parsed, path)));
-}
-
-/** Sets `value` at `path` inside `root`, creating the objects on the way. */
-function place(
-  root: Record<string, unknown>,
-  path: readonly string[],
-  value: unknown,
-): void {
-  let current = root;
-  for (const [i, name] of path.entries()) {
-    if (i === path.length - 1) {
-      Object.defineProperty(current, name, {
-        value,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-      return;
-    }
-    const next = Object.hasOwn(current, name) ? current[name] : undefined;
-    if (isPlainObject(next)) {
-      current = next;
-    } else {
-      const created: Record<string, unknown> = {};
-      Object.defineProperty(current, name, {
-        value: created,
-        enumerable: true,
-        writable: true,
-        configurable: true,
-      });
-      current = created;
-    }
-  }
 }

@@ -162,7 +162,7 @@ function makeLayer(
  * than changing it (a source may hand out the objects it keeps); a part of
  * the path that is not an object is replaced by one.
  */
-function setAt(
+export function setAt(
   root: unknown,
   path: readonly string[],
   value: unknown,
