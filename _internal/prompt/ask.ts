@@ -8,7 +8,7 @@
  */
 import type * as Inquirer from "@inquirer/prompts";
 import type { Readable, Writable } from "node:stream";
-import { mergeValues } from "../layering.ts";
+import { mergeValues, valueAt } from "../layering.ts";
 import type { PromptAnswer } from "../prompter.ts";
 import { parseJson as parseJsonValue } from "../json.ts";
 import { validateSyncFirst } from "../validate.ts";
@@ -17,7 +17,6 @@ import {
   type Choice,
   type PromptField,
   type PromptPlan,
-  valueAt,
   withStoredExtras,
 } from "./fields.ts";
 import type { z } from "zod";
