@@ -28,6 +28,7 @@ import {
   closedPortAddress,
   startFakeOpenBao,
 } from "../tests/_helpers/openbao_server.ts";
+import { median } from "./_measure.ts";
 
 const timeoutMs = Number(process.argv[2] ?? 2000);
 const Db = defineConfig({ key: "Db", schema: z.object({ host: z.string() }) });
@@ -71,10 +72,9 @@ async function timeGet(
 }
 
 const summary = (times: number[]): string => {
-  const sorted = [...times].sort((a, b) => a - b);
-  return `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(1)} ms (min ${
-    sorted[0]!.toFixed(1)
-  }, max ${sorted.at(-1)!.toFixed(1)}, ${times.length} runs)`;
+  return `median ${median(times).toFixed(1)} ms (min ${
+    Math.min(...times).toFixed(1)
+  }, max ${Math.max(...times).toFixed(1)}, ${times.length} runs)`;
 };
 
 try {

@@ -9,13 +9,6 @@ import { deno, isGranted } from "../_internal/runtime.ts";
 import { ADDRESS_ENV_VARS } from "../stores/openbao/_env_vars.ts";
 
 /**
- * Where the CLI finds OpenBao, in order: `OPENBAO_URL`, `BAO_ADDR` (the `bao`
- * CLI's), `VAULT_ADDR`; the same list `OpenBaoStore` reads. Each is read
- * only when granted; none is required.
- */
-export const OPENBAO_ADDRESS_VARS: readonly string[] = ADDRESS_ENV_VARS;
-
-/**
  * Tells whether reading `name` is allowed. Under Deno an unallowed read in a
  * terminal would stop to ask; the CLI asks Deno first instead, so a missing
  * grant reads as "unset" and `doctor` can say which flag adds it.
@@ -94,8 +87,9 @@ export function optionalEnv(
 }
 
 /**
- * The OpenBao address from `OPENBAO_URL`, then `BAO_ADDR`, then
- * `VAULT_ADDR`, with the variable it came from.
+ * The OpenBao address from `OPENBAO_URL`, then `BAO_ADDR` (the `bao` CLI's),
+ * then `VAULT_ADDR` (the list `OpenBaoStore` reads), with the variable it
+ * came from. Each is read only when granted; none is required.
  *
  * @param env The environment; defaults to the process environment.
  * @returns The address and its variable, or `undefined` when neither is set.
@@ -103,7 +97,7 @@ export function optionalEnv(
 export function openBaoAddress(
   env?: Record<string, string | undefined>,
 ): { address: string; variable: string } | undefined {
-  for (const variable of OPENBAO_ADDRESS_VARS) {
+  for (const variable of ADDRESS_ENV_VARS) {
     const address = optionalEnv(variable, env);
     if (address !== undefined) return { address, variable };
   }

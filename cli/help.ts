@@ -61,7 +61,7 @@ Prints the value the chain resolves for KEY, as JSON.
 
   --reveal         Print secret values as they are
   --prompt         When no source has KEY, ask for it in the terminal and
-                   store the answer (needs --schema)
+                   store the answer (needs a definition of KEY)
 ${SCHEMA}`,
   set: `Usage: harmony-config set KEY JSON [--source sqlite|file:DIR|openbao]
        harmony-config set KEY - < value.json
@@ -89,8 +89,8 @@ were last written (UTC); one that is not an identifier (another tool stored
 it) is shown quoted and marked: get cannot read it, unset removes it.
 With the definitions (--schema, or the project's schema module) each key
 says whether a definition knows it and whether what the source holds is
-valid (for a fields-mode key: the value the chain resolves). Listing env
-vars needs full --allow-env.
+valid (for a fields-mode key: each field it holds, against that field's
+schema). Listing env vars needs full --allow-env.
 
 ${SCHEMA}`,
   explain:

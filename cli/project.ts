@@ -17,14 +17,14 @@
 import { dirname, join, resolve } from "node:path";
 import { parseJson } from "../_internal/json.ts";
 import { isGranted, readTextFileIfAny } from "../_internal/runtime.ts";
-import { canReadEnv, optionalEnv } from "./env.ts";
+import { optionalEnv } from "./env.ts";
 import { UsageError } from "./errors.ts";
 
 /** The variable that names the schema module for every command. */
 export const SCHEMA_ENV_VAR = "HARMONY_SCHEMA";
 
 /** The member of `deno.json` or `package.json` that holds the setting. */
-export const PROJECT_FIELD = "harmony-config";
+const PROJECT_FIELD = "harmony-config";
 
 /** The files looked in, in each directory, in this order. */
 const PROJECT_FILES = ["deno.json", "deno.jsonc", "package.json"] as const;
@@ -51,15 +51,11 @@ export interface ProjectLookup {
  * Finds the project's schema module.
  *
  * @param cwd The directory to start from.
- * @param env The environment; the process's (read only where granted) by default.
  * @returns The setting, or `undefined` when there is none that can be read.
  * @throws {UsageError} When a file has the member but its `schema` is not a path.
  */
-export function projectSchema(
-  cwd: string,
-  env?: Record<string, string | undefined>,
-): ProjectSchema | undefined {
-  return lookUpProjectSchema(cwd, env).found;
+export function projectSchema(cwd: string): ProjectSchema | undefined {
+  return lookUpProjectSchema(cwd).found;
 }
 
 /**
@@ -67,17 +63,12 @@ export function projectSchema(
  * looked at.
  *
  * @param cwd The directory to start from.
- * @param env The environment; the process's (read only where granted) by default.
  * @returns What was found, and the files that could not be read.
  * @throws {UsageError} When a file has the member but its `schema` is not a path.
  */
-export function lookUpProjectSchema(
-  cwd: string,
-  env?: Record<string, string | undefined>,
-): ProjectLookup {
-  const fromEnv = env !== undefined || canReadEnv(SCHEMA_ENV_VAR)
-    ? optionalEnv(SCHEMA_ENV_VAR, env)
-    : undefined;
+export function lookUpProjectSchema(cwd: string): ProjectLookup {
+  // Read only where granted: an ungranted variable counts as unset.
+  const fromEnv = optionalEnv(SCHEMA_ENV_VAR);
   if (fromEnv !== undefined) {
     return {
       found: { reference: absolute(cwd, fromEnv), origin: SCHEMA_ENV_VAR },
@@ -153,7 +144,7 @@ function absolute(base: string, reference: string): string {
  * JSONC (as `deno.json` may be) as JSON: comments and trailing commas
  * removed, strings left as they are.
  */
-export function withoutComments(text: string): string {
+function withoutComments(text: string): string {
   let out = "";
   for (let i = 0; i < text.length; i++) {
     const c = text[i]!;

@@ -48,7 +48,7 @@ export function hideScalars(value: unknown): unknown {
 }
 
 /** The note shown when values are hidden for want of a schema. */
-export const HIDDEN_WITHOUT_SCHEMA_NOTE: string =
+const HIDDEN_WITHOUT_SCHEMA_NOTE: string =
   'Values are hidden: without --schema nothing says which fields are secret. Pass --reveal to show them, or --schema MODULE#EXPORT to hide only secret fields (or name the module once: HARMONY_SCHEMA, or "harmony-config": { "schema": … } in deno.json or package.json).';
 
 /**

@@ -135,7 +135,7 @@ function walk(
 }
 
 /** A schema's type in words. */
-export function typeOf(node: Node): string {
+function typeOf(node: Node): string {
   if (Array.isArray(node.enum)) {
     return node.enum.map((v) => JSON.stringify(v)).join(" | ");
   }

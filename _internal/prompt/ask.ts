@@ -8,7 +8,7 @@
  */
 import type * as Inquirer from "@inquirer/prompts";
 import type { Readable, Writable } from "node:stream";
-import { mergeValues } from "../layering.ts";
+import { mergeValues, valueAt } from "../layering.ts";
 import type { PromptAnswer } from "../prompter.ts";
 import { parseJson as parseJsonValue } from "../json.ts";
 import { validateSyncFirst } from "../validate.ts";
@@ -17,7 +17,6 @@ import {
   type Choice,
   type PromptField,
   type PromptPlan,
-  valueAt,
   withStoredExtras,
 } from "./fields.ts";
 import type { z } from "zod";
@@ -180,11 +179,7 @@ async function askField(
     // Any part of the value may be secret, so nothing is pre-filled or
     // echoed: the stored or default value is kept by an empty answer
     // without being drawn.
-    const hint = !hasDefault
-      ? ""
-      : current
-      ? " (leave empty to keep the current value)"
-      : " (leave empty for the default)";
+    const hint = hasDefault ? keepHint(current) : "";
     const format = field.kind === "list"
       ? " (comma-separated)"
       : field.kind === "json"
@@ -453,12 +448,13 @@ export async function askForValue<T>(
     const whole = (answered: unknown): unknown =>
       held === undefined ? answered : mergeValues(schema, [held, answered]);
     const input = whole(assemble(plan, answers));
+    let kept: unknown;
     if (options.defaults !== undefined) {
       // A stored value's keys that no question asks for (a catchall's, a
       // loose object's) are kept, not dropped by the rewrite; unless the
       // whole value fails with them and passes without, as no question
-      // could fix them.
-      const kept = whole(
+      // could fix them. (withStoredExtras fills in place: a second assembly.)
+      kept = whole(
         await withStoredExtras(
           plan,
           assemble(plan, answers),
@@ -467,8 +463,10 @@ export async function askForValue<T>(
       );
       const withKept = await validateSyncFirst(schema, kept);
       if (withKept.ok) return { input: kept, value: withKept.value };
-      const result = await validateSyncFirst(schema, input);
-      if (result.ok) {
+    }
+    const result = await validateSyncFirst(schema, input);
+    if (result.ok) {
+      if (kept !== undefined) {
         // Their names are data (a catchall's keys), so only their count.
         const left = countKeys(kept) - countKeys(input);
         io.output.write(
@@ -478,11 +476,9 @@ export async function askForValue<T>(
             left === 1 ? "was" : "were"
           } left out: with them the value fails the schema\n`,
         );
-        return { input, value: result.value };
       }
+      return { input, value: result.value };
     }
-    const result = await validateSyncFirst(schema, input);
-    if (result.ok) return { input, value: result.value };
     io.output.write(
       `The answers do not fit together: ${
         result.issues.map((i) => `${i.path || "(value)"}: ${i.message}`).join(

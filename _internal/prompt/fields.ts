@@ -7,6 +7,9 @@
 import { z } from "zod";
 import { containsSecret, isSecret, unwrapSchema } from "../schema_walk.ts";
 import { parsedSync, validateSyncFirst } from "../validate.ts";
+// Own properties only: a field named `constructor` or `toString` must not
+// read Object.prototype's member as a value someone holds.
+import { valueAt } from "../layering.ts";
 
 /** How a field is asked for. */
 export type FieldKind =
@@ -332,22 +335,6 @@ export function describeFields(schema: z.ZodType, key: string): PromptPlan {
 }
 
 /**
- * Reads the value at `path` inside `value`.
- *
- * @param value The root value.
- * @param path The path.
- * @returns The value there, or `undefined`.
- */
-export function valueAt(value: unknown, path: readonly string[]): unknown {
-  let current = value;
-  for (const segment of path) {
-    if (!isRecord(current)) return undefined;
-    current = current[segment];
-  }
-  return current;
-}
-
-/**
  * Builds the root value from the answers, creating the nested objects that
  * must exist and leaving out the fields that were not answered.
  *
@@ -367,12 +354,14 @@ export function assemble(
   const objectAt = (path: readonly string[]): Record<string, unknown> => {
     let current = root;
     for (const segment of path) {
-      const next = current[segment];
+      const next = Object.hasOwn(current, segment)
+        ? current[segment]
+        : undefined;
       if (isRecord(next)) {
         current = next;
       } else {
         const created: Record<string, unknown> = {};
-        current[segment] = created;
+        defineField(current, segment, created);
         current = created;
       }
     }
@@ -384,9 +373,27 @@ export function assemble(
     if (answer === undefined) continue;
     const name = field.path[field.path.length - 1];
     if (name === undefined) continue;
-    objectAt(field.path.slice(0, -1))[name] = answer;
+    defineField(objectAt(field.path.slice(0, -1)), name, answer);
   }
   return root;
+}
+
+/**
+ * Sets an own field, as JSON.parse makes one: a field named `__proto__`
+ * (a shape built with a computed key) is a field, not the prototype, and
+ * one named `constructor` is not read from Object.prototype on the way.
+ */
+function defineField(
+  target: Record<string, unknown>,
+  name: string,
+  value: unknown,
+): void {
+  Object.defineProperty(target, name, {
+    value,
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
 }
 
 /**

@@ -21,12 +21,15 @@ function skeletonOf(
   if (isSecret(schema)) return SECRET_PLACEHOLDER;
   const inner = unwrapSchema(schema);
   const def = inner._zod.def as unknown as Record<string, unknown>;
-  const fallback = defaultOf(schema);
+  // What the schema makes of a missing value, asked once: its default, or
+  // `undefined` when it is optional; no answer when it is required.
+  const missing = parsedSync(schema, undefined);
+  const optional = missing === undefined ? "" : ", optional";
   if (def.type === "object") {
     // A schema that recurses into itself (a z.lazy() tree) has no end to
     // spell out: the level where it recurses is a placeholder.
     if (isRecursion(inner, ancestors, depth)) {
-      return `<object${isOptional(schema) ? ", optional" : ""}>`;
+      return `<object${optional}>`;
     }
     const shape = def.shape as Record<string, z.ZodType>;
     const inside = new Set([...ancestors, inner]);
@@ -38,8 +41,7 @@ function skeletonOf(
   }
   // A list, record or transform holding secrets: its default would show them.
   if (containsSecret(schema)) return SECRET_PLACEHOLDER;
-  if (fallback !== undefined) return fallback;
-  const optional = isOptional(schema) ? ", optional" : "";
+  if (missing?.value !== undefined) return missing.value;
   const choices = literalChoices(inner);
   if (choices !== undefined) {
     return `<${choices.map((c) => String(c)).join("|")}${optional}>`;
@@ -65,14 +67,6 @@ function skeletonOf(
     default:
       return `<${String(def.type)}${optional}>`;
   }
-}
-
-function defaultOf(schema: z.ZodType): unknown {
-  return parsedSync(schema, undefined)?.value;
-}
-
-function isOptional(schema: z.ZodType): boolean {
-  return parsedSync(schema, undefined) !== undefined;
 }
 
 /**

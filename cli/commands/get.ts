@@ -23,7 +23,8 @@ export async function getCommand(context: CommandContext): Promise<number> {
   const loaded = await definitionFor(args[0], options.schema, cwd);
   if (options.prompt && !loaded.fromSchema) {
     throw new UsageError(
-      "get --prompt needs --schema MODULE#EXPORT: the questions come from the schema",
+      `get --prompt needs --schema MODULE (or a definition of ${loaded.def.key} in the project's schema module): the questions come from the schema`,
+      { key: loaded.def.key },
     );
   }
   await using manager = await openChain(
