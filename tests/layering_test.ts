@@ -628,6 +628,33 @@ describe("field-level layering", () => {
     assert.deepEqual(await manager.get(Pg), value);
   });
 
+  it("getOrPrompt asks for a field named like an Object.prototype member (constructor, toString) that no source holds", async () => {
+    const Named = defineConfig({
+      key: "ProtoNamed",
+      schema: z.object({
+        host: z.string(),
+        constructor: z.string(),
+        toString: z.string(),
+      }),
+      layering: "fields",
+    });
+    const memory = new MemorySource({ ProtoNamed: { host: "held-host" } });
+    const term = new FakeTerminal();
+    await using manager = new ConfigManager([
+      memory,
+      new PromptSource({ input: term.input, output: term.output }),
+    ]);
+    const value = await answered(term, manager.getOrPrompt(Named), [
+      ["? constructor", "built"],
+      ["? toString", "text"],
+    ]);
+    assert.deepEqual(
+      [value.host, value.constructor, value.toString],
+      ["held-host", "built", "text"],
+    );
+    assert.doesNotMatch(term.text, /\? host/);
+  });
+
   it("getOrPrompt asks again for a field stored in the write target that fails, and refuses one that fails elsewhere", async () => {
     await using chain = await openChain();
     setEnv(`${PREFIX}__host`, "env-host");
