@@ -9,6 +9,7 @@ import { ConfigSourceError, InvalidKeyError, SqliteSource } from "../../mod.ts";
 import { assertCompareAndSet } from "../_helpers/compare_and_set.ts";
 import { isDeno, run, runDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { rejection } from "../_helpers/rejection.ts";
 
 describe("SqliteSource", () => {
   test("round-trips a value and creates missing directories 0700 and the file 0600", async () => {
@@ -436,7 +437,7 @@ describe("SqliteSource on a database damaged after it was set up", () => {
     for (
       const attempt of [() => source.get("K1"), () => source.set("K1", "y")]
     ) {
-      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      const error = await rejection(attempt());
       assert.ok(error instanceof ConfigSourceError, String(error));
       assert.equal(error.key, "K1");
       assert.ok(error.message.includes(`${path} is corrupt`), error.message);
