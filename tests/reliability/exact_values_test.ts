@@ -20,6 +20,7 @@ import {
 } from "../../mod.ts";
 import { cliCommand, runCli } from "../_helpers/cli.ts";
 import { baseEnv, run } from "../_helpers/subprocess.ts";
+import { RUST_TABLE } from "../_helpers/sqlite_rows.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { rejection } from "../_helpers/rejection.ts";
 
@@ -31,9 +32,7 @@ const Name = defineConfig({ key: "Name", schema: z.string() });
 /** Creates the Rust crate's table in a new database at `path`. */
 function rustDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
-  db.exec(
-    "CREATE TABLE config(key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now')))",
-  );
+  db.exec(RUST_TABLE);
   return db;
 }
 
