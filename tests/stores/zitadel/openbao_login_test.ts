@@ -214,7 +214,7 @@ describe("Zitadel device login in front of OpenBao", () => {
 
   it("an identity-provider outage falls through to SQLite, and explain() blames the provider, not OpenBao", async () => {
     await using dir = await tempDir();
-    const down = await startOidcProvider();
+    await using down = await startOidcProvider();
     const issuer = down.issuer;
     await using bao = await startFakeOpenBao();
     await configure(bao, down);
