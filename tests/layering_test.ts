@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import {
@@ -36,6 +35,7 @@ import {
   startFakeOpenBao,
 } from "./_helpers/openbao_server.ts";
 import { store as baoStore } from "./_helpers/openbao_store.ts";
+import { storedText } from "./_helpers/sqlite_rows.ts";
 import { type TempDir, tempDir } from "./_helpers/temp.ts";
 
 const KEY = "LayeredPg";
@@ -106,17 +106,7 @@ async function openChain(): Promise<Chain> {
     openbao,
     manager,
     dbPath,
-    row(): string | undefined {
-      const db = new DatabaseSync(dbPath, { readOnly: true });
-      try {
-        const row = db.prepare("SELECT value FROM config WHERE key = ?").get(
-          KEY,
-        ) as { value: string } | undefined;
-        return row?.value;
-      } finally {
-        db.close();
-      }
-    },
+    row: () => storedText(dbPath, KEY),
     async [Symbol.asyncDispose](): Promise<void> {
       clearEnv();
       await manager.close();

@@ -32,3 +32,20 @@ export function insertRows(
     db.close();
   }
 }
+
+/**
+ * The text stored under `key`, read over a read-only connection of its own
+ * (closed before this returns), as the Rust crate or another tool would see
+ * it; `undefined` when there is no row.
+ */
+export function storedText(path: string, key: string): string | undefined {
+  const db = new DatabaseSync(path, { readOnly: true });
+  try {
+    const row = db.prepare("SELECT value FROM config WHERE key = ?").get(key) as
+      | { value: string }
+      | undefined;
+    return row?.value;
+  } finally {
+    db.close();
+  }
+}

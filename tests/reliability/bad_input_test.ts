@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { DatabaseSync } from "node:sqlite";
 import { describe, test } from "node:test";
 import { z } from "zod";
 import {
@@ -19,6 +18,7 @@ import {
 } from "../../mod.ts";
 import type { ConfigSource } from "../../mod.ts";
 import { rejection } from "../_helpers/rejection.ts";
+import { insertRows, storedText } from "../_helpers/sqlite_rows.ts";
 import { isDeno, runDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -45,17 +45,6 @@ function assertTyped(
     error.source === source || error.message.includes(source),
     `${error.message} does not name ${source}`,
   );
-}
-
-function rawRow(path: string, key: string): string | undefined {
-  const db = new DatabaseSync(path);
-  try {
-    return (db.prepare("SELECT value FROM config WHERE key = ?").get(key) as
-      | { value: string }
-      | undefined)?.value;
-  } finally {
-    db.close();
-  }
 }
 
 describe("bad input gives a typed error and overwrites nothing", () => {
@@ -87,16 +76,14 @@ describe("bad input gives a typed error and overwrites nothing", () => {
     );
     assert.equal(await readFile(join(files, "Db.json"), "utf8"), "{ not json");
 
-    const raw = new DatabaseSync(dbPath);
-    raw.prepare("UPDATE config SET value = ? WHERE key = ?").run("[1,", "Db");
-    raw.close();
+    insertRows(dbPath, [["Db", "[1,"]]);
     assertTyped(
       await rejection(new ConfigManager([sqlite]).get(Db)),
       ConfigValidationError,
       "Db",
       `${dbPath}#Db`,
     );
-    assert.equal(rawRow(dbPath, "Db"), "[1,");
+    assert.equal(storedText(dbPath, "Db"), "[1,");
   });
 
   test("wrong shapes in every source name the failing path", async () => {

@@ -20,7 +20,7 @@ import {
 } from "../../mod.ts";
 import { cliCommand, runCli } from "../_helpers/cli.ts";
 import { baseEnv, run } from "../_helpers/subprocess.ts";
-import { RUST_TABLE } from "../_helpers/sqlite_rows.ts";
+import { RUST_TABLE, storedText } from "../_helpers/sqlite_rows.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { rejection } from "../_helpers/rejection.ts";
 
@@ -34,17 +34,6 @@ function rustDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
   db.exec(RUST_TABLE);
   return db;
-}
-
-/** The text of `key`'s row, read with a connection of its own, as the Rust crate would. */
-function storedText(path: string, key: string): unknown {
-  const db = new DatabaseSync(path);
-  try {
-    return db.prepare("SELECT value FROM config WHERE key = ?").get(key)
-      ?.value;
-  } finally {
-    db.close();
-  }
 }
 
 describe("bytes that are not UTF-8", () => {
