@@ -23,13 +23,13 @@ import {
   type FieldSpec,
   LocalFileSource,
   MemorySource,
-  PromptSource,
   secret,
   SourceUnavailableError,
   SqliteSource,
   StoreSource,
 } from "../mod.ts";
-import { FakeTerminal, KEY as KEYS } from "./_helpers/fake_terminal.ts";
+import { type FakeTerminal, KEY as KEYS } from "./_helpers/fake_terminal.ts";
+import { promptingManager } from "./_helpers/prompting.ts";
 import {
   type FakeOpenBao,
   startFakeOpenBao,
@@ -164,14 +164,7 @@ async function answered<T>(
 function promptChain(
   chain: Chain,
 ): { term: FakeTerminal; manager: ConfigManager } {
-  const term = new FakeTerminal();
-  const manager = new ConfigManager([
-    chain.env,
-    chain.sqlite,
-    chain.openbao,
-    new PromptSource({ input: term.input, output: term.output }),
-  ]);
-  return { term, manager };
+  return promptingManager(chain.env, chain.sqlite, chain.openbao);
 }
 
 describe("field-level layering", () => {

@@ -45,7 +45,6 @@ import {
   LocalFileSource,
   MemorySource,
   PromptCancelledError,
-  PromptSource,
   secret,
   SqliteSource,
   StoreSource,
@@ -60,7 +59,8 @@ import {
   type PromptStep,
 } from "../_fixtures/secret_canary_schemas.ts";
 import { fieldsCases, type Layers } from "../_fixtures/secret_canary_fields.ts";
-import { FakeTerminal, KEY } from "../_helpers/fake_terminal.ts";
+import { KEY } from "../_helpers/fake_terminal.ts";
+import { promptingManager } from "../_helpers/prompting.ts";
 import {
   type FakeOpenBao,
   startFakeOpenBao,
@@ -933,11 +933,9 @@ async function promptSession(
   stored: ConfigSource | readonly ConfigSource[],
   where: string,
 ): Promise<void> {
-  const term = new FakeTerminal();
-  const manager = new ConfigManager([
+  const { manager, term } = promptingManager(
     ...(Array.isArray(stored) ? stored : [stored]),
-    new PromptSource({ input: term.input, output: term.output }),
-  ]);
+  );
   const pending = manager.getOrPrompt(item.def).then(
     () => undefined,
     (error: unknown) => ({ error }),
