@@ -5,7 +5,6 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import * as formats from "ajv-formats";
@@ -17,6 +16,7 @@ import {
   SqliteSource,
   toJsonSchema,
 } from "../mod.ts";
+import { storedText } from "./_helpers/sqlite_rows.ts";
 import { tempDir } from "./_helpers/temp.ts";
 
 const CANARY = "default-secret-canary-7f3a";
@@ -138,13 +138,10 @@ describe("toJsonSchema", () => {
         timeoutMs: 5,
       });
     }
-    const db = new DatabaseSync(dbPath, { readOnly: true });
-    const row = db.prepare("SELECT value FROM config WHERE key = ?").get(
-      "Service",
-    ) as { value: string };
-    db.close();
+    const text = storedText(dbPath, "Service");
+    assert.ok(text !== undefined, "no Service row");
     const check = validator().compile(toJsonSchema(Service));
-    const stored: unknown = JSON.parse(row.value);
+    const stored: unknown = JSON.parse(text);
     assert.ok(check(stored), JSON.stringify(check.errors));
     assert.equal(check({ host: 1, startedAt: "x", timeoutMs: "5" }), false);
   });

@@ -10,7 +10,6 @@ import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { DatabaseSync } from "node:sqlite";
 import { after, before, describe, it } from "node:test";
 import { z } from "zod";
 import {
@@ -24,18 +23,19 @@ import {
   type FieldSpec,
   LocalFileSource,
   MemorySource,
-  PromptSource,
   secret,
   SourceUnavailableError,
   SqliteSource,
   StoreSource,
 } from "../mod.ts";
-import { FakeTerminal, KEY as KEYS } from "./_helpers/fake_terminal.ts";
+import { type FakeTerminal, KEY as KEYS } from "./_helpers/fake_terminal.ts";
+import { promptingManager } from "./_helpers/prompting.ts";
 import {
   type FakeOpenBao,
   startFakeOpenBao,
 } from "./_helpers/openbao_server.ts";
 import { store as baoStore } from "./_helpers/openbao_store.ts";
+import { storedText } from "./_helpers/sqlite_rows.ts";
 import { type TempDir, tempDir } from "./_helpers/temp.ts";
 
 const KEY = "LayeredPg";
@@ -106,17 +106,7 @@ async function openChain(): Promise<Chain> {
     openbao,
     manager,
     dbPath,
-    row(): string | undefined {
-      const db = new DatabaseSync(dbPath, { readOnly: true });
-      try {
-        const row = db.prepare("SELECT value FROM config WHERE key = ?").get(
-          KEY,
-        ) as { value: string } | undefined;
-        return row?.value;
-      } finally {
-        db.close();
-      }
-    },
+    row: () => storedText(dbPath, KEY),
     async [Symbol.asyncDispose](): Promise<void> {
       clearEnv();
       await manager.close();
@@ -174,14 +164,7 @@ async function answered<T>(
 function promptChain(
   chain: Chain,
 ): { term: FakeTerminal; manager: ConfigManager } {
-  const term = new FakeTerminal();
-  const manager = new ConfigManager([
-    chain.env,
-    chain.sqlite,
-    chain.openbao,
-    new PromptSource({ input: term.input, output: term.output }),
-  ]);
-  return { term, manager };
+  return promptingManager(chain.env, chain.sqlite, chain.openbao);
 }
 
 describe("field-level layering", () => {

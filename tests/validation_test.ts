@@ -8,11 +8,10 @@ import {
   ConfigValidationError,
   defineConfig,
   MemorySource,
-  PromptSource,
   secret,
   validate,
 } from "../mod.ts";
-import { FakeTerminal } from "./_helpers/fake_terminal.ts";
+import { promptingManager } from "./_helpers/prompting.ts";
 
 const CANARY = `canary-${randomUUID()}`;
 
@@ -300,11 +299,8 @@ describe("a transform or refinement that throws is a typed failure at its path",
         }),
       }),
     });
-    const term = new FakeTerminal();
-    await using manager = new ConfigManager([
-      new MemorySource(),
-      new PromptSource({ input: term.input, output: term.output }),
-    ]);
+    const { manager, term } = promptingManager(new MemorySource());
+    await using _ = manager;
     const pending = manager.getOrPrompt(Keyed);
     await term.answer("? key", CANARY);
     await term.waitFor("threw Error");
@@ -319,12 +315,8 @@ describe("a transform or refinement that throws is a typed failure at its path",
       key: "Token",
       schema: secret(z.string().transform((s) => JSON.parse(s) as unknown)),
     });
-    const term = new FakeTerminal();
-    const memory = new MemorySource();
-    await using manager = new ConfigManager([
-      memory,
-      new PromptSource({ input: term.input, output: term.output }),
-    ]);
+    const { manager, term } = promptingManager(new MemorySource());
+    await using _ = manager;
     const pending = manager.getOrPrompt(Token);
     await term.answer("? Token", `{${CANARY}`);
     await term.waitFor("threw SyntaxError");

@@ -213,7 +213,7 @@ sanitizedTest(
   "watch: starting and stopping watches on env, files and SQLite leaves no timer, watcher or op",
   async () => {
     await using dir = await tempDir();
-    const sqlite = await SqliteSource.open(join(dir.path, "config.db"));
+    using sqlite = await SqliteSource.open(join(dir.path, "config.db"));
     await sqlite.set("Db", { host: "db" });
     const manager = new ConfigManager([
       new EnvSource({ env: {} }),

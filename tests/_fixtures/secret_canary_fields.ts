@@ -15,6 +15,7 @@ import { inspect } from "node:util";
 import process from "node:process";
 import { z } from "zod";
 import { type ConfigDefinition, defineConfig, secret } from "../../mod.ts";
+import { confirmSchema } from "./secret_canary_schemas.ts";
 
 /** The strings that must never be shown. */
 export interface FieldCanaries {
@@ -99,18 +100,7 @@ export function fieldsCases(defaultSecret: string): FieldsCase[] {
       blob: secret(z.string().transform((text) => JSON.parse(text) as unknown)),
     }),
   );
-  const FieldsConfirm = fields(
-    "FieldsConfirm",
-    z.object({ password: secret(z.string()), confirm: z.string() })
-      .superRefine((value, ctx) => {
-        if (value.password === value.confirm) return;
-        ctx.addIssue({
-          code: "custom",
-          path: ["confirm"],
-          message: `"${value.confirm}" does not match "${value.password}"`,
-        });
-      }),
-  );
+  const FieldsConfirm = fields("FieldsConfirm", confirmSchema);
   return [
     {
       name: "FieldsPlain",

@@ -102,32 +102,35 @@ export const Token: ConfigDefinition<unknown> = def(
  * superRefine on the object that holds the secret, putting issues on a
  * sibling, in zod's own fields, and in a path made of the value.
  */
-export const Confirm: ConfigDefinition<unknown> = def(
-  "Confirm",
-  z.object({ password: secret(z.string()), confirm: z.string() })
-    .superRefine((value, ctx) => {
-      if (value.password === value.confirm) return;
-      ctx.addIssue({
-        code: "custom",
-        path: ["confirm"],
-        message: `"${value.confirm}" does not match "${value.password}"`,
-      });
-      ctx.addIssue({
-        code: "invalid_value",
-        values: [value.password],
-        path: ["confirm"],
-      });
-      ctx.addIssue({
-        code: "too_small",
-        origin: "string",
-        minimum: value.password.length,
-        inclusive: true,
-        input: value.password,
-        path: ["confirm"],
-      });
-      ctx.addIssue({ code: "custom", path: [value.password] });
-    }),
-);
+export const confirmSchema: z.ZodType = z.object({
+  password: secret(z.string()),
+  confirm: z.string(),
+})
+  .superRefine((value, ctx) => {
+    if (value.password === value.confirm) return;
+    ctx.addIssue({
+      code: "custom",
+      path: ["confirm"],
+      message: `"${value.confirm}" does not match "${value.password}"`,
+    });
+    ctx.addIssue({
+      code: "invalid_value",
+      values: [value.password],
+      path: ["confirm"],
+    });
+    ctx.addIssue({
+      code: "too_small",
+      origin: "string",
+      minimum: value.password.length,
+      inclusive: true,
+      input: value.password,
+      path: ["confirm"],
+    });
+    ctx.addIssue({ code: "custom", path: [value.password] });
+  });
+
+/** {@linkcode confirmSchema} as its own key. */
+export const Confirm: ConfigDefinition<unknown> = def("Confirm", confirmSchema);
 
 /** z.custom with an error function, as the whole value. */
 export const Custom: ConfigDefinition<unknown> = def(

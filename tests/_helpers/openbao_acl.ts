@@ -84,7 +84,7 @@ export function buildAcl(
  * `capCheckOnly`), or `undefined` when no rule matches. `path` has no leading
  * slash; a list path ends with `/`.
  */
-export function capabilitiesFor(
+function capabilitiesFor(
   acl: Acl,
   path: string,
   listing: boolean,

@@ -20,7 +20,7 @@ export function store(
 }
 
 /** The policy the README documents, under this name. */
-export const CONFIG_POLICY = "harmony-config";
+const CONFIG_POLICY = "harmony-config";
 
 /**
  * Adds the README's policy for `secret/harmony/config/*` (read, write, list,

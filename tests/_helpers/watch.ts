@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import type { ConfigWatch, WatchEvent } from "../../mod.ts";
 
 /** The bound on any one wait: generous, since the machine is shared. */
-export const WAIT_MS = 20_000;
+const WAIT_MS = 20_000;
 
 /** The watch's next event; fails when the watch ends or `ms` passes first. */
 export async function nextEvent<T>(

@@ -6,10 +6,10 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { DatabaseSync } from "node:sqlite";
 import { describe, it } from "node:test";
 import { SqliteSource } from "../../mod.ts";
 import { ROOT, runCli, scopedFlags } from "../_helpers/cli.ts";
+import { insertRows } from "../_helpers/sqlite_rows.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 /** Listing env vars needs plain --allow-env; the rest is scoped. */
@@ -25,13 +25,7 @@ describe("harmony-config list and unset with keys another tool wrote", () => {
       using sqlite = await SqliteSource.open(dbPath);
       await sqlite.set("Good", 1);
     }
-    const other = new DatabaseSync(dbPath);
-    const insert = other.prepare(
-      "INSERT INTO config (key, value) VALUES (?, ?)",
-    );
-    insert.run("bad key!", "1");
-    insert.run("esc\x1b[31mred", "2");
-    other.close();
+    insertRows(dbPath, [["bad key!", "1"], ["esc\x1b[31mred", "2"]]);
     const env = { HARMONY_DATA_DIR: data.path };
 
     const text = await runCli(flags(data.path), ["list"], { env });

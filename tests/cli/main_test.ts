@@ -11,13 +11,11 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import process from "node:process";
-import { fileURLToPath } from "node:url";
 import { describe, it } from "node:test";
 import { SqliteSource } from "../../mod.ts";
-import { baseEnv, denoExecutable, isDeno } from "../_helpers/subprocess.ts";
+import { baseEnv, isDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
-import { runWithClosedStdout } from "../_helpers/cli.ts";
+import { cliCommand, runWithClosedStdout } from "../_helpers/cli.ts";
 import { staticClosure } from "../_helpers/module_graph.ts";
 
 /**
@@ -69,14 +67,7 @@ function runIntoClosedPipe(
   args: readonly string[],
   env: Record<string, string>,
 ): Promise<{ code: number | null; stderr: string }> {
-  const cli = fileURLToPath(new URL("../../cli.ts", import.meta.url));
-  const [command, ...prefix] = isDeno
-    ? [denoExecutable(), "run", "--quiet", "--allow-all", cli]
-    : [
-      process.execPath,
-      "--disable-warning=ExperimentalWarning",
-      cli.replace(/\.ts$/, ".js"),
-    ];
+  const [command, ...prefix] = cliCommand(["--allow-all"]);
   return runWithClosedStdout(command!, [...prefix, ...args], env);
 }
 

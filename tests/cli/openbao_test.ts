@@ -4,29 +4,15 @@
  * `doctor` prints, and a `list` that agrees with `get`.
  */
 import assert from "node:assert/strict";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { describe, it } from "node:test";
-import { baseEnv, isDeno, runFixture } from "../_helpers/subprocess.ts";
+import { BROAD_FLAGS, runCli } from "../_helpers/cli.ts";
+import { isDeno } from "../_helpers/subprocess.ts";
 import type { RunResult } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { startFakeOpenBao } from "../_helpers/openbao_server.ts";
 
-const ROOT = dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-const CLI = new URL("../../cli.ts", import.meta.url);
-const BROAD = ["--allow-env", "--allow-read", "--allow-write", "--allow-net"];
-
-function cli(
-  flags: readonly string[],
-  args: readonly string[],
-  env: Record<string, string>,
-): Promise<RunResult> {
-  return runFixture(CLI, args, {
-    denoFlags: flags,
-    env: baseEnv(env),
-    cwd: ROOT,
-  });
-}
+const BROAD = [...BROAD_FLAGS, "--allow-net"];
 
 function assertOk(result: RunResult, what: string): void {
   assert.equal(result.code, 0, `${what}: ${result.stderr}`);
@@ -47,7 +33,7 @@ describe("harmony-config with OpenBao", () => {
       BAO_NAMESPACE: "team-a",
       BAO_TOKEN: bao.rootToken,
     };
-    const doctor = await cli(BROAD, ["doctor", "--json"], env);
+    const doctor = await runCli(BROAD, ["doctor", "--json"], { env });
     assertOk(doctor, "doctor");
     const flags: string[] = JSON.parse(doctor.stdout).flags;
     const checks: { subject: string; message: string }[] =
@@ -69,7 +55,7 @@ describe("harmony-config with OpenBao", () => {
       `--allow-write=${join(data.path, "config")}`,
       `--allow-net=${host}`,
     ]);
-    const get = await cli(flags, ["get", "Db", "--reveal"], env);
+    const get = await runCli(flags, ["get", "Db", "--reveal"], { env });
     assertOk(get, "get with doctor's flags");
     assert.deepEqual(JSON.parse(get.stdout), { host: "team-a" });
   });
@@ -89,7 +75,7 @@ describe("harmony-config with OpenBao", () => {
         BAO_NAMESPACE: "team-a",
         BAO_TOKEN: bao.rootToken,
       };
-      const result = await cli(
+      const result = await runCli(
         [
           "--allow-env=HARMONY_CONFIG_*,HARMONY_DATA_DIR,OPENBAO_URL,BAO_TOKEN",
           `--allow-read=${join(data.path, "config")}`,
@@ -97,7 +83,7 @@ describe("harmony-config with OpenBao", () => {
           `--allow-net=${new URL(bao.address).host}`,
         ],
         ["get", "Db", "--reveal"],
-        env,
+        { env },
       );
       assert.notEqual(result.code, 0);
       assert.match(result.stderr, /--allow-env=BAO_NAMESPACE/);
@@ -123,15 +109,15 @@ describe("harmony-config with OpenBao", () => {
       OPENBAO_URL: bao.address,
       BAO_TOKEN: bao.rootToken,
     };
-    const list = await cli(BROAD, ["list", "--json"], env);
+    const list = await runCli(BROAD, ["list", "--json"], { env });
     assertOk(list, "list");
     const sources: { source: string; keys: { key: string }[] }[] =
       JSON.parse(list.stdout).sources;
     const openbao = sources.find((s) => s.source.startsWith("openbao:"));
     assert.deepEqual(openbao?.keys.map((k) => k.key), ["Live"]);
     const [live, gone] = await Promise.all([
-      cli(BROAD, ["get", "Live", "--reveal"], env),
-      cli(BROAD, ["get", "Deleted", "--reveal"], env),
+      runCli(BROAD, ["get", "Live", "--reveal"], { env }),
+      runCli(BROAD, ["get", "Deleted", "--reveal"], { env }),
     ]);
     assertOk(live, "get Live");
     assert.equal(gone.code, 3, "get Deleted: not found");

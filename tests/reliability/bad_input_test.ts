@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import process from "node:process";
-import { DatabaseSync } from "node:sqlite";
 import { describe, test } from "node:test";
 import { z } from "zod";
 import {
@@ -18,6 +17,8 @@ import {
   SqliteSource,
 } from "../../mod.ts";
 import type { ConfigSource } from "../../mod.ts";
+import { rejection } from "../_helpers/rejection.ts";
+import { insertRows, storedText } from "../_helpers/sqlite_rows.ts";
 import { isDeno, runDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
@@ -46,26 +47,6 @@ function assertTyped(
   );
 }
 
-async function caught(promise: Promise<unknown>): Promise<unknown> {
-  try {
-    await promise;
-  } catch (error) {
-    return error;
-  }
-  assert.fail("expected a rejection");
-}
-
-function rawRow(path: string, key: string): string | undefined {
-  const db = new DatabaseSync(path);
-  try {
-    return (db.prepare("SELECT value FROM config WHERE key = ?").get(key) as
-      | { value: string }
-      | undefined)?.value;
-  } finally {
-    db.close();
-  }
-}
-
 describe("bad input gives a typed error and overwrites nothing", () => {
   test("malformed JSON in env, in a file and in a DB row", async () => {
     await using dir = await tempDir();
@@ -75,7 +56,7 @@ describe("bad input gives a typed error and overwrites nothing", () => {
     const env = { HARMONY_CONFIG_Db: '{"host": "db", ' };
     await using fromEnv = new ConfigManager([new EnvSource({ env }), sqlite]);
     assertTyped(
-      await caught(fromEnv.get(Db)),
+      await rejection(fromEnv.get(Db)),
       ConfigValidationError,
       "Db",
       "HARMONY_CONFIG_Db",
@@ -88,23 +69,21 @@ describe("bad input gives a typed error and overwrites nothing", () => {
     await writeFile(join(files, "Db.json"), "{ not json");
     const fileSource = new LocalFileSource(files);
     assertTyped(
-      await caught(new ConfigManager([fileSource]).get(Db)),
+      await rejection(new ConfigManager([fileSource]).get(Db)),
       ConfigValidationError,
       "Db",
       join(files, "Db.json"),
     );
     assert.equal(await readFile(join(files, "Db.json"), "utf8"), "{ not json");
 
-    const raw = new DatabaseSync(dbPath);
-    raw.prepare("UPDATE config SET value = ? WHERE key = ?").run("[1,", "Db");
-    raw.close();
+    insertRows(dbPath, [["Db", "[1,"]]);
     assertTyped(
-      await caught(new ConfigManager([sqlite]).get(Db)),
+      await rejection(new ConfigManager([sqlite]).get(Db)),
       ConfigValidationError,
       "Db",
       `${dbPath}#Db`,
     );
-    assert.equal(rawRow(dbPath, "Db"), "[1,");
+    assert.equal(storedText(dbPath, "Db"), "[1,");
   });
 
   test("wrong shapes in every source name the failing path", async () => {
@@ -126,7 +105,7 @@ describe("bad input gives a typed error and overwrites nothing", () => {
       [new MemorySource({ Db: wrong }), "memory:Db"],
     ];
     for (const [source, locator] of cases) {
-      const error = await caught(new ConfigManager([source]).get(Db));
+      const error = await rejection(new ConfigManager([source]).get(Db));
       assertTyped(error, ConfigValidationError, "Db", locator);
       assert.deepEqual(
         (error as ConfigValidationError).issues.map((i) => i.path).sort(),
@@ -136,7 +115,7 @@ describe("bad input gives a typed error and overwrites nothing", () => {
     }
     assert.equal(await readFile(files.locate("Db"), "utf8"), fileText);
     // set() refuses a wrong shape before writing anything.
-    const error = await caught(
+    const error = await rejection(
       new ConfigManager([sqlite]).set(Db, wrong as unknown as typeof good),
     );
     assert.ok(error instanceof ConfigValidationError);
@@ -170,7 +149,7 @@ describe("bad input gives a typed error and overwrites nothing", () => {
       const value = await new ConfigManager([source]).get(Big);
       assert.equal(value.blob.length, big.blob.length, source.name);
       assert.ok(value.blob === big.blob, source.name);
-      const error = await caught(new ConfigManager([source]).get(Small));
+      const error = await rejection(new ConfigManager([source]).get(Small));
       assert.ok(error instanceof ConfigValidationError, source.name);
       assert.equal(error.key, "Big");
       assert.ok(error.message.length < 1000, "the message holds the value");
@@ -254,7 +233,7 @@ describe("bad input gives a typed error and overwrites nothing", () => {
     const path = join(dir.path, "config.db");
     const content = "these are my notes, not a database\n".repeat(200);
     await writeFile(path, content);
-    const error = await caught(SqliteSource.open(path));
+    const error = await rejection(SqliteSource.open(path));
     assertTyped(error, ConfigSourceError, undefined, `sqlite:${path}`);
     assert.equal((error as ConfigError).source, `sqlite:${path}`);
     assert.equal(await readFile(path, "utf8"), content);
@@ -318,12 +297,14 @@ describe("bad input gives a typed error and overwrites nothing", () => {
       await writeFile(join(locked, "Existing.json"), '{"kept":true}\n');
       await chmod(locked, 0o500);
       try {
-        const error = await caught(
+        const error = await rejection(
           new LocalFileSource(locked).set("Existing", { replaced: true }),
         );
         assertTyped(error, ConfigSourceError, "Existing", `file:${locked}`);
         assert.ok(
-          await caught(SqliteSource.open(join(locked, "config.db"))) instanceof
+          await rejection(
+            SqliteSource.open(join(locked, "config.db")),
+          ) instanceof
             ConfigError,
         );
         assert.equal(

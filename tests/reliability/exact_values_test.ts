@@ -20,6 +20,7 @@ import {
 } from "../../mod.ts";
 import { cliCommand, runCli } from "../_helpers/cli.ts";
 import { baseEnv, run } from "../_helpers/subprocess.ts";
+import { RUST_TABLE, storedText } from "../_helpers/sqlite_rows.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { rejection } from "../_helpers/rejection.ts";
 
@@ -31,21 +32,8 @@ const Name = defineConfig({ key: "Name", schema: z.string() });
 /** Creates the Rust crate's table in a new database at `path`. */
 function rustDatabase(path: string): DatabaseSync {
   const db = new DatabaseSync(path);
-  db.exec(
-    "CREATE TABLE config(key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now')))",
-  );
+  db.exec(RUST_TABLE);
   return db;
-}
-
-/** The text of `key`'s row, read with a connection of its own, as the Rust crate would. */
-function storedText(path: string, key: string): unknown {
-  const db = new DatabaseSync(path);
-  try {
-    return db.prepare("SELECT value FROM config WHERE key = ?").get(key)
-      ?.value;
-  } finally {
-    db.close();
-  }
 }
 
 describe("bytes that are not UTF-8", () => {

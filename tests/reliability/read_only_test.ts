@@ -21,7 +21,6 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, test } from "node:test";
 import { readdirSync } from "node:fs";
-import { DatabaseSync } from "node:sqlite";
 import { z } from "zod";
 import { ConfigManager, defineConfig, SqliteSource } from "../../mod.ts";
 import { staticClosure } from "../_helpers/module_graph.ts";
@@ -40,6 +39,7 @@ import {
   isDeno,
   run,
 } from "../_helpers/subprocess.ts";
+import { insertRows } from "../_helpers/sqlite_rows.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -244,15 +244,9 @@ describe("a read-only store is readable", () => {
     async () => {
       await using tmp = await tempDir();
       const original = join(tmp.path, "config.db");
-      const raw = new DatabaseSync(original);
-      raw.exec(
-        "CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now')))",
-      );
-      raw.prepare("INSERT INTO config (key, value) VALUES (?, ?)").run(
-        "Db",
-        JSON.stringify(VALUE),
-      );
-      raw.close();
+      insertRows(original, [["Db", JSON.stringify(VALUE)]], {
+        createTable: true,
+      });
       const mount = await mountReadOnly(tmp.path);
       assert.ok(typeof mount !== "string", String(mount));
       await using _ = mount;

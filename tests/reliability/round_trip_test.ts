@@ -23,7 +23,8 @@ import {
 } from "../../mod.ts";
 import { ScriptedPromptSource } from "../../testing.ts";
 import { rejection } from "../_helpers/rejection.ts";
-import { baseEnv, isDeno, runFixture } from "../_helpers/subprocess.ts";
+import { BROAD_FLAGS, runCli } from "../_helpers/cli.ts";
+import { isDeno } from "../_helpers/subprocess.ts";
 import { type TempDir, tempDir } from "../_helpers/temp.ts";
 
 /** A persisting source of each kind, and how to open a fresh one on the same storage. */
@@ -199,10 +200,7 @@ describe("a transform runs once per read, never again on what was stored", () =>
       ),
     ) + "#Timeout";
     const cli = (args: string[]) =>
-      runFixture(new URL("../../cli.ts", import.meta.url), args, {
-        denoFlags: ["--allow-env", "--allow-read", "--allow-write"],
-        env: baseEnv({ HARMONY_DATA_DIR: data.path }),
-      });
+      runCli(BROAD_FLAGS, args, { env: { HARMONY_DATA_DIR: data.path } });
     const stored = await cli(["set", "--schema", schema, '{"sec":5}']);
     assert.equal(stored.code, 0, stored.stderr);
     const got = await cli(["get", "--schema", schema, "--json"]);
@@ -297,14 +295,9 @@ describe("a value JSON cannot hold is refused before anything is written", () =>
 
   test("the CLI: set Num 1e400 fails and stores nothing, where it printed Stored and wrote null", async () => {
     await using data = await tempDir();
-    const result = await runFixture(
-      new URL("../../cli.ts", import.meta.url),
-      ["set", "Num", "1e400"],
-      {
-        denoFlags: ["--allow-env", "--allow-read", "--allow-write"],
-        env: baseEnv({ HARMONY_DATA_DIR: data.path }),
-      },
-    );
+    const result = await runCli(BROAD_FLAGS, ["set", "Num", "1e400"], {
+      env: { HARMONY_DATA_DIR: data.path },
+    });
     assert.equal(result.code, 1, result.stdout);
     assert.doesNotMatch(result.stdout, /Stored/);
     assert.match(result.stderr, /NaN or Infinity.*finite number/);

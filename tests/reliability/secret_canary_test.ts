@@ -45,7 +45,6 @@ import {
   LocalFileSource,
   MemorySource,
   PromptCancelledError,
-  PromptSource,
   secret,
   SqliteSource,
   StoreSource,
@@ -60,7 +59,8 @@ import {
   type PromptStep,
 } from "../_fixtures/secret_canary_schemas.ts";
 import { fieldsCases, type Layers } from "../_fixtures/secret_canary_fields.ts";
-import { FakeTerminal, KEY } from "../_helpers/fake_terminal.ts";
+import { KEY } from "../_helpers/fake_terminal.ts";
+import { promptingManager } from "../_helpers/prompting.ts";
 import {
   type FakeOpenBao,
   startFakeOpenBao,
@@ -73,6 +73,7 @@ import {
   run,
   type RunResult,
 } from "../_helpers/subprocess.ts";
+import { insertRows } from "../_helpers/sqlite_rows.ts";
 import { tempDir } from "../_helpers/temp.ts";
 
 /** Letters that hex, UUIDs and base64 of short values rarely line up into. */
@@ -612,11 +613,7 @@ async function cliMatrix(
       await store.delete(key);
       // SQLite holds only JSON text written through the source, broken
       // text through SQL, as another writer could leave it.
-      const raw = new DatabaseSync(join(data, "config", "config.db"));
-      raw.prepare(
-        "INSERT OR REPLACE INTO config (key, value) VALUES (?, ?)",
-      ).run(key, text);
-      raw.close();
+      insertRows(join(data, "config", "config.db"), [[key, text]]);
       if (isJson) await store.set(key, JSON.parse(text));
       const variable = { [`HARMONY_CONFIG_${key}`]: text };
       const places: [string, Record<string, string>, string[]][] = [
@@ -936,11 +933,9 @@ async function promptSession(
   stored: ConfigSource | readonly ConfigSource[],
   where: string,
 ): Promise<void> {
-  const term = new FakeTerminal();
-  const manager = new ConfigManager([
+  const { manager, term } = promptingManager(
     ...(Array.isArray(stored) ? stored : [stored]),
-    new PromptSource({ input: term.input, output: term.output }),
-  ]);
+  );
   const pending = manager.getOrPrompt(item.def).then(
     () => undefined,
     (error: unknown) => ({ error }),

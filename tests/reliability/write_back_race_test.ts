@@ -127,9 +127,11 @@ describe("a migration's write-back is a compare-and-set", {
       new MemorySource(),
     ];
     for (const source of sources) {
+      // The manager closes its source, the SQLite handle too, also when an
+      // assertion fails.
+      await using manager = new ConfigManager([source]);
       await source.set("Server", OLD);
       const Server = server(() => Promise.resolve());
-      const manager = new ConfigManager([source]);
       const before = await manager.explain(Server);
       assert.equal(before.steps[0]?.reason, "migrated; get() writes it back");
       const { step } = await resolveWithSteps(source, Server);
@@ -138,7 +140,6 @@ describe("a migration's write-back is a compare-and-set", {
         url: "http://old-host:80",
       });
       assert.equal((await manager.explain(Server)).steps[0]?.status, "hit");
-      await source.close?.();
     }
   });
 

@@ -23,6 +23,7 @@ import { FakeTerminal, KEY } from "../_helpers/fake_terminal.ts";
 import { baseEnv, runFixture } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { promptingManager } from "../_helpers/prompting.ts";
+import { rejection } from "../_helpers/rejection.ts";
 
 const noTtyFixture = new URL("../_fixtures/prompt_no_tty.ts", import.meta.url);
 
@@ -461,7 +462,7 @@ describe("cancelling", () => {
     await term.answer("? a", "first");
     await term.waitFor("? b");
     term.type(KEY.ctrlC);
-    const error = await pending.then(() => undefined, (e: unknown) => e);
+    const error = await rejection(pending);
     assert.ok(error instanceof PromptCancelledError);
     assert.ok(error instanceof ConfigError);
     assert.equal(error.key, "Pair");

@@ -9,6 +9,8 @@ import { ConfigSourceError, InvalidKeyError, SqliteSource } from "../../mod.ts";
 import { assertCompareAndSet } from "../_helpers/compare_and_set.ts";
 import { isDeno, run, runDeno } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
+import { rejection } from "../_helpers/rejection.ts";
+import { insertRows, RUST_TABLE } from "../_helpers/sqlite_rows.ts";
 
 describe("SqliteSource", () => {
   test("round-trips a value and creates missing directories 0700 and the file 0600", async () => {
@@ -78,15 +80,9 @@ describe("SqliteSource", () => {
   test("reads a row written the way the Rust crate writes it", async () => {
     await using dir = await tempDir();
     const path = join(dir.path, "c.db");
-    const rust = new DatabaseSync(path);
-    rust.exec(
-      "CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now')))",
-    );
-    rust.prepare("INSERT INTO config (key, value) VALUES (?, ?)").run(
-      "PostgresConfig",
-      '{"host":"rust-db","port":6432}',
-    );
-    rust.close();
+    insertRows(path, [["PostgresConfig", '{"host":"rust-db","port":6432}']], {
+      createTable: true,
+    });
     using source = await SqliteSource.open(path);
     assert.deepEqual(await source.get("PostgresConfig"), {
       host: "rust-db",
@@ -183,11 +179,7 @@ describe("SqliteSource", () => {
     await using dir = await tempDir();
     const path = join(dir.path, "c.db");
     using source = await SqliteSource.open(path);
-    const raw = new DatabaseSync(path);
-    raw.prepare("INSERT INTO config (key, value) VALUES ('Bad', ?)").run(
-      "{not json CANARY-ROW",
-    );
-    raw.close();
+    insertRows(path, [["Bad", "{not json CANARY-ROW"]]);
     await assert.rejects(source.get("Bad"), (error: Error) => {
       assert.equal(error.name, "ConfigValidationError");
       assert.ok(error.message.includes(`${path}#Bad`));
@@ -259,9 +251,7 @@ describe("SqliteSource never writes what it only meant to read", () => {
   function rollbackDatabase(path: string): void {
     const db = new DatabaseSync(path);
     db.exec("PRAGMA journal_mode = DELETE");
-    db.exec(
-      "CREATE TABLE config (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL DEFAULT (datetime('now')))",
-    );
+    db.exec(RUST_TABLE);
     const insert = db.prepare("INSERT INTO config (key, value) VALUES (?, ?)");
     for (let i = 0; i < 200; i++) {
       insert.run(`K${i}`, JSON.stringify("x".repeat(100)));
@@ -321,12 +311,11 @@ describe("SqliteSource text and compare-and-set", () => {
     await using dir = await tempDir();
     const path = join(dir.path, "c.db");
     using source = await SqliteSource.open(path);
-    const raw = new DatabaseSync(path);
-    const insert = raw.prepare("INSERT INTO config (key, value) VALUES (?, ?)");
-    insert.run("Bom", '\uFEFF{"host":"db"}');
-    insert.run("Empty", "");
-    insert.run("Blank", " \n\t");
-    raw.close();
+    insertRows(path, [
+      ["Bom", '\uFEFF{"host":"db"}'],
+      ["Empty", ""],
+      ["Blank", " \n\t"],
+    ]);
     assert.deepEqual(await source.get("Bom"), { host: "db" });
     for (const key of ["Empty", "Blank"]) {
       await assert.rejects(source.get(key), (error: Error) => {
@@ -343,11 +332,7 @@ describe("SqliteSource text and compare-and-set", () => {
     const path = join(dir.path, "c.db");
     using source = await SqliteSource.open(path);
     // The Rust crate's serde_json may space or order text differently.
-    const raw = new DatabaseSync(path);
-    raw.prepare("INSERT INTO config (key, value) VALUES ('K', ?)").run(
-      '{ "b": [1, 2], "a": "x" }',
-    );
-    raw.close();
+    insertRows(path, [["K", '{ "b": [1, 2], "a": "x" }']]);
     await assertCompareAndSet(source);
   });
 });
@@ -436,7 +421,7 @@ describe("SqliteSource on a database damaged after it was set up", () => {
     for (
       const attempt of [() => source.get("K1"), () => source.set("K1", "y")]
     ) {
-      const error = await attempt().then(() => undefined, (e: unknown) => e);
+      const error = await rejection(attempt());
       assert.ok(error instanceof ConfigSourceError, String(error));
       assert.equal(error.key, "K1");
       assert.ok(error.message.includes(`${path} is corrupt`), error.message);

@@ -1,7 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { PassThrough } from "node:stream";
 import { z } from "zod";
 import {
   ConfigManager,
@@ -9,7 +8,6 @@ import {
   ConfigValidationError,
   defineConfig,
   EnvSource,
-  PromptSource,
   secret,
   type SecretStore,
   SourceUnavailableError,
@@ -24,6 +22,7 @@ import {
 } from "../_helpers/openbao_server.ts";
 import { tempDir } from "../_helpers/temp.ts";
 import { rejection } from "../_helpers/rejection.ts";
+import { promptingManager } from "../_helpers/prompting.ts";
 
 const Db = defineConfig({
   key: "Db",
@@ -238,22 +237,18 @@ describe("ConfigManager([EnvSource, StoreSource(OpenBao), SqliteSource])", () =>
       key: "Name",
       schema: z.string().describe("Your name"),
     });
-    const input = new PassThrough();
-    const output = new PassThrough();
-    // Answer once the question is drawn.
-    output.once("data", () => input.write("harmony\n"));
-    output.resume();
     const sqlite = await SqliteSource.open(join(dir.path, "config.db"));
-    await using manager = new ConfigManager([
+    const { manager, term } = promptingManager(
       new EnvSource({ env: {} }),
       new StoreSource(openBao(bao)),
       sqlite,
-      new PromptSource({ input, output }),
-    ]);
-    assert.equal(await manager.getOrPrompt(Name), "harmony");
+    );
+    await using _ = manager;
+    const pending = manager.getOrPrompt(Name);
+    await term.answer("Your name", "harmony");
+    assert.equal(await pending, "harmony");
     assert.deepEqual(bao.readKv("harmony/config/Name"), { value: "harmony" });
     assert.equal(await sqlite.get("Name"), undefined);
-    input.end();
   });
 });
 

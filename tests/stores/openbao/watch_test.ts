@@ -62,7 +62,7 @@ describe("OpenBaoStore: watching a key", () => {
     await using dir = await tempDir();
     await using bao = await startFakeOpenBao();
     bao.putKv("harmony/config/Db", { host: "team" });
-    const sqlite = await SqliteSource.open(join(dir.path, "config.db"));
+    using sqlite = await SqliteSource.open(join(dir.path, "config.db"));
     await sqlite.set("Db", { host: "local" });
     const team = new StoreSource(
       store(bao, {

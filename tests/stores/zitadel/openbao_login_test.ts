@@ -32,6 +32,7 @@ import {
 import { tempDir } from "../../_helpers/temp.ts";
 import { startJwtIssuer } from "../../_helpers/jwt_issuer.ts";
 import { OpenBaoStore } from "../../../stores/openbao/mod.ts";
+import { rejection } from "../../_helpers/rejection.ts";
 
 const Database = defineConfig({
   key: "Database",
@@ -213,7 +214,7 @@ describe("Zitadel device login in front of OpenBao", () => {
 
   it("an identity-provider outage falls through to SQLite, and explain() blames the provider, not OpenBao", async () => {
     await using dir = await tempDir();
-    const down = await startOidcProvider();
+    await using down = await startOidcProvider();
     const issuer = down.issuer;
     await using bao = await startFakeOpenBao();
     await configure(bao, down);
@@ -355,7 +356,7 @@ describe("Zitadel's shapes in front of OpenBao", () => {
     // would let it in; bound_claims on azp does not.
     const web = await idp.zitadelIdToken("app-web", "carol");
     assert.ok((claimsOf(web).aud as string[]).includes("app-cli"));
-    const error = await read(web).then(() => undefined, (e: unknown) => e);
+    const error = await rejection(read(web));
     assert.ok(error instanceof LoginError);
     assert.match(error.message, /claim "azp" does not match/);
   });

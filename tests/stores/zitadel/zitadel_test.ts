@@ -24,6 +24,7 @@ import {
 import { baseEnv, isDeno, runFixture } from "../../_helpers/subprocess.ts";
 import { startJwtIssuer } from "../../_helpers/jwt_issuer.ts";
 import { everyChannel, leaks } from "../../_helpers/openbao_store.ts";
+import { rejection } from "../../_helpers/rejection.ts";
 
 /** A promise with its resolver, to wait on events instead of time. */
 function deferred<T = void>(): {
@@ -103,12 +104,12 @@ describe("deviceLogin against oidc-provider", () => {
 
   it("stops with access_denied when the user aborts on the confirmation page", async () => {
     await using op = await startOidcProvider();
-    const err = await deviceLogin({
+    const err = await rejection(deviceLogin({
       issuer: op.issuer,
       clientId: op.clientId,
       onPrompt: (prompt) => op.deny(prompt.userCode),
       sleep: () => Promise.resolve(),
-    }).then(() => undefined, (error: unknown) => error);
+    }));
 
     assert.ok(err instanceof LoginError);
     assert.ok(err instanceof ConfigError);
@@ -121,7 +122,7 @@ describe("deviceLogin against oidc-provider", () => {
     await using op = await startOidcProvider({ deviceCodeTtlSeconds: 1 });
     const tokenErrors: string[] = [];
     let promptedAt = 0;
-    const err = await deviceLogin({
+    const err = await rejection(deviceLogin({
       issuer: op.issuer,
       clientId: op.clientId,
       fetch: recordingFetch(tokenErrors),
@@ -141,7 +142,7 @@ describe("deviceLogin against oidc-provider", () => {
             (Math.floor(promptedAt / 1000) + 1) * 1000 - Date.now() + 1,
           )
         ),
-    }).then(() => undefined, (error: unknown) => error);
+    }));
 
     assert.ok(err instanceof LoginError);
     assert.equal(err.code, "expired_token");
@@ -152,18 +153,20 @@ describe("deviceLogin against oidc-provider", () => {
     await using op = await startOidcProvider({ deviceCodeTtlSeconds: 600 });
     const tokenErrors: string[] = [];
     let clock = 1_000_000;
-    const err = await deviceLogin({
+    const expiresIn: number[] = [];
+    const err = await rejection(deviceLogin({
       issuer: op.issuer,
       clientId: op.clientId,
       fetch: recordingFetch(tokenErrors),
       now: () => clock,
-      onPrompt: (prompt) => assert.equal(prompt.expiresAt, clock + 600_000),
+      onPrompt: (prompt) => void expiresIn.push(prompt.expiresAt - clock),
       sleep: (ms) => {
         clock += ms * 61; // 305 s per wait: one poll, then past the deadline
         return Promise.resolve();
       },
-    }).then(() => undefined, (error: unknown) => error);
+    }));
 
+    assert.deepEqual(expiresIn, [600_000], "one prompt, expiring in 600 s");
     assert.ok(err instanceof LoginError);
     assert.equal(err.code, "expired_token");
     assert.deepEqual(tokenErrors, ["authorization_pending"]);
@@ -251,7 +254,7 @@ describe("deviceLogin polling through a provider outage", () => {
     await using op = await startOidcProvider({ deviceCodeTtlSeconds: 60 });
     let clock = 1_000_000;
     const sleeps: number[] = [];
-    const err = await deviceLogin({
+    const err = await rejection(deviceLogin({
       issuer: op.issuer,
       clientId: op.clientId,
       fetch: failingTokenFetch(Array.from({ length: 100 }, () => 502)),
@@ -262,7 +265,7 @@ describe("deviceLogin polling through a provider outage", () => {
         clock += ms;
         return Promise.resolve();
       },
-    }).then(() => undefined, (error: unknown) => error);
+    }));
     assert.ok(err instanceof SourceUnavailableError, String(err));
     assert.equal(err.source, `oidc:${op.issuer}`);
     assert.equal(
@@ -313,11 +316,11 @@ describe("refreshLogin against oidc-provider", () => {
 
   it("fails with invalid_grant for a refresh token the provider does not know", async () => {
     await using op = await startOidcProvider();
-    const err = await refreshLogin({
+    const err = await rejection(refreshLogin({
       issuer: op.issuer,
       clientId: op.clientId,
       refreshToken: "not-a-refresh-token",
-    }).then(() => undefined, (error: unknown) => error);
+    }));
     assert.ok(err instanceof LoginError);
     assert.equal(err.code, "invalid_grant");
     assert.match(err.message, /log in again/);
@@ -332,14 +335,14 @@ describe("deviceLogin failures before the user is asked", () => {
   it("names an unknown client", async () => {
     await using op = await startOidcProvider();
     let prompted = false;
-    const err = await deviceLogin({
+    const err = await rejection(deviceLogin({
       issuer: op.issuer,
       clientId: "nobody",
       onPrompt: () => {
         prompted = true;
       },
       sleep: () => Promise.resolve(),
-    }).then(() => undefined, (error: unknown) => error);
+    }));
     assert.ok(err instanceof LoginError);
     assert.equal(err.code, "invalid_client");
     assert.equal(prompted, false);
@@ -349,11 +352,11 @@ describe("deviceLogin failures before the user is asked", () => {
     const op = await startOidcProvider();
     const issuer = op.issuer;
     await op.close();
-    const err = await deviceLogin({
+    const err = await rejection(deviceLogin({
       issuer,
       clientId: "harmony-cli",
       sleep: () => Promise.resolve(),
-    }).then(() => undefined, (error: unknown) => error);
+    }));
     assert.ok(err instanceof SourceUnavailableError);
     assert.equal(err.source, `oidc:${issuer}`);
   });
@@ -383,13 +386,13 @@ describe("deviceLogin failures before the user is asked", () => {
     await using op = await startOidcProvider();
     // Another name for the same server, as a DNS alias would give.
     const alias = "http://idp.test";
-    const err = await deviceLogin({
+    const err = await rejection(deviceLogin({
       issuer: alias,
       clientId: op.clientId,
       fetch: (input, init) =>
         fetch(String(input).replace(alias, op.issuer), init),
       sleep: () => Promise.resolve(),
-    }).then(() => undefined, (error: unknown) => error);
+    }));
     assert.ok(err instanceof LoginError);
     assert.equal(err.code, "discovery_failed");
     assert.match(err.message, /exactly as the provider publishes it/);
@@ -435,11 +438,11 @@ describe("against Zitadel's shapes", () => {
     });
     assert.notEqual(second.refreshToken, first.refreshToken);
     for (const refreshToken of [first.refreshToken!, "never-issued"]) {
-      const err = await refreshLogin({
+      const err = await rejection(refreshLogin({
         issuer: idp.issuer,
         clientId: "app-cli",
         refreshToken,
-      }).then(() => undefined, (error: unknown) => error);
+      }));
       assert.ok(err instanceof LoginError);
       assert.equal(err.code, "invalid_request");
       assert.match(err.message, /refused the refresh token .*: log in again/);
@@ -474,12 +477,12 @@ describe("against Zitadel's shapes", () => {
       }
       return await fetch(input, init);
     };
-    const refused = await refreshLogin({
+    const refused = await rejection(refreshLogin({
       issuer: idp.issuer,
       clientId: "app-cli",
       refreshToken,
       fetch: quoting,
-    }).then(() => undefined, (error: unknown) => error);
+    }));
     assert.ok(refused instanceof LoginError);
     assert.deepEqual(
       leaks(everyChannel(refused), [refreshToken, tokens.idToken]),
@@ -489,7 +492,7 @@ describe("against Zitadel's shapes", () => {
 
     let deviceCode = "";
     const prompts: DevicePrompt[] = [];
-    const polled = await deviceLogin({
+    const polled = await rejection(deviceLogin({
       issuer: idp.issuer,
       clientId: "app-cli",
       // The device code, quoted in the verification URI and the poll's error.
@@ -506,7 +509,7 @@ describe("against Zitadel's shapes", () => {
       },
       onPrompt: (prompt) => void prompts.push(prompt),
       sleep: () => Promise.resolve(),
-    }).then(() => undefined, (error: unknown) => error);
+    }));
     assert.ok(polled instanceof LoginError);
     assert.ok(deviceCode.length > 0);
     assert.deepEqual(leaks(everyChannel(polled), [deviceCode]), []);
