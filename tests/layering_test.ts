@@ -622,11 +622,8 @@ describe("field-level layering", () => {
       layering: "fields",
     });
     const memory = new MemorySource({ ProtoNamed: { host: "held-host" } });
-    const term = new FakeTerminal();
-    await using manager = new ConfigManager([
-      memory,
-      new PromptSource({ input: term.input, output: term.output }),
-    ]);
+    const { manager, term } = promptingManager(memory);
+    await using _ = manager;
     const value = await answered(term, manager.getOrPrompt(Named), [
       ["? constructor", "built"],
       ["? toString", "text"],
