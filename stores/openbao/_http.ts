@@ -244,13 +244,16 @@ export class BaoHttp {
     }
     const origin = new URL(this.#options.address);
     const previous = new URL(from);
+    // The Location is the server's text: mask what is shown of it like an
+    // error message (a scheme, too, can be any word, a credential included).
     if (target.protocol !== "http:" && target.protocol !== "https:") {
       throw new ConfigSourceError(
-        `${this.#options.source} redirected to a ${target.protocol} URL, which is never followed: check the proxy or load balancer in front of OpenBao`,
+        `${this.#options.source} redirected to a ${
+          this.#options.mask.mask(target.protocol)
+        } URL, which is never followed: check the proxy or load balancer in front of OpenBao`,
         this.#errorOptions(key),
       );
     }
-    // The Location is the server's text: mask it like an error message.
     const host = this.#options.mask.mask(target.host);
     if (previous.protocol === "https:" && target.protocol === "http:") {
       throw new ConfigSourceError(
