@@ -512,6 +512,50 @@ describe("against Zitadel's shapes", () => {
     assert.deepEqual(leaks(everyChannel(polled), [deviceCode]), []);
     assert.ok(!JSON.stringify(prompts).includes(deviceCode));
   });
+
+  it("passes no control character of the provider's to the prompt, which a terminal would run", async () => {
+    await using idp = await startJwtIssuer({ zitadel: project });
+    // OSC 8 (a hyperlink to elsewhere) and a clear-screen, in the answer of
+    // a provider or proxy that means harm.
+    const escape = "\u001b]8;;https://evil.example/\u0007\u001b[2J";
+    const prompts: DevicePrompt[] = [];
+    await deviceLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        const url = input instanceof Request ? input.url : String(input);
+        if (!url.endsWith("/device_authorization")) return response;
+        const body = await response.json();
+        return Response.json({
+          ...body,
+          verification_uri: `${body.verification_uri}${escape}`,
+          verification_uri_complete:
+            `${body.verification_uri_complete}${escape}`,
+          user_code: `${body.user_code}${escape}`,
+        });
+      },
+      onPrompt: (prompt) => {
+        prompts.push(prompt);
+        return idp.approve(prompt.userCode.replaceAll(/\?.*$/g, ""));
+      },
+      sleep: () => Promise.resolve(),
+    });
+    assert.equal(prompts.length, 1);
+    const shown = [
+      prompts[0]!.verificationUri,
+      prompts[0]!.verificationUriComplete!,
+      prompts[0]!.userCode,
+    ];
+    for (const text of shown) {
+      const controls = [...text].filter((c) => {
+        const code = c.charCodeAt(0);
+        return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+      });
+      assert.deepEqual(controls, [], JSON.stringify(text));
+      assert.ok(text.includes("]8;;https://evil.example/"), "the rest is kept");
+    }
+  });
 });
 
 function decode(jwt: string): Record<string, unknown> {
