@@ -4,8 +4,6 @@
  * Only the waits between polls are injected, so no test waits for 5 s.
  */
 import assert from "node:assert/strict";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { describe, it } from "node:test";
 import { createLocalJWKSet, type JSONWebKeySet, jwtVerify } from "jose";
 import {
@@ -24,6 +22,7 @@ import {
   startOidcProvider,
 } from "../../_helpers/oidc_provider.ts";
 import { baseEnv, isDeno, runFixture } from "../../_helpers/subprocess.ts";
+import { startEndlessServer } from "../../_helpers/endless_server.ts";
 import { startJwtIssuer } from "../../_helpers/jwt_issuer.ts";
 import { everyChannel, leaks } from "../../_helpers/openbao_store.ts";
 
@@ -398,45 +397,23 @@ describe("deviceLogin failures before the user is asked", () => {
   });
 
   it("stops a discovery body that never ends at the cap, with a typed error, not at the timeout", async () => {
-    let sent = 0;
-    let closed!: () => void;
-    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
-    const chunk = new Uint8Array(64 * 1024).fill(0x20);
-    const server = createServer((_request, response) => {
-      response.writeHead(200, { "content-type": "application/json" });
-      const pump = (): void => {
-        while (!response.destroyed) {
-          sent += chunk.length;
-          if (!response.write(chunk)) return void response.once("drain", pump);
-        }
-      };
-      response.on("close", () => closed());
-      pump();
-    });
-    await new Promise<void>((resolve) =>
-      server.listen(0, "127.0.0.1", resolve)
+    await using server = await startEndlessServer();
+    const err = await deviceLogin({
+      issuer: server.address,
+      clientId: "harmony-cli",
+      timeoutMs: 20_000,
+      sleep: () => Promise.resolve(),
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof LoginError, String(err));
+    assert.equal(err.code, "invalid_response");
+    assert.match(
+      err.message,
+      /openid-configuration answered with a body larger than 16 MiB, so it was not read/,
     );
-    try {
-      const { port } = server.address() as AddressInfo;
-      const err = await deviceLogin({
-        issuer: `http://127.0.0.1:${port}`,
-        clientId: "harmony-cli",
-        timeoutMs: 20_000,
-        sleep: () => Promise.resolve(),
-      }).then(() => undefined, (error: unknown) => error);
-      assert.ok(err instanceof LoginError, String(err));
-      assert.equal(err.code, "invalid_response");
-      assert.match(
-        err.message,
-        /openid-configuration answered with a body larger than 16 MiB, so it was not read/,
-      );
-      await connectionClosed;
-      // What was read is bounded by the cap, plus what the sockets buffer.
-      assert.ok(sent < 48 * 1024 * 1024, `the server sent ${sent} bytes`);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await server.connectionClosed;
+    // What was read is bounded by the cap, plus what the sockets buffer.
+    const sent = server.sent();
+    assert.ok(sent < 48 * 1024 * 1024, `the server sent ${sent} bytes`);
   });
 });
 
