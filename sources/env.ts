@@ -42,30 +42,33 @@ class UndecodableVariable extends Error {}
 const REPLACEMENT_CHARACTER = "\uFFFD";
 
 /**
- * Reads one variable. A variable that is not UTF-8 cannot be read as it was
- * set: Deno refuses it (`InvalidData`, with the value in the message, also
- * through `process.env` or a view of it), and Node decodes `process.env`
- * lossily, a U+FFFD for each bad byte. Both become `UndecodableVariable`;
- * a U+FFFD in a record that is not the process environment is its own.
+ * Reads variables through `read`. A variable that is not UTF-8 cannot be
+ * read as it was set: Deno refuses it (`InvalidData`, with the value in the
+ * message, also through `process.env` or a view of it), and Node decodes
+ * `process.env` lossily, a U+FFFD for each bad byte. Both become
+ * `UndecodableVariable`; a U+FFFD in a record that is not the process
+ * environment is its own. Built once per source: each read is on the path
+ * of every `get` and of every cached `get`'s `stamp`.
  */
-function readVariable(
+function variableReader(
   read: (name: string) => string | undefined,
-  name: string,
   lossy: boolean,
-): string | undefined {
-  let text: string | undefined;
-  try {
-    text = read(name);
-  } catch (error) {
-    if ((error as Error | null)?.name === "InvalidData") {
+): (name: string) => string | undefined {
+  return (name) => {
+    let text: string | undefined;
+    try {
+      text = read(name);
+    } catch (error) {
+      if ((error as Error | null)?.name === "InvalidData") {
+        throw new UndecodableVariable();
+      }
+      throw error;
+    }
+    if (lossy && text?.includes(REPLACEMENT_CHARACTER)) {
       throw new UndecodableVariable();
     }
-    throw error;
-  }
-  if (lossy && text?.includes(REPLACEMENT_CHARACTER)) {
-    throw new UndecodableVariable();
-  }
-  return text;
+    return text;
+  };
 }
 
 function recordAccess(env: Record<string, string | undefined>): EnvAccess {
@@ -74,12 +77,10 @@ function recordAccess(env: Record<string, string | undefined>): EnvAccess {
     // Own properties only: with a short prefix (or none) a key such as
     // `constructor` would otherwise read Object.prototype's, and a write to
     // `__proto__` would be lost.
-    get: (name) =>
-      readVariable(
-        (n) => Object.hasOwn(env, n) ? env[n] : undefined,
-        name,
-        lossy,
-      ),
+    get: variableReader(
+      (name) => Object.hasOwn(env, name) ? env[name] : undefined,
+      lossy,
+    ),
     set: (name, value) => {
       Object.defineProperty(env, name, {
         value,
@@ -104,7 +105,7 @@ function processAccess(): EnvAccess {
   const denoEnv = deno?.env;
   if (denoEnv === undefined) return recordAccess(process.env);
   return {
-    get: (name) => readVariable((n) => denoEnv.get(n), name, false),
+    get: variableReader((name) => denoEnv.get(name), false),
     set: (name, value) => denoEnv.set(name, value),
     delete: (name) => denoEnv.delete(name),
     names: () => Object.keys(denoEnv.toObject()),

@@ -77,8 +77,12 @@ export function maskedServerText(text: string, mask: CredentialMask): string {
   return shown.length > 200 ? `${shown.slice(0, 200)}…` : shown;
 }
 
-/** `text` with each C0 and C1 control character (and DEL) replaced by `?`. */
-function withoutControls(text: string): string {
+/**
+ * `text` with each C0 and C1 control character (and DEL) replaced by `?`:
+ * for server text that must be shown whole (a URL to open), where
+ * {@linkcode maskedServerText} would shorten it.
+ */
+export function withoutControls(text: string): string {
   let out = "";
   for (const char of text) {
     const code = char.charCodeAt(0);

@@ -15,13 +15,12 @@ import {
 import {
   DEFAULT_MAX_VALUE_BYTES,
   formatSize,
-  readAtMost,
-  utf8Text,
 } from "../../_internal/bounded_read.ts";
 import { stringifyWithBigints } from "../../_internal/json_numbers.ts";
 import { isPermissionDenied } from "../../_internal/runtime.ts";
 import { delay, networkReason } from "../../_internal/net.ts";
 import { type CredentialMask, maskedServerText } from "../_credential_mask.ts";
+import { boundedText } from "../_response_text.ts";
 
 /** The JSON envelope OpenBao answers with; unknown keys are ignored. */
 export interface BaoEnvelope {
@@ -244,13 +243,16 @@ export class BaoHttp {
     }
     const origin = new URL(this.#options.address);
     const previous = new URL(from);
+    // The Location is the server's text: mask what is shown of it like an
+    // error message (a scheme, too, can be any word, a credential included).
     if (target.protocol !== "http:" && target.protocol !== "https:") {
       throw new ConfigSourceError(
-        `${this.#options.source} redirected to a ${target.protocol} URL, which is never followed: check the proxy or load balancer in front of OpenBao`,
+        `${this.#options.source} redirected to a ${
+          this.#options.mask.mask(target.protocol)
+        } URL, which is never followed: check the proxy or load balancer in front of OpenBao`,
         this.#errorOptions(key),
       );
     }
-    // The Location is the server's text: mask it like an error message.
     const host = this.#options.mask.mask(target.host);
     if (previous.protocol === "https:" && target.protocol === "http:") {
       throw new ConfigSourceError(
@@ -390,23 +392,6 @@ export function serverMessage(
   mask: CredentialMask,
 ): string {
   return maskedServerText(errorsOf(body).join("; "), mask);
-}
-
-/**
- * The body as text, or `undefined` (and the body cancelled) when it is
- * larger than `limit`: a `Content-Length` says so before anything is read.
- */
-async function boundedText(
-  response: Response,
-  limit: number,
-): Promise<string | undefined> {
-  const declared = Number(response.headers.get("content-length") ?? NaN);
-  if (declared > limit || response.body === null) {
-    await response.body?.cancel();
-    return declared > limit ? undefined : "";
-  }
-  const bytes = await readAtMost(response.body, limit);
-  return bytes === undefined ? undefined : utf8Text(bytes);
 }
 
 function retryAfterMs(header: string | null): number {

@@ -513,12 +513,6 @@ function leavesOf(value: unknown): string[] {
 }
 
 /**
- * A 404 means "absent" when it is the plain `{"errors":[]}` or carries the
- * soft-deleted envelope. A 404 with an error, such as `no handler for route`
- * (no engine at that mount), is a misconfiguration and must not read as a
- * missing key.
- */
-/**
  * Whether `JSON.parse` gave `parsed` for `text` only by rounding an
  * integer: read exactly, the text gives a bigint there, and so other JSON.
  */
@@ -528,6 +522,12 @@ function roundsAnInteger(text: string, parsed: unknown): boolean {
     stringifyWithBigints(exact.value) !== stringifyWithBigints(parsed);
 }
 
+/**
+ * A 404 means "absent" when it is the plain `{"errors":[]}` or carries the
+ * soft-deleted envelope. A 404 with an error, such as `no handler for route`
+ * (no engine at that mount), is a misconfiguration and must not read as a
+ * missing key.
+ */
 function isAbsent(response: BaoResponse): boolean {
   return response.status === 404 && errorsOf(response.body).length === 0 &&
     !isVersionedPathWarning(response);

@@ -10,6 +10,7 @@
 import { SourceUnavailableError } from "../../errors.ts";
 import { delay } from "../../_internal/net.ts";
 import { type DeviceCodePrompt, promptOnStderr } from "./_device_prompt.ts";
+import { withoutControls } from "../_credential_mask.ts";
 import {
   type HttpAnswer,
   numberField,
@@ -73,19 +74,21 @@ export async function runDeviceGrant(
     );
   }
   // The device code buys the tokens once the user approves: it is a
-  // credential, masked in everything shown, the prompt included.
+  // credential, masked in everything shown, the prompt included. What the
+  // prompt shows is drawn on a terminal: no control character of the
+  // provider's (an escape sequence) reaches it.
   client.mask.add(deviceCode);
+  const shown = (text: string): string =>
+    withoutControls(client.mask.mask(text));
   const now = options.now ?? Date.now;
   const expiresAt = now() + expiresIn * 1000;
   const onPrompt = options.onPrompt ??
     ((prompt: DeviceCodePrompt) => promptOnStderr(prompt, expiresIn));
   const complete = stringField(started.body, "verification_uri_complete");
   await onPrompt({
-    verificationUri: client.mask.mask(verificationUri),
-    ...(complete
-      ? { verificationUriComplete: client.mask.mask(complete) }
-      : {}),
-    userCode,
+    verificationUri: shown(verificationUri),
+    ...(complete ? { verificationUriComplete: shown(complete) } : {}),
+    userCode: withoutControls(userCode),
     expiresAt,
   });
 

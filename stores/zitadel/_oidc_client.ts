@@ -14,7 +14,12 @@ import {
 } from "../../errors.ts";
 import { isPermissionDenied } from "../../_internal/runtime.ts";
 import { networkReason } from "../../_internal/net.ts";
+import {
+  DEFAULT_MAX_VALUE_BYTES,
+  formatSize,
+} from "../../_internal/bounded_read.ts";
 import { CredentialMask, maskedServerText } from "../_credential_mask.ts";
+import { boundedText } from "../_response_text.ts";
 import { decodeClaims } from "./_jwt_claims.ts";
 
 /** What the client needs to reach one provider (the public `OidcClientOptions`). */
@@ -215,14 +220,15 @@ export class OidcClient {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let status: number;
-    let text: string;
+    let text: string | undefined;
     try {
       const response = await fetchFn(url, {
         ...init,
         signal: controller.signal,
       });
       status = response.status;
-      text = await response.text();
+      // Never past the cap: a body that does not end stops there.
+      text = await boundedText(response, DEFAULT_MAX_VALUE_BYTES);
     } catch (cause) {
       const target = new URL(url);
       if (isPermissionDenied(cause)) {
@@ -249,8 +255,18 @@ export class OidcClient {
       throw new SourceUnavailableError(
         this.#source,
         `the identity provider's ${
-          new URL(url).pathname
+          this.#shown(new URL(url).pathname)
         } answered HTTP ${status}`,
+      );
+    }
+    if (text === undefined) {
+      throw this.loginError(
+        "invalid_response",
+        `${
+          this.#shown(new URL(url).pathname)
+        } answered with a body larger than ${
+          formatSize(DEFAULT_MAX_VALUE_BYTES)
+        }, so it was not read: check that the issuer URL points at the identity provider`,
       );
     }
     return { status, body: parseObject(text) };

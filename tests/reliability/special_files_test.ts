@@ -7,8 +7,6 @@
  */
 import assert from "node:assert/strict";
 import { mkdir, readdir, symlink, writeFile } from "node:fs/promises";
-import { createServer } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, test } from "node:test";
 import {
@@ -18,6 +16,7 @@ import {
   StoreSource,
 } from "../../mod.ts";
 import { OpenBaoStore } from "../../stores/openbao/mod.ts";
+import { startEndlessServer } from "../_helpers/endless_server.ts";
 import { rejection } from "../_helpers/rejection.ts";
 import { baseEnv, isDeno, run, runFixture } from "../_helpers/subprocess.ts";
 import { tempDir } from "../_helpers/temp.ts";
@@ -183,48 +182,28 @@ describe("the value size cap", () => {
   });
 
   test("OpenBao: a body that never ends stops at the cap with a typed error, not at the timeout", async () => {
-    let sent = 0;
-    let closed!: () => void;
-    const connectionClosed = new Promise<void>((resolve) => (closed = resolve));
-    const chunk = new Uint8Array(64 * 1024).fill(0x20);
-    const server = createServer((_request, response) => {
-      response.writeHead(200, { "content-type": "application/json" });
-      const pump = (): void => {
-        while (!response.destroyed) {
-          sent += chunk.length;
-          if (!response.write(chunk)) return void response.once("drain", pump);
-        }
-      };
-      response.on("close", () => closed());
-      pump();
+    await using server = await startEndlessServer();
+    const store = new OpenBaoStore({
+      address: server.address,
+      auth: { token: "s.test-token-not-a-secret" },
+      kvVersion: 2,
+      env: {},
+      sessionFile: false,
+      timeoutMs: 5_000,
     });
-    await new Promise<void>((resolve) =>
-      server.listen(0, "127.0.0.1", resolve)
+    const error = await rejection(new StoreSource(store).get("Db"));
+    assert.ok(error instanceof ConfigSourceError, String(error));
+    // Not SourceUnavailableError: the timeout did not end it.
+    assert.equal(error.name, "ConfigSourceError");
+    assert.match(
+      error.message,
+      /answered with a body larger than 16 MiB, so it was not read/,
     );
-    try {
-      const { port } = server.address() as AddressInfo;
-      const store = new OpenBaoStore({
-        address: `http://127.0.0.1:${port}`,
-        auth: { token: "s.test-token-not-a-secret" },
-        kvVersion: 2,
-        env: {},
-        sessionFile: false,
-        timeoutMs: 5_000,
-      });
-      const error = await rejection(new StoreSource(store).get("Db"));
-      assert.ok(error instanceof ConfigSourceError, String(error));
-      // Not SourceUnavailableError: the timeout did not end it.
-      assert.equal(error.name, "ConfigSourceError");
-      assert.match(
-        error.message,
-        /answered with a body larger than 16 MiB, so it was not read/,
-      );
-      await connectionClosed;
-      // What the client read is bounded by the cap, plus what the sockets buffer.
-      assert.ok(sent < 48 * MiB, `the server sent ${sent} bytes`);
-    } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await server.connectionClosed;
+    // What the client read is bounded by the cap, plus what the sockets buffer.
+    assert.ok(
+      server.sent() < 48 * MiB,
+      `the server sent ${server.sent()} bytes`,
+    );
   });
 });

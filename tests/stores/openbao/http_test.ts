@@ -140,12 +140,17 @@ describe("OpenBaoStore: an unreachable or failing server", () => {
           /from https to http:\/\/bao\.example\.com/,
         ],
         ["file:///etc/passwd", /a file: URL, which is never followed/],
+        // A Location whose scheme is the token the request carried.
+        [
+          "tok3n-never-shown:/x",
+          /a <redacted>: URL, which is never followed/,
+        ],
       ] as const
     ) {
       const seen: string[] = [];
       const s = new OpenBaoStore({
         address: "https://bao.example.com",
-        auth: { token: "t" },
+        auth: { token: "tok3n-never-shown" },
         env: {},
         kvVersion: 2,
         redirectHosts: ["bao.example.com"],
@@ -161,6 +166,7 @@ describe("OpenBaoStore: an unreachable or failing server", () => {
       assert.ok(error instanceof ConfigSourceError, String(error));
       assert.ok(!(error instanceof SourceUnavailableError));
       assert.match(error.message, pattern);
+      assert.ok(!errorText(error).includes("tok3n-never-shown"));
       assert.ok(
         seen.every((url) => url.startsWith("https://bao.example.com/")),
       );

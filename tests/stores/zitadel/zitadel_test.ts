@@ -22,6 +22,7 @@ import {
   startOidcProvider,
 } from "../../_helpers/oidc_provider.ts";
 import { baseEnv, isDeno, runFixture } from "../../_helpers/subprocess.ts";
+import { startEndlessServer } from "../../_helpers/endless_server.ts";
 import { startJwtIssuer } from "../../_helpers/jwt_issuer.ts";
 import { everyChannel, leaks } from "../../_helpers/openbao_store.ts";
 import { rejection } from "../../_helpers/rejection.ts";
@@ -397,6 +398,26 @@ describe("deviceLogin failures before the user is asked", () => {
     assert.equal(err.code, "discovery_failed");
     assert.match(err.message, /exactly as the provider publishes it/);
   });
+
+  it("stops a discovery body that never ends at the cap, with a typed error, not at the timeout", async () => {
+    await using server = await startEndlessServer();
+    const err = await deviceLogin({
+      issuer: server.address,
+      clientId: "harmony-cli",
+      timeoutMs: 20_000,
+      sleep: () => Promise.resolve(),
+    }).then(() => undefined, (error: unknown) => error);
+    assert.ok(err instanceof LoginError, String(err));
+    assert.equal(err.code, "invalid_response");
+    assert.match(
+      err.message,
+      /openid-configuration answered with a body larger than 16 MiB, so it was not read/,
+    );
+    await server.connectionClosed;
+    // What was read is bounded by the cap, plus what the sockets buffer.
+    const sent = server.sent();
+    assert.ok(sent < 48 * 1024 * 1024, `the server sent ${sent} bytes`);
+  });
 });
 
 describe("against Zitadel's shapes", () => {
@@ -514,6 +535,50 @@ describe("against Zitadel's shapes", () => {
     assert.ok(deviceCode.length > 0);
     assert.deepEqual(leaks(everyChannel(polled), [deviceCode]), []);
     assert.ok(!JSON.stringify(prompts).includes(deviceCode));
+  });
+
+  it("passes no control character of the provider's to the prompt, which a terminal would run", async () => {
+    await using idp = await startJwtIssuer({ zitadel: project });
+    // OSC 8 (a hyperlink to elsewhere) and a clear-screen, in the answer of
+    // a provider or proxy that means harm.
+    const escape = "\u001b]8;;https://evil.example/\u0007\u001b[2J";
+    const prompts: DevicePrompt[] = [];
+    await deviceLogin({
+      issuer: idp.issuer,
+      clientId: "app-cli",
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        const url = input instanceof Request ? input.url : String(input);
+        if (!url.endsWith("/device_authorization")) return response;
+        const body = await response.json();
+        return Response.json({
+          ...body,
+          verification_uri: `${body.verification_uri}${escape}`,
+          verification_uri_complete:
+            `${body.verification_uri_complete}${escape}`,
+          user_code: `${body.user_code}${escape}`,
+        });
+      },
+      onPrompt: (prompt) => {
+        prompts.push(prompt);
+        return idp.approve(prompt.userCode.replaceAll(/\?.*$/g, ""));
+      },
+      sleep: () => Promise.resolve(),
+    });
+    assert.equal(prompts.length, 1);
+    const shown = [
+      prompts[0]!.verificationUri,
+      prompts[0]!.verificationUriComplete!,
+      prompts[0]!.userCode,
+    ];
+    for (const text of shown) {
+      const controls = [...text].filter((c) => {
+        const code = c.charCodeAt(0);
+        return code < 0x20 || (code >= 0x7f && code <= 0x9f);
+      });
+      assert.deepEqual(controls, [], JSON.stringify(text));
+      assert.ok(text.includes("]8;;https://evil.example/"), "the rest is kept");
+    }
   });
 });
 
